@@ -1,0 +1,266 @@
+// Package options holds the parsed, validated processing request: the one
+// typed struct that edge/ fills from a URL and vips/ turns into libvips
+// operations. It is pure Go (no cgo, no HTTP) so both sides can import it.
+//
+// Nothing in the processing pipeline ever looks at option strings: every
+// value here has already been range-checked by the parser.
+package options
+
+import "time"
+
+// Format is an image format known to imgedge. The zero value means
+// "not specified" (for output: choose automatically, see url-api.md §6).
+type Format uint8
+
+// Formats, in the order of url-api.md §2.
+const (
+	FormatUnknown Format = iota
+	FormatJPEG
+	FormatPNG
+	FormatWebP
+	FormatAVIF
+	FormatGIF
+	FormatICO
+	FormatSVG
+	FormatHEIC
+	FormatBMP
+	FormatTIFF
+	FormatJXL
+	numFormats
+)
+
+// NumFormats is the size of arrays indexed by Format.
+const NumFormats = int(numFormats)
+
+var formatNames = [...]string{"", "jpeg", "png", "webp", "avif", "gif", "ico", "svg", "heic", "bmp", "tiff", "jxl"}
+var formatExts = [...]string{"", "jpg", "png", "webp", "avif", "gif", "ico", "svg", "heic", "bmp", "tiff", "jxl"}
+var formatMIME = [...]string{"application/octet-stream", "image/jpeg", "image/png", "image/webp", "image/avif", "image/gif",
+	"image/x-icon", "image/svg+xml", "image/heif", "image/bmp", "image/tiff", "image/jxl"}
+
+// String returns the canonical format name ("jpeg", "png", ...), "" for FormatUnknown.
+func (f Format) String() string {
+	if int(f) < len(formatNames) {
+		return formatNames[f]
+	}
+	return ""
+}
+
+// Ext returns the file extension without the dot ("jpg", "png", ...).
+func (f Format) Ext() string {
+	if int(f) < len(formatExts) {
+		return formatExts[f]
+	}
+	return ""
+}
+
+// MIME returns the Content-Type of the format.
+func (f Format) MIME() string {
+	if int(f) < len(formatMIME) {
+		return formatMIME[f]
+	}
+	return formatMIME[0]
+}
+
+// ParseFormat maps a URL format name ("jpg", "jpeg", "png", ...) to a Format.
+// ok is false for unknown names; "tif" is deliberately not accepted (url-api.md §2).
+func ParseFormat(s string) (f Format, ok bool) {
+	switch s {
+	case "jpg", "jpeg":
+		return FormatJPEG, true
+	case "png":
+		return FormatPNG, true
+	case "webp":
+		return FormatWebP, true
+	case "avif":
+		return FormatAVIF, true
+	case "gif":
+		return FormatGIF, true
+	case "ico":
+		return FormatICO, true
+	case "svg":
+		return FormatSVG, true
+	case "heic":
+		return FormatHEIC, true
+	case "bmp":
+		return FormatBMP, true
+	case "tiff":
+		return FormatTIFF, true
+	case "jxl":
+		return FormatJXL, true
+	}
+	return FormatUnknown, false
+}
+
+// FormatSet is a set of formats as a bit mask (allocation-free).
+type FormatSet uint32
+
+// Has reports whether f is in the set.
+func (s FormatSet) Has(f Format) bool { return s&(1<<f) != 0 }
+
+// With returns the set with f added.
+func (s FormatSet) With(f Format) FormatSet { return s | 1<<f }
+
+// ResizingType is the resize mode of url-api.md §4/§5.
+type ResizingType uint8
+
+// Resizing types. Fit is the default.
+const (
+	ResizeFit ResizingType = iota
+	ResizeFill
+	ResizeFillDown
+	ResizeForce
+	ResizeAuto
+)
+
+// GravityType is an anchor for crops, extends and watermarks (url-api.md §3).
+type GravityType uint8
+
+// Gravity types. GravityCenter is the default.
+const (
+	GravityCenter GravityType = iota
+	GravityNorth
+	GravitySouth
+	GravityEast
+	GravityWest
+	GravityNorthEast
+	GravityNorthWest
+	GravitySouthEast
+	GravitySouthWest
+	GravitySmart      // "sm": libvips attention smart crop, no offsets
+	GravityFocusPoint // "fp:x:y": X and Y are fractions in [0,1]
+	GravityReplicate  // "re": watermark only, tile the mark
+)
+
+// Gravity is a gravity type with its offsets. For compass types X and Y are
+// offsets (|v| >= 1 pixels, |v| < 1 fraction of the outer size); for
+// GravityFocusPoint they are the focus point as fractions of the image.
+type Gravity struct {
+	Type GravityType
+	X, Y float64
+}
+
+// Color is an 8-bit sRGB colour.
+type Color struct{ R, G, B uint8 }
+
+// Extend is the extend / extend_aspect_ratio option.
+type Extend struct {
+	Enabled bool
+	Gravity Gravity
+}
+
+// Crop cuts an area of the source before resizing. Width/Height: >= 1 pixels,
+// (0,1) fraction of the source dimension, 0 = full dimension.
+type Crop struct {
+	Width, Height float64
+	// Gravity is the crop's own gravity; when HasGravity is false the
+	// request's Gravity option is used.
+	Gravity    Gravity
+	HasGravity bool
+}
+
+// Trim removes a uniform border.
+type Trim struct {
+	Enabled   bool
+	Threshold float64
+	// Color is the border colour; when HasColor is false the top-left pixel's colour is used.
+	Color    Color
+	HasColor bool
+	EqualHor bool
+	EqualVer bool
+}
+
+// Padding in CSS order, in pixels before dpr scaling.
+type Padding struct {
+	Enabled                  bool
+	Top, Right, Bottom, Left int
+}
+
+// Watermark placement. Opacity 0 means off.
+type Watermark struct {
+	Opacity  float64
+	Position Gravity // compass types or GravityReplicate; X/Y are offsets (or spacing for replicate)
+	Scale    float64 // 0 = original size
+}
+
+// Enabled reports whether a watermark is requested.
+func (w Watermark) Enabled() bool { return w.Opacity > 0 }
+
+// Limits are the per-request security limits (IMGPROXY_MAX_* with the
+// security options applied on top). Zero means "no limit" except where noted.
+type Limits struct {
+	MaxSrcResolution            int64 // pixels (megapixels × 1e6); frames counted for animations
+	MaxSrcFileSize              int64 // bytes; 0 = unlimited
+	MaxAnimationFrames          int   // >= 1
+	MaxAnimationFrameResolution int64 // pixels; 0 = check the summed resolution instead
+	MaxResultDimension          int   // pixels; 0 = off
+}
+
+// Options is one processing request after parsing. It is a plain value:
+// copy it freely; it holds no references to request memory.
+type Options struct {
+	ResizingType ResizingType
+	Width        int
+	Height       int
+	MinWidth     int
+	MinHeight    int
+	ZoomX        float64 // > 0, default 1
+	ZoomY        float64 // > 0, default 1
+	Dpr          float64 // > 0, default 1
+	Enlarge      bool
+
+	Extend            Extend
+	ExtendAspectRatio Extend
+	Gravity           Gravity
+	Crop              Crop
+	Trim              Trim
+	Padding           Padding
+
+	AutoRotate bool
+	Rotate     int // normalised to 0, 90, 180 or 270
+	FlipH      bool
+	FlipV      bool
+
+	Background    Color
+	HasBackground bool
+
+	Blur     float64 // sigma; 0 = off
+	Sharpen  float64 // sigma; 0 = off
+	Pixelate int     // block size; <= 1 = off
+
+	Watermark Watermark
+
+	StripMetadata     bool
+	KeepCopyright     bool
+	StripColorProfile bool
+	PreserveHDR       bool
+	EnforceThumbnail  bool
+
+	// Quality is the requested quality (1..100); 0 = take it from
+	// FormatQuality, then the server's per-format and global defaults.
+	Quality int
+	// FormatQuality holds per-request format_quality values; 0 = unset.
+	FormatQuality [NumFormats]int
+	MaxBytes      int
+
+	// Format is the requested output format (option or extension);
+	// FormatUnknown = choose automatically.
+	Format Format
+	// SkipProcessing lists source formats returned unprocessed.
+	SkipProcessing FormatSet
+	Raw            bool
+
+	CacheBuster      string
+	Expires          time.Time // zero = no expiry
+	Filename         string    // Content-Disposition stem; "" = derive from the source URL
+	ReturnAttachment bool
+
+	Limits Limits
+}
+
+// Request is a fully parsed processing URL.
+type Request struct {
+	// SourceURL is the final source URL (decoded, replacements and base URL applied).
+	SourceURL string
+	// Options are the processing options with defaults, presets and URL options applied.
+	Options Options
+}
