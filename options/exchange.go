@@ -1,5 +1,7 @@
 package options
 
+import "context"
+
 // The plain structs below are the vocabulary edge/ uses to talk to fetch/
 // and vips/ through the interfaces it declares (edge.Fetcher,
 // edge.Processor), so that edge never imports either package.
@@ -45,4 +47,43 @@ type ResultMeta struct {
 	// Passthrough is true when Data are the source bytes (skip_processing,
 	// sanitised SVG passthrough).
 	Passthrough bool
+}
+
+// StreamRequest carries the client headers forwarded to the origin for the
+// `raw` option (http-behaviour.md §6). Empty strings mean "not sent".
+type StreamRequest struct {
+	IfNoneMatch     string
+	IfModifiedSince string
+	AcceptEncoding  string
+	Range           string
+}
+
+// StreamResponse is the origin's answer for the `raw` option: its status and
+// the headers passed through to the client. Strings are empty when absent.
+type StreamResponse struct {
+	Status          int
+	ContentLength   int64 // -1 = unknown
+	ContentType     string
+	ContentEncoding string
+	ContentRange    string
+	AcceptRanges    string
+	LastModified    string
+	ETag            string
+	CacheControl    string
+	Expires         string
+}
+
+type limitsKey struct{}
+
+// WithLimits returns a context carrying the request's security limits, so
+// that a fetcher reached through an interface (edge.Fetcher) can enforce
+// the per-request MaxSrcFileSize. l must not be modified afterwards.
+func WithLimits(ctx context.Context, l *Limits) context.Context {
+	return context.WithValue(ctx, limitsKey{}, l)
+}
+
+// LimitsFrom returns the limits stored by WithLimits, or nil.
+func LimitsFrom(ctx context.Context) *Limits {
+	l, _ := ctx.Value(limitsKey{}).(*Limits)
+	return l
 }
