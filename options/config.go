@@ -1,0 +1,311 @@
+package options
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Hard caps on option values that imgproxy leaves unbounded (issue 9 item
+// 1). A URL asking for more is refused with KindInvalidURL (404) before any
+// work is done. See docs/options.md.
+const (
+	// DefaultMaxDimension caps width, height, min-width, min-height,
+	// padding and pixelate when ParserConfig.MaxDimension is 0.
+	DefaultMaxDimension = 16384
+	// MaxDpr caps dpr (same bound imgproxy uses for the DPR client hint).
+	MaxDpr = 8
+	// MaxZoom caps each zoom factor.
+	MaxZoom = 8
+	// MaxBlurSigma caps blur sigma.
+	MaxBlurSigma = 100
+	// MaxSharpenSigma caps sharpen sigma.
+	MaxSharpenSigma = 20
+	// MaxWatermarkScale caps the watermark scale factor.
+	MaxWatermarkScale = 10
+	// DefaultMaxURLLength caps the request-target length when
+	// ParserConfig.MaxURLLength is 0.
+	DefaultMaxURLLength = 16384
+)
+
+// URLReplacement is one IMGPROXY_URL_REPLACEMENTS entry: a prefix pattern
+// where "*" matches a run of non-"/" characters, and a replacement where
+// "${N}" inserts the N-th wildcard match.
+type URLReplacement struct {
+	Pattern     string
+	Replacement string
+}
+
+// ParserConfig configures a Parser. Only main fills it from IMGPROXY_*
+// variables; the zero value of every field is its documented default.
+type ParserConfig struct {
+	// PathPrefix is IMGPROXY_PATH_PREFIX ("/img"); used verbatim.
+	PathPrefix string
+	// ArgumentsSeparator is IMGPROXY_ARGUMENTS_SEPARATOR; "" means ":".
+	ArgumentsSeparator string
+	// Presets maps preset names to their option strings ("w:100/q:80"),
+	// as returned by ParsePresets. They are parsed and validated by
+	// NewParser: an invalid preset is a startup error.
+	Presets map[string]string
+	// OnlyPresets is IMGPROXY_ONLY_PRESETS (url-api.md §1.4).
+	OnlyPresets bool
+	// AllowedProcessingOptions is IMGPROXY_ALLOWED_PROCESSING_OPTIONS:
+	// option names (as written in URLs) usable in URLs; empty = all.
+	AllowedProcessingOptions []string
+	// AllowSecurityOptions is IMGPROXY_ALLOW_SECURITY_OPTIONS.
+	AllowSecurityOptions bool
+	// BaseURL is IMGPROXY_BASE_URL, prepended to sources that do not
+	// already start with it.
+	BaseURL string
+	// URLReplacements is IMGPROXY_URL_REPLACEMENTS (see ParseURLReplacements).
+	URLReplacements []URLReplacement
+	// Base64URLIncludesFilename is IMGPROXY_BASE64_URL_INCLUDES_FILENAME.
+	Base64URLIncludesFilename bool
+	// AllowedSources is IMGPROXY_ALLOWED_SOURCES: source URL prefixes
+	// where "*" matches a run of characters other than / ? # @ and \.
+	// A pattern that ends inside the host part (no "/" after "://host")
+	// only matches when the URL continues with "/", "?", "#" or ends, so
+	// "http://example.com" does not admit "http://example.com.evil.com"
+	// nor "http://example.com@evil.com". Empty = any source.
+	AllowedSources []string
+	// EnableClientHints is IMGPROXY_ENABLE_CLIENT_HINTS: when false,
+	// Hints.DPR and Hints.Width are ignored.
+	EnableClientHints bool
+	// MaxDimension caps width/height/min-width/min-height/padding/
+	// pixelate option values; 0 means DefaultMaxDimension.
+	MaxDimension int
+	// MaxURLLength caps the request-target length in Split; 0 means
+	// DefaultMaxURLLength.
+	MaxURLLength int
+	// Defaults are the server-wide processing defaults every Request
+	// starts from (IMGPROXY_QUALITY is not here: Quality 0 means "server
+	// default", resolved by vips). The zero Options value means
+	// DefaultOptions().
+	Defaults Options
+}
+
+// Validate checks the configuration. Presets are checked by NewParser.
+func (c *ParserConfig) Validate() error {
+	if c.PathPrefix != "" && (!strings.HasPrefix(c.PathPrefix, "/") || strings.HasSuffix(c.PathPrefix, "/")) {
+		return fmt.Errorf("options: path prefix %q must start with \"/\" and not end with \"/\" (IMGPROXY_PATH_PREFIX)", c.PathPrefix)
+	}
+	if strings.ContainsAny(c.ArgumentsSeparator, "/?%") {
+		return fmt.Errorf("options: arguments separator %q must not contain \"/\", \"?\" or \"%%\" (IMGPROXY_ARGUMENTS_SEPARATOR)", c.ArgumentsSeparator)
+	}
+	for name := range c.Presets {
+		if name == "" || strings.ContainsAny(name, "/") {
+			return fmt.Errorf("options: invalid preset name %q (IMGPROXY_PRESETS)", name)
+		}
+	}
+	for _, n := range c.AllowedProcessingOptions {
+		if _, ok := optionIDs[n]; !ok {
+			return fmt.Errorf("options: unknown processing option %q (IMGPROXY_ALLOWED_PROCESSING_OPTIONS)", n)
+		}
+	}
+	for _, r := range c.URLReplacements {
+		if r.Pattern == "" {
+			return errors.New("options: empty url replacement pattern (IMGPROXY_URL_REPLACEMENTS)")
+		}
+	}
+	for _, s := range c.AllowedSources {
+		if s == "" {
+			return errors.New("options: empty allowed source pattern (IMGPROXY_ALLOWED_SOURCES)")
+		}
+	}
+	if c.MaxDimension < 0 {
+		return fmt.Errorf("options: max dimension %d must be >= 0", c.MaxDimension)
+	}
+	if c.MaxURLLength < 0 {
+		return fmt.Errorf("options: max url length %d must be >= 0", c.MaxURLLength)
+	}
+	if c.Defaults != (Options{}) {
+		if err := c.Defaults.validateDefaults(); err != nil {
+			return fmt.Errorf("options: defaults: %w", err)
+		}
+	}
+	return nil
+}
+
+func (o *Options) validateDefaults() error {
+	switch {
+	case !(o.Dpr > 0):
+		return fmt.Errorf("dpr %v must be > 0", o.Dpr)
+	case !(o.ZoomX > 0) || !(o.ZoomY > 0):
+		return fmt.Errorf("zoom %v:%v must be > 0", o.ZoomX, o.ZoomY)
+	case o.Quality < 0 || o.Quality > 100:
+		return fmt.Errorf("quality %d outside 0..100", o.Quality)
+	case o.Limits.MaxAnimationFrames < 1:
+		return fmt.Errorf("max animation frames %d must be > 0 (IMGPROXY_MAX_ANIMATION_FRAMES)", o.Limits.MaxAnimationFrames)
+	case o.Limits.MaxSrcResolution < 0 || o.Limits.MaxSrcFileSize < 0 || o.Limits.MaxAnimationFrameResolution < 0 || o.Limits.MaxResultDimension < 0:
+		return errors.New("limits must be >= 0")
+	}
+	return nil
+}
+
+// DefaultOptions returns imgproxy's processing defaults: fit, no size,
+// dpr 1, zoom 1, centre gravity, auto-rotate, strip metadata (keeping
+// copyright), strip colour profile, quality 0 (server default), and the
+// default limits (50 MP, 1 animation frame, no file size or result limit).
+func DefaultOptions() Options {
+	return Options{
+		ZoomX:             1,
+		ZoomY:             1,
+		Dpr:               1,
+		AutoRotate:        true,
+		StripMetadata:     true,
+		KeepCopyright:     true,
+		StripColorProfile: true,
+		Limits: Limits{
+			MaxSrcResolution:   50_000_000,
+			MaxAnimationFrames: 1,
+		},
+	}
+}
+
+// DefaultFormatQuality returns imgproxy's per-format quality defaults
+// (webp 79, avif 63, jxl 77; 0 = use IMGPROXY_QUALITY).
+func DefaultFormatQuality() [NumFormats]int {
+	var q [NumFormats]int
+	q[FormatWebP] = 79
+	q[FormatAVIF] = 63
+	q[FormatJXL] = 77
+	return q
+}
+
+// ParseFormatQuality parses IMGPROXY_FORMAT_QUALITY ("webp=79,avif=63")
+// and merges it over DefaultFormatQuality. Values must be 1..100.
+func ParseFormatQuality(s string) ([NumFormats]int, error) {
+	q := DefaultFormatQuality()
+	for _, e := range splitList(s, ",") {
+		name, val, ok := strings.Cut(e, "=")
+		if !ok {
+			return q, fmt.Errorf("format quality entry %q: want format=quality", e)
+		}
+		f, ok := ParseFormat(strings.TrimSpace(name))
+		if !ok {
+			return q, fmt.Errorf("format quality entry %q: unknown format %q", e, strings.TrimSpace(name))
+		}
+		n, err := parseIntString(strings.TrimSpace(val))
+		if err != nil || n < 1 || n > 100 {
+			return q, fmt.Errorf("format quality entry %q: quality %q must be an integer in 1..100", e, strings.TrimSpace(val))
+		}
+		q[f] = int(n)
+	}
+	return q, nil
+}
+
+// ParseFormatList parses a comma-separated list of format names
+// (IMGPROXY_PREFERRED_FORMATS, IMGPROXY_SKIP_PROCESSING_FORMATS). Blank
+// gives nil; an unknown name is an error quoting it.
+func ParseFormatList(s string) ([]Format, error) {
+	var out []Format
+	for _, e := range splitList(s, ",") {
+		f, ok := ParseFormat(e)
+		if !ok {
+			return nil, fmt.Errorf("unknown format %q", e)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// ParsePresets parses IMGPROXY_PRESETS: "name=opts" entries separated by
+// sep ("" means ","), blank entries ignored. A missing "=", an empty name
+// or a duplicate name is an error. Values are checked by NewParser.
+func ParsePresets(s, sep string) (map[string]string, error) {
+	if sep == "" {
+		sep = ","
+	}
+	out := map[string]string{}
+	for _, e := range splitList(s, sep) {
+		if err := addPreset(out, e); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ParsePresetsFile parses the IMGPROXY_PRESETS_PATH file content: one
+// "name=opts" per line, "#" starts a comment line, blank lines ignored.
+func ParsePresetsFile(content string) (map[string]string, error) {
+	out := map[string]string{}
+	for i, line := range strings.Split(content, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if err := addPreset(out, line); err != nil {
+			return nil, fmt.Errorf("line %d: %w", i+1, err)
+		}
+	}
+	return out, nil
+}
+
+func addPreset(m map[string]string, e string) error {
+	name, val, ok := strings.Cut(e, "=")
+	name, val = strings.TrimSpace(name), strings.TrimSpace(val)
+	if !ok || name == "" {
+		return fmt.Errorf("invalid preset %q: want name=options", e)
+	}
+	if _, dup := m[name]; dup {
+		return fmt.Errorf("duplicate preset %q", name)
+	}
+	m[name] = val
+	return nil
+}
+
+// ParseURLReplacements parses IMGPROXY_URL_REPLACEMENTS:
+// "pattern=replacement;pattern2=replacement2". Blank gives nil.
+func ParseURLReplacements(s string) ([]URLReplacement, error) {
+	var out []URLReplacement
+	for _, e := range splitList(s, ";") {
+		pat, repl, ok := strings.Cut(e, "=")
+		if !ok || strings.TrimSpace(pat) == "" {
+			return nil, fmt.Errorf("invalid url replacement %q: want pattern=replacement", e)
+		}
+		out = append(out, URLReplacement{Pattern: strings.TrimSpace(pat), Replacement: strings.TrimSpace(repl)})
+	}
+	return out, nil
+}
+
+type compiledReplacement struct {
+	re   *regexp.Regexp
+	repl string
+}
+
+func compileReplacement(r URLReplacement) (compiledReplacement, error) {
+	parts := strings.Split(r.Pattern, "*")
+	for i := range parts {
+		parts[i] = regexp.QuoteMeta(parts[i])
+	}
+	re, err := regexp.Compile("^" + strings.Join(parts, "([^/]*)"))
+	if err != nil {
+		return compiledReplacement{}, fmt.Errorf("url replacement %q: %w", r.Pattern, err)
+	}
+	return compiledReplacement{re: re, repl: r.Replacement}, nil
+}
+
+func splitList(s, sep string) []string {
+	var out []string
+	for _, e := range strings.Split(s, sep) {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Hints are per-request inputs besides the path. The zero value is valid.
+type Hints struct {
+	// Now is the time "expires" is checked against; zero = time.Now().
+	Now time.Time
+	// DPR is the Sec-CH-DPR / DPR client hint (0 = none). Used as the
+	// default dpr when ParserConfig.EnableClientHints and 0 < DPR <= 8.
+	DPR float64
+	// Width is the Sec-CH-Width / Width client hint in physical pixels
+	// (0 = none). Used as the default width, divided by the dpr and
+	// rounded, when ParserConfig.EnableClientHints.
+	Width int
+}
