@@ -562,6 +562,12 @@ func (st *parseState) resizingType(a []byte) error {
 	return nil
 }
 
+var (
+	nameWidth  = []byte("width")
+	nameHeight = []byte("height")
+	nameExtend = []byte("extend")
+)
+
 // size applies "w:h:enlarge:extend[:gravity[:x:y]]"; empty slots are skipped.
 func (st *parseState) size(args [][]byte) error {
 	o := st.o
@@ -569,14 +575,14 @@ func (st *parseState) size(args [][]byte) error {
 		return invalid("too many size arguments: %d, at most 7", len(args))
 	}
 	if len(args[0]) > 0 {
-		v, err := st.dimension([]byte("width"), args[0])
+		v, err := st.dimension(nameWidth, args[0])
 		if err != nil {
 			return err
 		}
 		o.Width = v
 	}
 	if len(args) > 1 && len(args[1]) > 0 {
-		v, err := st.dimension([]byte("height"), args[1])
+		v, err := st.dimension(nameHeight, args[1])
 		if err != nil {
 			return err
 		}
@@ -586,7 +592,7 @@ func (st *parseState) size(args [][]byte) error {
 		o.Enlarge = parseBool(args[2])
 	}
 	if len(args) > 3 && len(args[3]) > 0 {
-		return extend([]byte("extend"), args[3:], &o.Extend)
+		return extend(nameExtend, args[3:], &o.Extend)
 	}
 	return nil
 }

@@ -340,11 +340,12 @@ func (p *Parser) parseSource(path []byte) (string, []byte, error) {
 	if err := checkURLChars(out[:n]); err != nil {
 		return "", nil, err
 	}
-	// ext aliases buf; copy it out of the stack buffer's lifetime.
+	// ext aliases the stack buffer: hand out a copy (rarely needed).
+	var extCopy []byte
 	if len(ext) > 0 {
-		ext = bytes.Clone(ext)
+		extCopy = append(extCopy, ext...)
 	}
-	return unsafe.String(&out[0], n), ext, nil
+	return unsafe.String(&out[0], n), extCopy, nil
 }
 
 // pathUnescape percent-decodes with path rules ("+" stays "+"); a bad
