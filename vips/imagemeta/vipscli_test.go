@@ -1,0 +1,143 @@
+package imagemeta
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/imgedge/imgedge/options"
+)
+
+// These tests cross-check Probe against libvips on files written by the
+// vips CLI (libvips' own encoders) and on our generated fixtures. They
+// are skipped when the vips CLI is not installed, so the package still
+// tests anywhere.
+
+func needVips(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("spawns vips: skipped with -short")
+	}
+	if _, err := exec.LookPath("vips"); err != nil {
+		t.Skip("vips CLI not installed")
+	}
+	if _, err := exec.LookPath("vipsheader"); err != nil {
+		t.Skip("vipsheader not installed")
+	}
+}
+
+// vipsField returns vipsheader -f field for file, ok false if libvips
+// cannot read it.
+func vipsField(t *testing.T, file, field string) (int, bool) {
+	t.Helper()
+	out, err := exec.Command("vipsheader", "-f", field, file).Output()
+	if err != nil {
+		return 0, false
+	}
+	v, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	return v, err == nil
+}
+
+func TestProbeVipsEncoded(t *testing.T) {
+	needVips(t)
+	dir := t.TempDir()
+	run := func(args ...string) bool {
+		out, err := exec.Command("vips", args...).CombinedOutput()
+		if err != nil {
+			t.Logf("vips %v: %v: %s", args, err, out)
+			return false
+		}
+		return true
+	}
+	src3, src4 := filepath.Join(dir, "b3.v"), filepath.Join(dir, "b4.v")
+	if !run("black", src3, "97", "61", "--bands", "3") || !run("black", src4, "61", "97", "--bands", "4") {
+		t.Fatal("vips black failed")
+	}
+	anim := filepath.Join(dir, "anim.gif")
+	if err := os.WriteFile(anim, genGIF(t, 21, 13, 7, true), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		src, ext string
+		format   options.Format
+		frames   int
+	}{
+		{src3, "jpg", options.FormatJPEG, 1},
+		{src3, "png", options.FormatPNG, 1},
+		{src4, "png", options.FormatPNG, 1},
+		{src3, "webp", options.FormatWebP, 1},
+		{src4, "webp", options.FormatWebP, 1},
+		{src3, "webp[lossless]", options.FormatWebP, 1},
+		{src3, "gif", options.FormatGIF, 1},
+		{src3, "tif", options.FormatTIFF, 1},
+		{src4, "tif", options.FormatTIFF, 1},
+		{src3, "tif[compression=jpeg,tile]", options.FormatTIFF, 1},
+		{src3, "avif", options.FormatAVIF, 1},
+		{src4, "avif", options.FormatAVIF, 1},
+		{src3, "heic", options.FormatHEIC, 1},
+		{src3, "jxl", options.FormatJXL, 1},
+		{src3, "jxl[lossless]", options.FormatJXL, 1},
+		{anim + "[n=-1]", "webp", options.FormatWebP, 7},
+		{anim + "[n=-1]", "gif", options.FormatGIF, 7},
+	}
+	for i, c := range cases {
+		out := filepath.Join(dir, strconv.Itoa(i)+"."+c.ext)
+		file, _, _ := strings.Cut(out, "[")
+		name := filepath.Base(c.src) + "->" + c.ext
+		if !run("copy", c.src, out) {
+			t.Logf("%s: this libvips cannot write it; skipped", name)
+			continue
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Probe(data)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		w, _ := vipsField(t, file, "width")
+		h, _ := vipsField(t, file, "height")
+		bands, _ := vipsField(t, file, "bands")
+		if m.Format != c.format || m.Width != w || m.Height != h || m.Frames != c.frames {
+			t.Fatalf("%s: got %v %dx%d×%d; want %v %dx%d×%d (libvips)", name, m.Format, m.Width, m.Height, m.Frames, c.format, w, h, c.frames)
+		}
+		if c.format != options.FormatGIF && m.HasAlpha != (bands == 2 || bands == 4) {
+			t.Fatalf("%s: got HasAlpha %v; libvips has %d bands", name, m.HasAlpha, bands)
+		}
+	}
+}
+
+// TestProbeAgreesWithVips runs vipsheader on our generated fixtures: where
+// libvips can read the header, the dimensions must agree.
+func TestProbeAgreesWithVips(t *testing.T) {
+	needVips(t)
+	dir := t.TempDir()
+	checked := 0
+	for i, c := range validCases(t) {
+		file := filepath.Join(dir, strconv.Itoa(i)+"."+c.want.Format.Ext())
+		if err := os.WriteFile(file, c.data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		w, ok1 := vipsField(t, file, "width")
+		h, ok2 := vipsField(t, file, "height")
+		switch {
+		case !ok1 || !ok2:
+			continue // hand-built header without pixel data, or a loader this libvips lacks
+		case c.want.Format == options.FormatSVG && c.want.Width == 0:
+			continue // no intrinsic size: librsvg picks a default
+		case c.want.Format == options.FormatICO:
+			continue // this libvips reads ICO through ImageMagick, which returns the first entry, not the largest
+		}
+		checked++
+		if c.want.Width != w || c.want.Height != h {
+			t.Errorf("%s: Probe says %dx%d; libvips says %dx%d", c.name, c.want.Width, c.want.Height, w, h)
+		}
+	}
+	if checked < 10 {
+		t.Fatalf("libvips read only %d fixtures; want at least 10", checked)
+	}
+}
