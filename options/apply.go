@@ -318,7 +318,8 @@ func (st *parseState) apply(id optID, name []byte, args [][]byte) error {
 		if err := maxArgs(name, args, 4); err != nil {
 			return err
 		}
-		t := Trim{}
+		// equal_hor/equal_ver keep earlier values when omitted (as in imgproxy).
+		t := Trim{EqualHor: o.Trim.EqualHor, EqualVer: o.Trim.EqualVer}
 		if len(args[0]) > 0 {
 			v, err := parseFloat(args[0])
 			if err != nil || v < 0 {
@@ -345,7 +346,11 @@ func (st *parseState) apply(id optID, name []byte, args [][]byte) error {
 		if err := maxArgs(name, args, 4); err != nil {
 			return err
 		}
+		// CSS shorthand as imgproxy applies it: an empty or missing slot
+		// copies its partner (right<-top, bottom<-top, left<-right).
 		pd := &o.Padding
+		var vals [4]int
+		var set [4]bool
 		for i, a := range args {
 			if len(a) == 0 {
 				continue
@@ -354,17 +359,14 @@ func (st *parseState) apply(id optID, name []byte, args [][]byte) error {
 			if err != nil {
 				return err
 			}
-			switch i {
-			case 0:
-				pd.Top, pd.Right, pd.Bottom, pd.Left = v, v, v, v
-			case 1:
-				pd.Right, pd.Left = v, v
-			case 2:
-				pd.Bottom = v
-			case 3:
-				pd.Left = v
-			}
+			vals[i], set[i] = v, true
 		}
+		if set[0] {
+			pd.Top = vals[0]
+		}
+		pd.Right = pick(set[1], vals[1], pd.Top)
+		pd.Bottom = pick(set[2], vals[2], pd.Top)
+		pd.Left = pick(set[3], vals[3], pd.Right)
 		pd.Enabled = pd.Top > 0 || pd.Right > 0 || pd.Bottom > 0 || pd.Left > 0
 		return nil
 	case optAutoRotate:
@@ -666,16 +668,16 @@ func background(name []byte, args [][]byte, o *Options) error {
 }
 
 func watermark(name []byte, args [][]byte, w *Watermark) error {
-	if err := maxArgs(name, args, 5); err != nil {
+	// imgproxy accepts up to 7 arguments (the last two are Pro-only and
+	// ignored by the open-source edition); so do we.
+	if err := maxArgs(name, args, 7); err != nil {
 		return err
 	}
-	if len(args[0]) > 0 {
-		v, err := parseFloat(args[0])
-		if err != nil || v < 0 || v > 1 {
-			return invalid("invalid watermark opacity %q: want a number in [0, 1]", args[0])
-		}
-		w.Opacity = v
+	v, err := parseFloat(args[0])
+	if err != nil || v < 0 || v > 1 {
+		return invalid("invalid watermark opacity %q: want a number in [0, 1]", args[0])
 	}
+	w.Opacity = v
 	if len(args) > 1 && len(args[1]) > 0 {
 		t, ok := gravityType(args[1])
 		if !ok || !gravityWatermark.has(t) {
@@ -789,6 +791,13 @@ func (st *parseState) applyPreset(i int) error {
 		}
 	}
 	return nil
+}
+
+func pick(ok bool, v, fallback int) int {
+	if ok {
+		return v
+	}
+	return fallback
 }
 
 // parseBool is Go's ParseBool; anything else (incl. empty) is false, never an error.

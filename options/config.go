@@ -59,7 +59,8 @@ type ParserConfig struct {
 	// BaseURL is IMGPROXY_BASE_URL, prepended to sources that do not
 	// already start with it.
 	BaseURL string
-	// URLReplacements is IMGPROXY_URL_REPLACEMENTS (see ParseURLReplacements).
+	// URLReplacements is IMGPROXY_URL_REPLACEMENTS (see ParseURLReplacements),
+	// applied in order, each to the result of the previous one.
 	URLReplacements []URLReplacement
 	// Base64URLIncludesFilename is IMGPROXY_BASE64_URL_INCLUDES_FILENAME.
 	Base64URLIncludesFilename bool

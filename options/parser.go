@@ -408,14 +408,12 @@ func unhex(c byte) byte {
 	return c - 'a' + 10
 }
 
-// rewriteSource applies IMGPROXY_URL_REPLACEMENTS (the first matching one)
-// and IMGPROXY_BASE_URL (url-api.md §1.1 step 9).
+// rewriteSource applies IMGPROXY_URL_REPLACEMENTS (each in order, on the
+// result of the previous one, like imgproxy) and IMGPROXY_BASE_URL
+// (url-api.md §1.1 step 9).
 func (p *Parser) rewriteSource(u string) string {
 	for _, r := range p.replacements {
-		if r.re.MatchString(u) {
-			u = r.re.ReplaceAllString(u, r.repl)
-			break
-		}
+		u = r.re.ReplaceAllString(u, r.repl)
 	}
 	if p.baseURL != "" && !strings.HasPrefix(u, p.baseURL) {
 		u = p.baseURL + u
