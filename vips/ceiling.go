@@ -52,6 +52,19 @@ static int ceiling_op(const void *buf, size_t len, int w, int h, int crop, int f
 }
 
 static const char *ceiling_error(void) { return vips_error_buffer(); }
+
+// ceiling_startup starts libvips the way the server does: no operation
+// cache, libvips' own thread pool of one (callers provide parallelism).
+// vips_init is a no-op when libvips is already running.
+static int ceiling_startup(void) {
+	if (VIPS_INIT("imgedge-bench"))
+		return -1;
+	vips_cache_set_max(0);
+	vips_cache_set_max_mem(0);
+	vips_cache_set_max_files(0);
+	vips_concurrency_set(1);
+	return 0;
+}
 */
 import "C"
 
@@ -64,6 +77,21 @@ import (
 	"github.com/imgedge/imgedge/options"
 )
 
+// CeilingStartup starts libvips for CeilingOp with the server's settings
+// (operation cache off, libvips concurrency 1) without the rest of Startup,
+// so that bench/ does not depend on the processing pipeline. Servers call
+// Startup instead; calling both is harmless. Safe to call more than once.
+func CeilingStartup() error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if C.ceiling_startup() != 0 {
+		msg := strings.TrimSpace(C.GoString(C.ceiling_error()))
+		C.vips_error_clear()
+		return errors.New("ceiling: vips_init: " + msg)
+	}
+	return nil
+}
+
 // CeilingOp decodes src, scales it down to fit width×height (height 0 =
 // only the width counts; fill = cover the box and centre-crop, like
 // rs:fill with gravity centre) and encodes it as format (JPEG, PNG, WebP or
@@ -72,7 +100,7 @@ import (
 // optimize_coding, WebP effort 4, AVIF speed 9).
 //
 // It is for benchmarks only: no limits are checked, so it must not see
-// untrusted input. libvips must be started (Startup). Safe for concurrent
+// untrusted input. libvips must be started (CeilingStartup or Startup). Safe for concurrent
 // use; it pins the calling goroutine's OS thread for the duration of the
 // call so that libvips errors are read on the thread that set them. out is
 // Go memory owned by the caller.

@@ -1,0 +1,266 @@
+package main
+
+// These tests are small and offline: they never download the corpus nor
+// start imgedge. Images are generated with the standard library.
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/xml"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/imgedge/imgedge/options"
+	"github.com/imgedge/imgedge/sign"
+	"github.com/imgedge/imgedge/vips"
+	"github.com/imgedge/imgedge/vips/imagemeta"
+)
+
+func genJPEG(t testing.TB, w, h int) []byte {
+	t.Helper()
+	m := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			m.Set(x, y, color.RGBA{uint8(x * 255 / w), uint8(y * 255 / h), uint8((x ^ y) & 0xff), 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, m, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestPercentile(t *testing.T) {
+	var lat []time.Duration
+	for i := 1; i <= 100; i++ {
+		lat = append(lat, time.Duration(i)*time.Millisecond)
+	}
+	f := func(p float64, want time.Duration) {
+		t.Helper()
+		if got := percentile(lat, p); got != want {
+			t.Fatalf("percentile(1..100ms, %v) = %v; want %v", p, got, want)
+		}
+	}
+	f(50, 50*time.Millisecond)
+	f(90, 90*time.Millisecond)
+	f(99, 99*time.Millisecond)
+	f(100, 100*time.Millisecond)
+	f(0.5, time.Millisecond)
+	if got := percentile(nil, 50); got != 0 {
+		t.Fatalf("percentile(nil) = %v; want 0", got)
+	}
+}
+
+func TestURLPathAndSignature(t *testing.T) {
+	p := &photo{Name: "mate-nature-Dune.jpg", Format: options.FormatJPEG}
+	f := func(it item, cb, want string) {
+		t.Helper()
+		if got := it.urlPath(cb); got != want {
+			t.Fatalf("urlPath = %q; want %q", got, want)
+		}
+	}
+	src := base64.RawURLEncoding.EncodeToString([]byte("local:///mate-nature-Dune.jpg"))
+	f(item{p, opThumb}, "", "/rs:fill:300:200/"+src+".jpg")
+	f(item{p, opJPEG1200}, "x-1", "/rs:fit:1200:0/q:80/cb:x-1/"+src+".jpg")
+	f(item{p, opAVIF640}, "", "/rs:fit:640:0/"+src+".avif")
+
+	if got := (signer{}).path("/a/b"); got != "/insecure/a/b" {
+		t.Fatalf("unsigned path = %q; want /insecure/a/b", got)
+	}
+	key, salt := []byte("secret key"), []byte("salt")
+	full := signer{key: key, salt: salt, size: 32}.path(item{p, opThumb}.urlPath(""))
+	v, err := sign.New(sign.Config{Keys: [][]byte{key}, Salts: [][]byte{salt}, SignatureSize: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, path, _ := strings.Cut(full[1:], "/")
+	if err := v.Verify([]byte(sig), []byte("/"+path)); err != nil {
+		t.Fatalf("signed path %q does not verify: %v", full, err)
+	}
+}
+
+func TestBuildWorkloads(t *testing.T) {
+	ps := []photo{
+		{Name: "a.jpg", Format: options.FormatJPEG, Width: 1920, Height: 1080},
+		{Name: "big.jpg", Format: options.FormatJPEG, Width: 5640, Height: 3172},
+		{Name: "c.png", Format: options.FormatPNG, Width: 800, Height: 600},
+		{Name: "d.webp", Format: options.FormatWebP, Width: 4096, Height: 4096},
+	}
+	wls, err := buildWorkloads(ps, workloadNames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, it := range wls[0].Items {
+		count[it.Photo.Format.String()+" "+it.Op.String()]++
+	}
+	want := map[string]int{
+		"jpeg 300x200 fill jpeg": 2, "jpeg 640x webp": 2, "jpeg 1200x jpeg q80": 2, "jpeg 150x150 fill webp": 2,
+		"png 600x jpeg": 1, "webp 480x webp": 1,
+	}
+	if fmt.Sprint(count) != fmt.Sprint(want) {
+		t.Fatalf("web-mix items = %v; want %v", count, want)
+	}
+	if !wls[1].Storm || len(wls[1].Items) != 2 {
+		t.Fatalf("miss-storm = %+v; want a storm over the 2 JPEGs", wls[1])
+	}
+	if got := wls[2].Items[0].Photo.Name; got != "big.jpg" {
+		t.Fatalf("large uses %q; want big.jpg", got)
+	}
+	if got := wls[3].Items[0].Op.Format; got != options.FormatAVIF {
+		t.Fatalf("avif workload format = %v; want avif", got)
+	}
+	if _, err := buildWorkloads(ps, []string{"nope"}); err == nil {
+		t.Fatalf("unknown workload accepted")
+	}
+}
+
+func TestInterleaveIsAPermutation(t *testing.T) {
+	for _, n := range []int{1, 2, 3, 7, 14, 92} {
+		items := make([]item, n)
+		for i := range items {
+			items[i].Op.Width = i
+		}
+		seen := map[int]bool{}
+		for _, it := range interleave(items) {
+			seen[it.Op.Width] = true
+		}
+		if len(seen) != n {
+			t.Fatalf("interleave of %d items kept %d distinct; want %d", n, len(seen), n)
+		}
+	}
+}
+
+func TestFlatName(t *testing.T) {
+	if got, want := flatName("mate/nature/Dune file+1.jpg"), "mate-nature-Dune-file-1.jpg"; got != want {
+		t.Fatalf("flatName = %q; want %q", got, want)
+	}
+}
+
+func TestSVGIsWellFormed(t *testing.T) {
+	r := &result{Workload: "web-mix", Target: "server <&>", Conc: 4, Requests: 5, Elapsed: time.Second,
+		Lat: []time.Duration{time.Millisecond, 2 * time.Millisecond, 30 * time.Millisecond, 31 * time.Millisecond, 2 * time.Second}}
+	for _, rr := range []*result{r, {Workload: "empty", Target: "ceiling"}} {
+		var buf bytes.Buffer
+		writeSVG(&buf, rr)
+		d := xml.NewDecoder(&buf)
+		rects := 0
+		for {
+			tok, err := d.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("SVG for %s is not well-formed XML: %v", rr.Workload, err)
+			}
+			if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "rect" {
+				rects++
+			}
+		}
+		if rr == r && rects < 4 {
+			t.Fatalf("SVG has %d rects; want the background and at least 3 bars", rects)
+		}
+	}
+}
+
+func TestSoakSummary(t *testing.T) {
+	s := []soakSample{
+		{At: time.Minute, RSS: 100 << 20, Requests: 10},
+		{At: 2 * time.Minute, RSS: 200 << 20, Requests: 10},
+		{At: 3 * time.Minute, RSS: 210 << 20, Requests: 10, Errors: 1},
+	}
+	got := soakSummary(s)
+	for _, want := range []string{"30 requests", "1 errors", "200 MB", "210 MB", "+5.0%"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("soakSummary = %q; want it to contain %q", got, want)
+		}
+	}
+}
+
+// TestHTTPTarget drives a real loopback server: content-type checks, error
+// counting, and the storm's same-bytes check.
+func TestHTTPTarget(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		i := n.Add(1)
+		switch {
+		case strings.Contains(r.URL.Path, "/cb:"): // storm: different bytes every time
+			w.Header().Set("Content-Type", "image/jpeg")
+			fmt.Fprintf(w, "img %d", i)
+		case strings.HasSuffix(r.URL.Path, ".webp"):
+			w.Header().Set("Content-Type", "image/jpeg") // wrong on purpose
+			io.WriteString(w, "x")
+		default:
+			w.Header().Set("Content-Type", "image/jpeg")
+			io.WriteString(w, "jpeg bytes")
+		}
+	}))
+	defer srv.Close()
+	tg := newHTTPTarget(srv.URL, signer{}, 2)
+	p := &photo{Name: "a.jpg", Format: options.FormatJPEG}
+
+	r := tg.run(workload{Name: "w", Items: []item{{p, opThumb}, {p, opWebP640}}}, "server", 2, 200*time.Millisecond, true)
+	if r.Requests < 2 || r.Errors == 0 || r.Errors == r.Requests {
+		t.Fatalf("requests=%d errors=%d; want some successes and the webp ones failing", r.Requests, r.Errors)
+	}
+	if r.ErrKinds["content-type image/jpeg"] != r.Errors {
+		t.Fatalf("error kinds = %v; want only content-type errors", r.ErrKinds)
+	}
+	if len(r.Lat) != r.Requests {
+		t.Fatalf("latencies = %d; want one per request (%d)", len(r.Lat), r.Requests)
+	}
+
+	s := tg.run(workload{Name: "s", Storm: true, Items: []item{{p, opJPEG1200}}}, "server", 4, 50*time.Millisecond, true)
+	if s.Requests%4 != 0 || s.Errors != s.Requests/4*3 {
+		t.Fatalf("storm requests=%d errors=%d; want 3 of every 4 flagged as different bytes", s.Requests, s.Errors)
+	}
+}
+
+// TestCeilingOp runs the raw ceiling on a generated JPEG for each output
+// format and checks the result's format and size.
+func TestCeilingOp(t *testing.T) {
+	if err := vips.CeilingStartup(); err != nil {
+		t.Fatal(err)
+	}
+	src := genJPEG(t, 800, 600)
+	f := func(o op, wantW, wantH int) {
+		t.Helper()
+		out, err := vips.CeilingOp(src, o.Width, o.Height, o.Fill, o.Format, o.quality())
+		if err != nil {
+			t.Fatalf("CeilingOp(%v): %v", o, err)
+		}
+		m, err := imagemeta.Probe(out)
+		if err != nil {
+			t.Fatalf("CeilingOp(%v) output: %v", o, err)
+		}
+		if m.Format != o.Format || m.Width != wantW || m.Height != wantH {
+			t.Fatalf("CeilingOp(%v) = %v %dx%d; want %v %dx%d", o, m.Format, m.Width, m.Height, o.Format, wantW, wantH)
+		}
+	}
+	f(opThumb, 300, 200)
+	f(opWebP640, 640, 480)
+	f(opWebP150, 150, 150)
+	f(op{Width: 1200, Format: options.FormatJPEG}, 800, 600) // never enlarges
+	f(op{Width: 100, Format: options.FormatPNG}, 100, 75)
+	f(op{Width: 64, Height: 64, Fill: true, Format: options.FormatAVIF}, 64, 64)
+
+	if _, err := vips.CeilingOp([]byte("not an image"), 10, 10, false, options.FormatJPEG, 80); options.KindOf(err) != options.KindBrokenImage {
+		t.Fatalf("garbage input: got %v; want KindBrokenImage", err)
+	}
+	if _, err := vips.CeilingOp(src, 10, 0, true, options.FormatJPEG, 80); err == nil {
+		t.Fatalf("fill without height accepted")
+	}
+	if _, err := vips.CeilingOp(src, 10, 10, false, options.FormatGIF, 80); options.KindOf(err) != options.KindCannotSave {
+		t.Fatalf("gif output: got %v; want KindCannotSave", err)
+	}
+}

@@ -1,0 +1,330 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/imgedge/imgedge/vips"
+)
+
+// result is what one workload run against one target measured.
+type result struct {
+	Workload string
+	Target   string // "server", "no-coalesce", "ceiling"
+	Conc     int
+	Requests int // finished requests, errors included
+	Errors   int
+	ErrKinds map[string]int
+	Elapsed  time.Duration
+	Lat      []time.Duration // sorted, one per finished request
+	Bytes    int64           // response bytes of successful requests
+	PeakRSS  int64           // bytes; 0 = unknown
+	CPU      time.Duration   // CPU time the measured process used during the run; 0 = unknown
+}
+
+// CPUPerOp is the CPU time per successful request (0 = unknown).
+func (r *result) CPUPerOp() time.Duration {
+	ok := r.Requests - r.Errors
+	if r.CPU <= 0 || ok <= 0 {
+		return 0
+	}
+	return r.CPU / time.Duration(ok)
+}
+
+// RPS is the throughput in successful requests per second.
+func (r *result) RPS() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Requests-r.Errors) / r.Elapsed.Seconds()
+}
+
+// Pct returns the p-th percentile latency (0 < p <= 100), nearest rank.
+func (r *result) Pct(p float64) time.Duration {
+	return percentile(r.Lat, p)
+}
+
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := int(float64(len(sorted))*p/100+0.999999) - 1
+	rank = max(0, min(rank, len(sorted)-1))
+	return sorted[rank]
+}
+
+// recorder collects latencies and errors from many goroutines.
+type recorder struct {
+	done, errs atomic.Int64
+	bytes      atomic.Int64
+	mu         sync.Mutex
+	lat        []time.Duration
+	kinds      map[string]int
+}
+
+func (rc *recorder) errorf(kind string) {
+	rc.errs.Add(1)
+	rc.mu.Lock()
+	if rc.kinds == nil {
+		rc.kinds = map[string]int{}
+	}
+	rc.kinds[kind]++
+	rc.mu.Unlock()
+}
+
+// add merges one goroutine's latencies.
+func (rc *recorder) add(lat []time.Duration) {
+	rc.mu.Lock()
+	rc.lat = append(rc.lat, lat...)
+	rc.mu.Unlock()
+}
+
+func (rc *recorder) result(workload, target string, conc int, elapsed time.Duration) *result {
+	sort.Slice(rc.lat, func(i, j int) bool { return rc.lat[i] < rc.lat[j] })
+	return &result{Workload: workload, Target: target, Conc: conc, Requests: int(rc.done.Load()),
+		Errors: int(rc.errs.Load()), ErrKinds: rc.kinds, Elapsed: elapsed, Lat: rc.lat, Bytes: rc.bytes.Load()}
+}
+
+// progress prints a status line every second while a run lasts.
+func progress(label string, rc *recorder, start time.Time, dur time.Duration) (stop func()) {
+	tty := false
+	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+		tty = true
+	}
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for i := 1; ; i++ {
+			select {
+			case <-quit:
+				if tty {
+					fmt.Fprint(os.Stderr, "\r\033[K")
+				}
+				return
+			case <-t.C:
+			}
+			el := time.Since(start)
+			line := fmt.Sprintf("%-24s %5.0fs/%.0fs %7d req %8.1f req/s %5d err", label, el.Seconds(), dur.Seconds(),
+				rc.done.Load(), float64(rc.done.Load()-rc.errs.Load())/el.Seconds(), rc.errs.Load())
+			if tty {
+				fmt.Fprint(os.Stderr, "\r\033[K"+line)
+			} else if i%5 == 0 {
+				fmt.Fprintln(os.Stderr, line)
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		wg.Wait()
+	}
+}
+
+// httpTarget drives an imgproxy-compatible server.
+type httpTarget struct {
+	base   string // e.g. "http://127.0.0.1:8080"
+	signer signer
+	client *http.Client
+}
+
+func newHTTPTarget(base string, s signer, conc int) *httpTarget {
+	tr := &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        conc * 2,
+		MaxIdleConnsPerHost: conc * 2,
+		MaxConnsPerHost:     0,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+	}
+	return &httpTarget{base: base, signer: s, client: &http.Client{Transport: tr, Timeout: 60 * time.Second}}
+}
+
+// errCanceled is the kind get returns for a request cut off by the end of
+// the run; it is not counted.
+const errCanceled = "canceled"
+
+// get fetches one image into buf and checks status and Content-Type. It
+// returns an error kind ("" on success).
+func (t *httpTarget) get(ctx context.Context, it item, cb string, buf *bytes.Buffer) string {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.base+t.signer.path(it.urlPath(cb)), nil)
+	if err != nil {
+		return "request"
+	}
+	resp, err := t.client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return errCanceled // the run ended; not counted
+		}
+		return "transport"
+	}
+	buf.Reset()
+	_, err = buf.ReadFrom(resp.Body)
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode != http.StatusOK:
+		return "status " + strconv.Itoa(resp.StatusCode)
+	case err != nil:
+		return "body"
+	case resp.Header.Get("Content-Type") != it.Op.Format.MIME():
+		return "content-type " + resp.Header.Get("Content-Type")
+	case buf.Len() == 0:
+		return "empty body"
+	}
+	return ""
+}
+
+// runHTTP sends the workload's items round-robin from conc clients for
+// dur (a storm workload sends bursts instead, see runStorm).
+func (t *httpTarget) run(w workload, target string, conc int, dur time.Duration, quiet bool) *result {
+	if w.Storm {
+		return t.runStorm(w, target, conc, dur, quiet)
+	}
+	var rc recorder
+	var next atomic.Int64
+	ctx, cancel := context.WithTimeout(context.Background(), dur)
+	defer cancel()
+	start := time.Now()
+	if !quiet {
+		defer progress(w.Name+"/"+target, &rc, start, dur)()
+	}
+	var wg sync.WaitGroup
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf bytes.Buffer
+			lat := make([]time.Duration, 0, 1024)
+			for ctx.Err() == nil {
+				it := w.Items[int(next.Add(1)-1)%len(w.Items)]
+				t0 := time.Now()
+				kind := t.get(ctx, it, "", &buf)
+				if kind == errCanceled {
+					break // interrupted by the end of the run
+				}
+				lat = append(lat, time.Since(t0))
+				rc.done.Add(1)
+				if kind != "" {
+					rc.errorf(kind)
+				} else {
+					rc.bytes.Add(int64(buf.Len()))
+				}
+			}
+			rc.add(lat)
+		}()
+	}
+	wg.Wait()
+	return rc.result(w.Name, target, conc, time.Since(start))
+}
+
+// runStorm sends bursts of size identical requests for a URL never seen
+// before (a fresh cache buster per burst), one burst after the other, as
+// many CDN edge nodes do on a miss. Every response of a burst must carry
+// the same bytes.
+func (t *httpTarget) runStorm(w workload, target string, size int, dur time.Duration, quiet bool) *result {
+	var rc recorder
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	start := time.Now()
+	deadline := start.Add(dur)
+	if !quiet {
+		defer progress(w.Name+"/"+target, &rc, start, dur)()
+	}
+	bufs := make([]bytes.Buffer, size)
+	kinds := make([]string, size)
+	lats := make([]time.Duration, size)
+	var all []time.Duration
+	for b := 0; time.Now().Before(deadline); b++ {
+		it := w.Items[b%len(w.Items)]
+		cb := run + "-" + strconv.Itoa(b)
+		var wg sync.WaitGroup
+		for i := range size {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				t0 := time.Now()
+				kinds[i] = t.get(context.Background(), it, cb, &bufs[i])
+				lats[i] = time.Since(t0)
+			}()
+		}
+		wg.Wait()
+		var sum uint32
+		var n int
+		for i := range size {
+			rc.done.Add(1)
+			all = append(all, lats[i])
+			if kinds[i] != "" {
+				rc.errorf(kinds[i])
+				continue
+			}
+			c := crc32.ChecksumIEEE(bufs[i].Bytes())
+			if n == 0 {
+				sum = c
+			} else if c != sum {
+				rc.errorf("different bytes in one burst")
+				continue
+			}
+			n++
+			rc.bytes.Add(int64(bufs[i].Len()))
+		}
+	}
+	rc.add(all)
+	return rc.result(w.Name, target, size, time.Since(start))
+}
+
+// runRaw is the ceiling: the same items processed in-process with
+// vips.CeilingOp by conc goroutines, no HTTP.
+func runRaw(w workload, conc int, dur time.Duration, quiet bool) *result {
+	var rc recorder
+	var next atomic.Int64
+	start := time.Now()
+	deadline := start.Add(dur)
+	if !quiet {
+		defer progress(w.Name+"/ceiling", &rc, start, dur)()
+	}
+	var wg sync.WaitGroup
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Like a server worker: keep one OS thread for libvips.
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			lat := make([]time.Duration, 0, 1024)
+			for time.Now().Before(deadline) {
+				it := w.Items[int(next.Add(1)-1)%len(w.Items)]
+				t0 := time.Now()
+				out, err := vips.CeilingOp(it.Photo.Data, it.Op.Width, it.Op.Height, it.Op.Fill, it.Op.Format, it.Op.quality())
+				lat = append(lat, time.Since(t0))
+				rc.done.Add(1)
+				if err != nil {
+					rc.errorf(err.Error())
+				} else {
+					rc.bytes.Add(int64(len(out)))
+				}
+			}
+			rc.add(lat)
+		}()
+	}
+	wg.Wait()
+	return rc.result(w.Name, "ceiling", conc, time.Since(start))
+}
+
+// drain reads and discards a response body (used by health probes).
+func drain(r io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, r)
+	r.Close()
+}

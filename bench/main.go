@@ -1,0 +1,289 @@
+// Command bench measures an imgproxy-compatible server (imgedge by default)
+// on a real-photo corpus from a separate process, and the raw-libvips
+// ceiling of the same operations in-process (issue 7). See BENCHMARKS.md.
+//
+//	go run ./bench                        # build and start imgedge, all workloads, and the ceiling
+//	go run ./bench -duration 10s -workloads web-mix
+//	go run ./bench -base-url http://127.0.0.1:8081 -pid 1234   # any running server
+//	go run ./bench -raw                   # the ceiling only
+//	go run ./bench -soak 10               # 10 minutes of web-mix, RSS sampled every 10 s
+package main
+
+import (
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/imgedge/imgedge/vips"
+)
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+}
+
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+type config struct {
+	root, corpus, bin, out       string
+	fetch, build, svg, raw       bool
+	baseURL, noCoalesceURL       string
+	metricsURL                   string
+	pid                          int
+	mode                         string
+	workloads                    string
+	conc, storm                  int
+	duration, warmup             time.Duration
+	soak                         int
+	env                          listFlag
+	key, salt                    string
+	sigSize                      int
+	compareCoalesce, keepRunning bool
+}
+
+func main() {
+	var c config
+	flag.StringVar(&c.root, "root", ".", "repository root (where `go build -o bin/imgedge .` runs)")
+	flag.StringVar(&c.corpus, "corpus", "bench/corpus", "corpus directory: photos/ is served, debs/ and extract/ are the download")
+	flag.BoolVar(&c.fetch, "fetch", true, "download the corpus with apt-get when corpus/photos is empty")
+	flag.StringVar(&c.bin, "bin", "bin/imgedge", "server binary started when -base-url is empty")
+	flag.BoolVar(&c.build, "build", true, "build -bin with `go build` first")
+	flag.Var(&c.env, "env", "extra KEY=VALUE for the started server (repeatable), e.g. -env IMGPROXY_WORKERS=4")
+	flag.StringVar(&c.baseURL, "base-url", "", "measure this already running server instead of starting imgedge")
+	flag.StringVar(&c.noCoalesceURL, "base-url-no-coalesce", "", "with -base-url: a second server without request coalescing, for the miss-storm comparison")
+	flag.StringVar(&c.metricsURL, "metrics-url", "", "with -base-url: its Prometheus endpoint (for goroutines in -soak)")
+	flag.IntVar(&c.pid, "pid", 0, "with -base-url: the server's PID, for peak RSS")
+	flag.StringVar(&c.mode, "mode", "both", "server, raw (the libvips ceiling in-process) or both")
+	flag.BoolVar(&c.raw, "raw", false, "shorthand for -mode raw")
+	flag.StringVar(&c.workloads, "workloads", strings.Join(workloadNames, ","), "comma-separated workloads: "+strings.Join(workloadNames, ", "))
+	flag.IntVar(&c.conc, "c", 2*runtime.NumCPU(), "concurrent clients (and ceiling goroutines)")
+	flag.IntVar(&c.storm, "storm", 16, "miss-storm: identical requests per burst")
+	flag.DurationVar(&c.duration, "duration", 20*time.Second, "measured time per workload and target")
+	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "unmeasured run before each measurement")
+	flag.BoolVar(&c.compareCoalesce, "compare-coalesce", true, "miss-storm: also run a server started with IMGEDGE_COALESCE=false")
+	flag.IntVar(&c.soak, "soak", 0, "run web-mix for this many minutes at saturation, sampling RSS, goroutines and errors every 10 s")
+	flag.BoolVar(&c.svg, "svg", true, "write latency histograms to -out")
+	flag.StringVar(&c.out, "out", "bench/out", "directory for SVG histograms and the report")
+	flag.StringVar(&c.key, "key", "", "hex IMGPROXY_KEY to sign URLs (empty: unsigned)")
+	flag.StringVar(&c.salt, "salt", "", "hex IMGPROXY_SALT")
+	flag.IntVar(&c.sigSize, "signature-size", 32, "IMGPROXY_SIGNATURE_SIZE")
+	flag.Parse()
+	if c.raw {
+		c.mode = "raw"
+	}
+	if err := run(&c); err != nil {
+		logf("%v", err)
+		os.Exit(1)
+	}
+}
+
+func run(c *config) error {
+	switch c.mode {
+	case "server", "raw", "both":
+	default:
+		return fmt.Errorf("-mode must be server, raw or both; got %q", c.mode)
+	}
+	if c.conc <= 0 || c.storm <= 0 {
+		return fmt.Errorf("-c and -storm must be > 0")
+	}
+	var sg signer
+	var err error
+	if sg.key, err = hex.DecodeString(c.key); err != nil {
+		return fmt.Errorf("-key: %w", err)
+	}
+	if sg.salt, err = hex.DecodeString(c.salt); err != nil {
+		return fmt.Errorf("-salt: %w", err)
+	}
+	sg.size = c.sigSize
+
+	photos, err := prepareCorpus(c.corpus, c.fetch)
+	if err != nil {
+		return err
+	}
+	names := strings.Split(c.workloads, ",")
+	if c.soak > 0 {
+		names = []string{"web-mix"}
+	}
+	wls, err := buildWorkloads(photos, names)
+	if err != nil {
+		return err
+	}
+	logf("corpus: %d photos; concurrency %d; %v per run (+%v warm-up)", len(photos), c.conc, c.duration, c.warmup)
+
+	doServer := c.mode != "raw"
+	doRaw := c.mode != "server" && c.soak == 0
+	logf("load average before: %s", loadAvg())
+
+	var sv *serverSide
+	if doServer {
+		sv, err = startServerSide(c, sg)
+		switch {
+		case err != nil && c.mode == "both" && c.baseURL == "":
+			logf("server side skipped (numbers pending): %v", err)
+			doServer = false
+		case err != nil:
+			return err
+		default:
+			defer sv.close()
+		}
+	}
+	if c.soak > 0 {
+		if !doServer {
+			return fmt.Errorf("-soak needs a server")
+		}
+		return soak(sv.t, wls[0], c, sv.pid, sv.metricsURL)
+	}
+	if doRaw {
+		if err := vips.CeilingStartup(); err != nil {
+			return err
+		}
+	}
+
+	// Server and ceiling alternate per workload so that both see the same
+	// machine load.
+	var results []*result
+	for _, w := range wls {
+		if doServer {
+			results = append(results, measure(w, "server", c, sv.pid, sv.t.run))
+		}
+		if doRaw && !w.Storm { // one op per burst: the ceiling is web-mix's
+			results = append(results, measure(w, "ceiling", c, os.Getpid(),
+				func(w workload, _ string, conc int, d time.Duration, quiet bool) *result {
+					return runRaw(w, conc, d, quiet)
+				}))
+		}
+		if doServer && w.Storm && c.compareCoalesce {
+			if r := sv.noCoalesce(w); r != nil {
+				results = append(results, r)
+			}
+		}
+	}
+	logf("load average after: %s", loadAvg())
+	sortResults(results)
+	fmt.Println()
+	for _, w := range wls {
+		fmt.Printf("%-10s %s (%d distinct requests)\n", w.Name, w.Desc, len(w.Items))
+	}
+	fmt.Println()
+	writeTable(os.Stdout, results)
+	if c.svg && len(results) > 0 {
+		if err := saveSVGs(c.out, results); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// serverSide is the server under test: already running (-base-url) or
+// started here.
+type serverSide struct {
+	c          *config
+	sg         signer
+	srv        *server // nil with -base-url
+	t          *httpTarget
+	pid        int
+	metricsURL string
+}
+
+func startServerSide(c *config, sg signer) (*serverSide, error) {
+	sv := &serverSide{c: c, sg: sg, pid: c.pid, metricsURL: c.metricsURL}
+	base := c.baseURL
+	if base == "" {
+		bin := c.bin
+		if !filepath.IsAbs(bin) {
+			bin = filepath.Join(c.root, bin)
+		}
+		if c.build {
+			if err := buildServer(c.root, bin); err != nil {
+				return nil, err
+			}
+		}
+		srv, err := startServer(bin, filepath.Join(c.corpus, "photos"), c.env)
+		if err != nil {
+			return nil, err
+		}
+		sv.srv = srv
+		base, sv.pid, sv.metricsURL = srv.base, srv.pid(), srv.metricsURL
+		logf("server %s started (pid %d)", base, sv.pid)
+	}
+	sv.t = newHTTPTarget(base, sg, max(c.conc, c.storm))
+	return sv, nil
+}
+
+func (sv *serverSide) close() {
+	if sv.srv != nil {
+		sv.srv.stop()
+	}
+}
+
+// noCoalesce runs the storm workload against a server without request
+// coalescing: -base-url-no-coalesce, or a second imgedge started with
+// IMGEDGE_COALESCE=false. nil when neither is possible.
+func (sv *serverSide) noCoalesce(w workload) *result {
+	c := sv.c
+	if c.noCoalesceURL != "" {
+		return measure(w, "no-coalesce", c, 0, newHTTPTarget(c.noCoalesceURL, sv.sg, c.storm).run)
+	}
+	if sv.srv == nil {
+		return nil
+	}
+	srv2, err := startServer(sv.srv.cmd.Path, filepath.Join(c.corpus, "photos"), append(c.env, "IMGEDGE_COALESCE=false"))
+	if err != nil {
+		logf("no-coalesce server: %v", err)
+		return nil
+	}
+	defer srv2.stop()
+	return measure(w, "no-coalesce", c, srv2.pid(), newHTTPTarget(srv2.base, sv.sg, c.storm).run)
+}
+
+type runFunc func(w workload, target string, conc int, d time.Duration, quiet bool) *result
+
+// measure warms up, then runs w once while watching the peak RSS and the
+// CPU time of process pid (0: unknown).
+func measure(w workload, target string, c *config, pid int, run runFunc) *result {
+	conc := c.conc
+	if w.Storm {
+		conc = c.storm
+	}
+	if c.warmup > 0 {
+		run(w, target, conc, c.warmup, true)
+	}
+	rss := watchRSS(pid)
+	cpu0 := cpuTime(pid)
+	r := run(w, target, conc, c.duration, false)
+	if cpu1 := cpuTime(pid); cpu0 >= 0 && cpu1 >= 0 {
+		r.CPU = cpu1 - cpu0
+	}
+	r.PeakRSS = rss.peak()
+	return r
+}
+
+// sortResults orders by workload (report order), then server, no-coalesce,
+// ceiling.
+func sortResults(rs []*result) {
+	wi := func(name string) int {
+		for i, n := range workloadNames {
+			if n == name {
+				return i
+			}
+		}
+		return len(workloadNames)
+	}
+	ti := map[string]int{"server": 0, "no-coalesce": 1, "ceiling": 2}
+	for i := 1; i < len(rs); i++ {
+		for j := i; j > 0; j-- {
+			a, b := rs[j-1], rs[j]
+			if wi(a.Workload) < wi(b.Workload) || (a.Workload == b.Workload && ti[a.Target] <= ti[b.Target]) {
+				break
+			}
+			rs[j-1], rs[j] = b, a
+		}
+	}
+}

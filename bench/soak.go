@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"text/tabwriter"
+	"time"
+)
+
+// soakSample is one 10-second window of a soak run.
+type soakSample struct {
+	At         time.Duration // since the start, at the end of the window
+	RPS        float64
+	P50, P99   time.Duration
+	Requests   int
+	Errors     int
+	RSS        int64   // VmRSS at the end of the window, bytes; 0 = unknown
+	Goroutines float64 // from the server's /metrics; -1 = unknown
+}
+
+const soakWindow = 10 * time.Second
+
+// soak runs w at saturation for c.soak minutes as consecutive 10 s
+// windows and prints a line per window, then RSS at minute 2 against the
+// end (issue 7: within 10 %).
+func soak(t *httpTarget, w workload, c *config, pid int, metricsURL string) error {
+	total := time.Duration(c.soak) * time.Minute
+	logf("soak: %s for %v at concurrency %d, sampling every %v", w.Name, total, c.conc, soakWindow)
+	start := time.Now()
+	var samples []soakSample
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "time\treq/s\tp50\tp99\trequests\terrors\tRSS\tgoroutines\t")
+	for time.Since(start) < total {
+		r := t.run(w, "server", c.conc, soakWindow, true)
+		s := soakSample{At: time.Since(start), RPS: r.RPS(), P50: r.Pct(50), P99: r.Pct(99),
+			Requests: r.Requests, Errors: r.Errors, Goroutines: -1}
+		if pid > 0 {
+			s.RSS, _ = procStatus(pid, "VmRSS")
+		}
+		if g, err := scrapeMetric(metricsURL, "go_goroutines"); err == nil {
+			s.Goroutines = g
+		}
+		samples = append(samples, s)
+		gs := "-"
+		if s.Goroutines >= 0 {
+			gs = fmt.Sprintf("%.0f", s.Goroutines)
+		}
+		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%s\t%d\t%d\t%s\t%s\t\n", s.At.Round(time.Second), s.RPS, fmtDur(s.P50),
+			fmtDur(s.P99), s.Requests, s.Errors, fmtMB(s.RSS), gs)
+		tw.Flush()
+	}
+	fmt.Println(soakSummary(samples))
+	return nil
+}
+
+// soakSummary compares the RSS of the first sample at or after minute 2
+// with the last sample.
+func soakSummary(samples []soakSample) string {
+	if len(samples) == 0 {
+		return "soak: no samples"
+	}
+	errs, reqs := 0, 0
+	for _, s := range samples {
+		errs += s.Errors
+		reqs += s.Requests
+	}
+	last := samples[len(samples)-1]
+	var at2 *soakSample
+	for i := range samples {
+		if samples[i].At >= 2*time.Minute {
+			at2 = &samples[i]
+			break
+		}
+	}
+	out := fmt.Sprintf("soak: %d requests, %d errors over %v", reqs, errs, last.At.Round(time.Second))
+	switch {
+	case at2 == nil || at2 == &samples[len(samples)-1]:
+		out += "; too short for the minute-2 RSS comparison"
+	case at2.RSS > 0:
+		out += fmt.Sprintf("; RSS at %v %s, at the end %s (%+.1f%%)", at2.At.Round(time.Second), fmtMB(at2.RSS),
+			fmtMB(last.RSS), 100*float64(last.RSS-at2.RSS)/float64(at2.RSS))
+	}
+	return out
+}
