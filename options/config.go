@@ -89,8 +89,11 @@ type ParserConfig struct {
 
 // Validate checks the configuration. Presets are checked by NewParser.
 func (c *ParserConfig) Validate() error {
-	if c.PathPrefix != "" && (!strings.HasPrefix(c.PathPrefix, "/") || strings.HasSuffix(c.PathPrefix, "/")) {
-		return fmt.Errorf("options: path prefix %q must start with \"/\" and not end with \"/\" (IMGPROXY_PATH_PREFIX)", c.PathPrefix)
+	// A prefix without a leading "/" can never match a request target
+	// (imgproxy would silently answer 404 to everything); a trailing "/"
+	// works because Split drops one "/" after the prefix.
+	if c.PathPrefix != "" && (!strings.HasPrefix(c.PathPrefix, "/") || strings.ContainsAny(c.PathPrefix, "?#")) {
+		return fmt.Errorf("options: path prefix %q must start with \"/\" and contain no \"?\" or \"#\" (IMGPROXY_PATH_PREFIX)", c.PathPrefix)
 	}
 	if strings.ContainsAny(c.ArgumentsSeparator, "/?%") {
 		return fmt.Errorf("options: arguments separator %q must not contain \"/\", \"?\" or \"%%\" (IMGPROXY_ARGUMENTS_SEPARATOR)", c.ArgumentsSeparator)

@@ -83,7 +83,7 @@ func TestParseURLReplacements(t *testing.T) {
 func TestParserConfigValidate(t *testing.T) {
 	bad := []ParserConfig{
 		{PathPrefix: "img"},
-		{PathPrefix: "/img/"},
+		{PathPrefix: "/img?"},
 		{ArgumentsSeparator: "/"},
 		{ArgumentsSeparator: "%"},
 		{AllowedProcessingOptions: []string{"bogus"}},

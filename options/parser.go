@@ -246,13 +246,8 @@ func (p *Parser) Parse(path []byte, hints Hints, dst *Request) error {
 	if len(path) > 0 && path[0] == '/' {
 		path = path[1:]
 	}
-	first, _, _ := bytes.Cut(path, slash)
-	if len(first) == 0 {
+	if len(path) == 0 {
 		return Errorf(KindInvalidURL, "empty path")
-	}
-	switch string(first) {
-	case "fit", "fill", "fill-down", "force", "auto":
-		return Errorf(KindInvalidURL, "legacy basic url format (%q) is not supported", first)
 	}
 	if p.onlyPresets {
 		var seg []byte
@@ -262,6 +257,11 @@ func (p *Parser) Parse(path []byte, hints Hints, dst *Request) error {
 			return err
 		}
 	} else {
+		first, _, _ := bytes.Cut(path, slash)
+		switch string(first) {
+		case "fit", "fill", "fill-down", "force", "auto":
+			return Errorf(KindInvalidURL, "legacy basic url format (%q) is not supported", first)
+		}
 		for {
 			seg, rest, found := bytes.Cut(path, slash)
 			if bytes.Index(seg, p.sep) < 0 {
