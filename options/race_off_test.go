@@ -1,0 +1,5 @@
+//go:build !race
+
+package options_test
+
+const raceEnabled = false

@@ -1,0 +1,7 @@
+//go:build race
+
+package sign
+
+// raceEnabled: the race detector makes sync.Pool drop items and changes
+// escape analysis, so allocation pins are skipped under -race.
+const raceEnabled = true
