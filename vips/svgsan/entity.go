@@ -72,8 +72,9 @@ func declaredEntities(src []byte) (map[string]string, error) {
 			break
 		}
 		p = p[i+1:]
-		j := bytes.IndexByte(p, ';')
-		if j < 0 || j > 256 {
+		name := p[:min(len(p), 257)] // bounded look-ahead keeps the scan linear
+		j := bytes.IndexByte(name, ';')
+		if j < 0 {
 			continue
 		}
 		if v, ok := ents[string(p[:j])]; ok {
