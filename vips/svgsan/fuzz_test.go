@@ -38,6 +38,9 @@ func checkSafe(t testing.TB, out []byte) {
 				if strings.HasPrefix(al, "on") && a.Name.Space != "xmlns" || al == "base" {
 					t.Fatalf("output keeps attribute %s:\n%s", al, out)
 				}
+				if urlAttrs[al] && !hrefAllowed("", a.Value) || al == "srcdoc" {
+					t.Fatalf("output keeps %s=%q:\n%s", al, a.Value, out)
+				}
 				if al == "href" && !hrefAllowed(local, a.Value) {
 					t.Fatalf("output keeps href %q on <%s>:\n%s", a.Value, local, out)
 				}

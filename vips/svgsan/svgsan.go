@@ -7,7 +7,9 @@
 //     elements: object, embed, applet, frame, frameset, meta, link, base,
 //     audio, video, animation, handler, listener) are removed with their
 //     content;
-//   - every on* attribute and xml:base are removed;
+//   - every on* attribute, xml:base and srcdoc are removed; other URL
+//     attributes of XHTML/MathML content (src, action, formaction, data,
+//     poster, ...) get the "elsewhere" href rule;
 //   - href / xlink:href (any prefix: the check is on the local name) must
 //     be a #fragment on <use>; http, https, data:image/*, relative or
 //     #fragment on <image> and <feImage>; http, https, relative or
@@ -15,8 +17,9 @@
 //     stripped of whitespace and control characters and compared
 //     case-insensitively before checking; others (javascript:,
 //     data:text/html, ...) are removed;
-//   - animation elements (<set>, <animate>, ...) that target href are
-//     removed, so they cannot set a javascript: link later;
+//   - animation elements (<set>, <animate>, ...) that target href, a URL
+//     attribute or an event handler are removed, so they cannot set a
+//     javascript: link later;
 //   - style attributes, presentation attributes and <style> elements whose
 //     CSS (comments removed, escapes decoded) holds @import, url() to
 //     anything but a #fragment, or script-like constructs are removed
@@ -74,7 +77,15 @@ var removed = map[string]bool{
 	"script": true, "iframe": true, "form": true, "foreignobject": true,
 	"object": true, "embed": true, "applet": true, "frame": true, "frameset": true,
 	"meta": true, "link": true, "base": true, "audio": true, "video": true,
-	"animation": true, "handler": true, "listener": true,
+	"animation": true, "handler": true, "listener": true, "portal": true,
+}
+
+// urlAttrs are attributes (lower-cased local names) that some namespace
+// (SVG, XHTML, MathML) dereferences as a URL; they get the "elsewhere" href
+// rule (http, https, relative or #fragment). srcdoc holds a whole document.
+var urlAttrs = map[string]bool{
+	"src": true, "action": true, "formaction": true, "data": true, "poster": true,
+	"background": true, "codebase": true, "lowsrc": true, "dynsrc": true, "ping": true,
 }
 
 var animations = map[string]bool{
@@ -93,6 +104,7 @@ func brokenf(format string, args ...any) error {
 // reference).
 func Sanitize(dst, src []byte) ([]byte, error) {
 	s := sanitizer{out: dst, styleStart: -1}
+	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf")) // UTF-8 BOM (Windows editors)
 	d := xml.NewDecoder(bytes.NewReader(src))
 	d.Strict = true
 	d.CharsetReader = charsetReader
@@ -281,7 +293,8 @@ func (s *sanitizer) text(t xml.CharData) error {
 }
 
 // targetsHref reports whether an animation element animates an href
-// (attributeName="href" or "xlink:href" with any prefix).
+// (attributeName="href" or "xlink:href" with any prefix), another URL
+// attribute or an event handler.
 func targetsHref(attrs []xml.Attr) bool {
 	for _, a := range attrs {
 		if strings.EqualFold(a.Name.Local, "attributeName") {
@@ -289,7 +302,7 @@ func targetsHref(attrs []xml.Attr) bool {
 			if i := strings.LastIndexByte(v, ':'); i >= 0 {
 				v = v[i+1:]
 			}
-			if v == "href" || strings.HasPrefix(v, "on") {
+			if v == "href" || v == "base" || urlAttrs[v] || strings.HasPrefix(v, "on") {
 				return true
 			}
 		}
@@ -306,10 +319,12 @@ func keepAttr(elem string, a xml.Attr) bool {
 		return true // namespace declarations are never dereferenced
 	case strings.HasPrefix(local, "on"):
 		return false
-	case local == "base":
+	case local == "base" || local == "srcdoc":
 		return false // xml:base would rebase relative links
 	case local == "href":
 		return hrefAllowed(elem, a.Value)
+	case urlAttrs[local]:
+		return hrefAllowed("", a.Value)
 	}
 	if strings.ContainsAny(a.Value, "(@\\") && cssDangerous([]byte(a.Value)) {
 		return false

@@ -120,6 +120,9 @@ func TestSanitizeAttacks(t *testing.T) {
 		{"style element comment trick", `<style>.a{background:ur/* x */l(http://evil.example/a)}</style>`, []string{"style", "evil"}, nil},
 		{"style element fragment", `<style>.a{fill:url(#g)}</style>`, nil, []string{`<style>.a{fill:url(#g)}</style>`}},
 		{"xml-stylesheet", `<rect/>`, []string{"xml-stylesheet"}, nil},
+		{"xhtml namespace", `<g xmlns="http://www.w3.org/1999/xhtml"><img src="javascript:alert(1)"/><button formaction="javascript:alert(2)"/><iframe srcdoc="x"/><img src="https://example.com/a.png"/></g>`,
+			[]string{"javascript", "srcdoc", "iframe"}, []string{`<img/>`, `<button/>`, `<img src="https://example.com/a.png"/>`}},
+		{"animate src", `<set attributeName="src" to="javascript:alert(1)"/><animate attributeName="onclick" to="alert(1)"/>`, []string{"javascript", "alert"}, nil},
 		{"xml base", `<a xml:base="javascript:alert(1)//" href="x">x</a>`, []string{"base", "javascript"}, []string{`href="x"`}},
 		{"escaped markup stays text", `<text>&lt;script&gt;alert(1)&lt;/script&gt;</text>`, []string{"<script"}, []string{"&lt;script&gt;"}},
 		{"cdata markup stays text", `<text><![CDATA[<script>alert(1)</script>]]></text>`, []string{"<script"}, []string{"&lt;script&gt;"}},
@@ -247,6 +250,10 @@ func TestSanitizeAccepts(t *testing.T) {
 	out = sanitize(t, `<svg><text a='say "hi"' b="x&#9;y&#10;z">t</text></svg>`)
 	if want := `<svg><text a="say &quot;hi&quot;" b="x&#9;y&#10;z">t</text></svg>`; out != want {
 		t.Fatalf("got %q; want %q", out, want)
+	}
+	// A UTF-8 byte order mark is accepted.
+	if out = sanitize(t, "\xef\xbb\xbf<svg/>"); out != "<svg/>" {
+		t.Fatalf("got %q; want %q", out, "<svg/>")
 	}
 	// Appends to dst.
 	got, err := Sanitize([]byte("head:"), []byte(`<svg/>`))
