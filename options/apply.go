@@ -159,9 +159,9 @@ var optionIDs = map[string]optID{
 type parseState struct {
 	p          *Parser
 	o          *Options
-	now        time.Time
-	fromPreset bool   // options come from a preset: exempt from the allow-list
-	chain      [8]int // presets being expanded (loop protection)
+	now        time.Time // for expires; zero = time.Now() when first needed
+	fromPreset bool      // options come from a preset: exempt from the allow-list
+	chain      [8]int    // presets being expanded (loop protection)
 	depth      int
 }
 
@@ -169,10 +169,10 @@ func invalid(format string, args ...any) error { return Errorf(KindInvalidURL, f
 
 // applySegment applies one "name<sep>arg<sep>arg" segment.
 func (st *parseState) applySegment(seg []byte) error {
-	i := bytes.Index(seg, st.p.sep)
+	i := st.p.indexSep(seg)
 	name := seg[:i]
 	var buf [16][]byte
-	args := splitArgs(buf[:0], seg[i+len(st.p.sep):], st.p.sep)
+	args := st.p.splitArgs(buf[:0], seg[i+len(st.p.sep):])
 	id := optionIDs[b2s(name)]
 	if id == optUnknown {
 		return invalid("unknown processing option %q", name)
@@ -188,15 +188,30 @@ func (st *parseState) applySegment(seg []byte) error {
 	return st.apply(id, name, args)
 }
 
-func splitArgs(dst [][]byte, s, sep []byte) [][]byte {
+func (p *Parser) splitArgs(dst [][]byte, s []byte) [][]byte {
 	for {
-		i := bytes.Index(s, sep)
+		i := p.indexSep(s)
 		if i < 0 {
 			return append(dst, s)
 		}
 		dst = append(dst, s[:i])
-		s = s[i+len(sep):]
+		s = s[i+len(p.sep):]
 	}
+}
+
+// indexSep finds the argument separator. Option segments are a few bytes
+// long, where a plain loop beats the vectorised bytes.IndexByte set-up.
+func (p *Parser) indexSep(s []byte) int {
+	if len(p.sep) != 1 {
+		return bytes.Index(s, p.sep)
+	}
+	c := p.sep[0]
+	for i := range s {
+		if s[i] == c {
+			return i
+		}
+	}
+	return -1
 }
 
 func maxArgs(name []byte, args [][]byte, n int) error {
@@ -506,6 +521,9 @@ func (st *parseState) apply(id optID, name []byte, args [][]byte) error {
 			return nil
 		}
 		t := time.Unix(v, 0)
+		if st.now.IsZero() {
+			st.now = time.Now() // only when needed: it costs on every request
+		}
 		if t.Before(st.now) {
 			return invalid("expired url (expires %d)", v)
 		}
@@ -750,7 +768,7 @@ func securityOpt(id optID, name, a []byte, l *Limits) error {
 // presetList applies a separator-joined list of preset names (only-presets mode).
 func (st *parseState) presetList(seg []byte) error {
 	var buf [16][]byte
-	for _, name := range splitArgs(buf[:0], seg, st.p.sep) {
+	for _, name := range st.p.splitArgs(buf[:0], seg) {
 		if err := st.presetByName(name); err != nil {
 			return err
 		}

@@ -157,7 +157,18 @@ var (
 	plainMarker = []byte("/plain/")
 	escColon    = []byte("%3A")
 	colon       = []byte(":")
+	colonSlash  = []byte(":/")
 )
+
+func hasSpace(b []byte) bool {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\n', '\r', '\f', '\v':
+			return true
+		}
+	}
+	return false
+}
 
 // repairPath undoes what proxies and browsers do to paths: "%3A" in the
 // options part and a collapsed "//" after the scheme of a plain source
@@ -173,20 +184,22 @@ func repairPath(path []byte) []byte {
 	slashAt, isLocal := -1, false
 	if pl >= 0 {
 		src := path[pl+len(plainMarker):]
-		ws := len(src)
-		for j, c := range src {
-			if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' {
-				ws = j
+		// Greedy like the regexp: the last ":/X" (X not "/") with only
+		// non-space characters before it.
+		end := len(src)
+		for {
+			j := bytes.LastIndex(src[:end], colonSlash)
+			if j < 1 {
 				break
 			}
-		}
-		// Greedy: the last ":/X" (X not "/") with non-space before it.
-		for j := min(ws, len(src)-3); j >= 1; j-- {
-			if src[j] == ':' && src[j+1] == '/' && src[j+2] != '/' {
-				slashAt = pl + len(plainMarker) + j + 2
-				isLocal = string(src[:j]) == "local"
+			if j+2 < len(src) && src[j+2] != '/' {
+				if !hasSpace(src[:j]) {
+					slashAt = pl + len(plainMarker) + j + 2
+					isLocal = string(src[:j]) == "local"
+				}
 				break
 			}
+			end = j
 		}
 	}
 	if !fixColons && slashAt < 0 {
@@ -225,9 +238,6 @@ func (p *Parser) Parse(path []byte, hints Hints, dst *Request) error {
 	dst.Options = p.defaults
 	o := &dst.Options
 	st := parseState{p: p, o: o, now: hints.Now}
-	if st.now.IsZero() {
-		st.now = time.Now()
-	}
 	if p.clientHints {
 		dpr := 1.0
 		if hints.DPR > 0 && hints.DPR <= MaxDpr {
@@ -263,8 +273,8 @@ func (p *Parser) Parse(path []byte, hints Hints, dst *Request) error {
 			return Errorf(KindInvalidURL, "legacy basic url format (%q) is not supported", first)
 		}
 		for {
-			seg, rest, found := bytes.Cut(path, slash)
-			if bytes.Index(seg, p.sep) < 0 {
+			seg, rest, found := cutSlash(path)
+			if p.indexSep(seg) < 0 {
 				break
 			}
 			if err := st.applySegment(seg); err != nil {
@@ -296,6 +306,16 @@ func (p *Parser) Parse(path []byte, hints Hints, dst *Request) error {
 }
 
 var slash = []byte{'/'}
+
+// cutSlash is bytes.Cut(b, "/") for the short option segments.
+func cutSlash(b []byte) (before, after []byte, found bool) {
+	for i := range b {
+		if b[i] == '/' {
+			return b[:i], b[i+1:], true
+		}
+	}
+	return b, nil, false
+}
 
 // parseSource handles the source part (url-api.md §1.1 step 8) and
 // returns the decoded URL (a fresh string) and the raw extension.
