@@ -1,0 +1,247 @@
+#include "cvips.h"
+
+int ie_startup(int concurrency) {
+	if (VIPS_INIT("imgedge"))
+		return -1;
+	vips_cache_set_max(0);
+	vips_cache_set_max_mem(0);
+	vips_cache_set_max_files(0);
+	vips_concurrency_set(concurrency);
+	/* Only the loaders imgedge needs may run on untrusted input; the rest
+	 * (magick, openslide, matlab, fits, csv, raw, vips, ...) are blocked. */
+	vips_block_untrusted_set(TRUE);
+	vips_operation_block_set("VipsForeignLoad", TRUE);
+	vips_operation_block_set("VipsForeignLoadJpeg", FALSE);
+	vips_operation_block_set("VipsForeignLoadPng", FALSE);
+	vips_operation_block_set("VipsForeignLoadWebp", FALSE);
+	vips_operation_block_set("VipsForeignLoadNsgif", FALSE);
+	vips_operation_block_set("VipsForeignLoadHeif", FALSE);
+	vips_operation_block_set("VipsForeignLoadTiff", FALSE);
+	vips_operation_block_set("VipsForeignLoadSvg", FALSE);
+	vips_operation_block_set("VipsForeignLoadJxl", FALSE);
+	vips_operation_block_set("VipsForeignSaveMagick", TRUE);
+	return 0;
+}
+
+void ie_unref(VipsImage *im) { if (im) g_object_unref(im); }
+void ie_g_free(void *p) { g_free(p); }
+
+const char *ie_error(void) { return vips_error_buffer(); }
+
+/* Keep in sync with options.Format. */
+enum { F_JPEG = 1, F_PNG, F_WEBP, F_AVIF, F_GIF, F_ICO, F_SVG, F_HEIC, F_BMP, F_TIFF, F_JXL };
+
+int ie_load(int fmt, void *buf, size_t len, int access_seq, int shrink, double scale,
+	int n, int thumbnail, int unlimited, VipsImage **out) {
+	VipsAccess acc = access_seq ? VIPS_ACCESS_SEQUENTIAL : VIPS_ACCESS_RANDOM;
+	switch (fmt) {
+	case F_JPEG:
+		return vips_jpegload_buffer(buf, len, out, "access", acc, "shrink", shrink > 1 ? shrink : 1, NULL);
+	case F_PNG:
+		return vips_pngload_buffer(buf, len, out, "access", acc, "unlimited", unlimited, NULL);
+	case F_WEBP:
+		return vips_webpload_buffer(buf, len, out, "access", acc, "n", n, "scale", scale > 0 ? scale : 1.0, NULL);
+	case F_GIF:
+		return vips_gifload_buffer(buf, len, out, "access", acc, "n", n, NULL);
+	case F_AVIF:
+	case F_HEIC:
+		return vips_heifload_buffer(buf, len, out, "access", acc, "thumbnail", thumbnail, NULL);
+	case F_TIFF:
+		return vips_tiffload_buffer(buf, len, out, "access", acc, NULL);
+	case F_SVG:
+		return vips_svgload_buffer(buf, len, out, "access", acc, "scale", scale > 0 ? scale : 1.0, "dpi", 96.0,
+			"unlimited", unlimited, NULL);
+	case F_JXL:
+		return vips_jxlload_buffer(buf, len, out, "access", acc, NULL);
+	}
+	vips_error("imgedge", "no libvips loader for format %d", fmt);
+	return -1;
+}
+
+static const char *loader_nick(int fmt) {
+	switch (fmt) {
+	case F_JPEG: return "jpegload_buffer";
+	case F_PNG: return "pngload_buffer";
+	case F_WEBP: return "webpload_buffer";
+	case F_GIF: return "gifload_buffer";
+	case F_AVIF: case F_HEIC: return "heifload_buffer";
+	case F_TIFF: return "tiffload_buffer";
+	case F_SVG: return "svgload_buffer";
+	case F_JXL: return "jxlload_buffer";
+	}
+	return NULL;
+}
+
+int ie_has_loader(int fmt) {
+	const char *nick = loader_nick(fmt);
+	return nick && vips_type_find("VipsOperation", nick) != 0;
+}
+
+int ie_has_saver(const char *nick) { return vips_type_find("VipsOperation", nick) != 0; }
+
+int ie_get_int(VipsImage *im, const char *name, int def) {
+	int v;
+	if (vips_image_get_typeof(im, name) == 0 || vips_image_get_int(im, name, &v))
+		return def;
+	return v;
+}
+
+int ie_has_field(VipsImage *im, const char *name) { return vips_image_get_typeof(im, name) != 0; }
+int ie_has_alpha(VipsImage *im) { return vips_image_hasalpha(im); }
+
+int ie_get_int_array(VipsImage *im, const char *name, int **out, int *n) {
+	if (vips_image_get_typeof(im, name) != VIPS_TYPE_ARRAY_INT)
+		return -1;
+	return vips_image_get_array_int(im, name, out, n);
+}
+
+void ie_set_int_array(VipsImage *im, const char *name, int *arr, int n) { vips_image_set_array_int(im, name, arr, n); }
+void ie_set_int(VipsImage *im, const char *name, int v) { vips_image_set_int(im, name, v); }
+void ie_remove(VipsImage *im, const char *name) { vips_image_remove(im, name); }
+gchar **ie_fields(VipsImage *im) { return vips_image_get_fields(im); }
+void ie_strfreev(gchar **v) { g_strfreev(v); }
+
+int ie_get_blob(VipsImage *im, const char *name, const void **data, size_t *len) {
+	if (vips_image_get_typeof(im, name) == 0)
+		return -1;
+	return vips_image_get_blob(im, name, data, len);
+}
+
+static void free_blob(void *p, void *unused) { g_free(p); }
+
+void ie_set_blob_copy(VipsImage *im, const char *name, const void *data, size_t len) {
+	void *p = g_memdup2(data, len);
+	vips_image_set_blob(im, name, (VipsCallbackFn) free_blob, p, len);
+}
+
+int ie_get_string(VipsImage *im, const char *name, const char **out) {
+	if (vips_image_get_typeof(im, name) != G_TYPE_STRING)
+		return -1;
+	return vips_image_get_string(im, name, out);
+}
+
+int ie_copy_memory(VipsImage *in, VipsImage **out) {
+	*out = vips_image_copy_memory(in);
+	return *out ? 0 : -1;
+}
+int ie_copy(VipsImage *in, VipsImage **out) { return vips_copy(in, out, NULL); }
+int ie_extract_area(VipsImage *in, VipsImage **out, int l, int t, int w, int h) {
+	return vips_extract_area(in, out, l, t, w, h, NULL);
+}
+int ie_extract_band(VipsImage *in, VipsImage **out, int band, int n) {
+	return vips_extract_band(in, out, band, "n", n, NULL);
+}
+int ie_resize(VipsImage *in, VipsImage **out, double hscale, double vscale) {
+	return vips_resize(in, out, hscale, "vscale", vscale, "kernel", VIPS_KERNEL_LANCZOS3, NULL);
+}
+int ie_rot(VipsImage *in, VipsImage **out, int angle) {
+	VipsAngle a = VIPS_ANGLE_D0;
+	switch (angle) {
+	case 90: a = VIPS_ANGLE_D90; break;
+	case 180: a = VIPS_ANGLE_D180; break;
+	case 270: a = VIPS_ANGLE_D270; break;
+	}
+	return vips_rot(in, out, a, NULL);
+}
+int ie_flip(VipsImage *in, VipsImage **out, int vertical) {
+	return vips_flip(in, out, vertical ? VIPS_DIRECTION_VERTICAL : VIPS_DIRECTION_HORIZONTAL, NULL);
+}
+int ie_embed(VipsImage *in, VipsImage **out, int x, int y, int w, int h, double *bg, int n, int copy) {
+	if (copy)
+		return vips_embed(in, out, x, y, w, h, "extend", VIPS_EXTEND_COPY, NULL);
+	VipsArrayDouble *a = vips_array_double_new(bg, n);
+	int r = vips_embed(in, out, x, y, w, h, "extend", VIPS_EXTEND_BACKGROUND, "background", a, NULL);
+	vips_area_unref(VIPS_AREA(a));
+	return r;
+}
+int ie_smartcrop(VipsImage *in, VipsImage **out, int w, int h) {
+	return vips_smartcrop(in, out, w, h, "interesting", VIPS_INTERESTING_ATTENTION, NULL);
+}
+int ie_find_trim(VipsImage *in, double threshold, double *bg, int n, int *l, int *t, int *w, int *h) {
+	VipsArrayDouble *a = vips_array_double_new(bg, n);
+	int r = vips_find_trim(in, l, t, w, h, "threshold", threshold, "background", a, NULL);
+	vips_area_unref(VIPS_AREA(a));
+	return r;
+}
+int ie_getpoint(VipsImage *in, int x, int y, double *out, int max) {
+	double *v;
+	int n, i;
+	if (vips_getpoint(in, &v, &n, x, y, NULL))
+		return -1;
+	for (i = 0; i < n && i < max; i++)
+		out[i] = v[i];
+	g_free(v);
+	return n;
+}
+int ie_flatten(VipsImage *in, VipsImage **out, double *bg, int n) {
+	VipsArrayDouble *a = vips_array_double_new(bg, n);
+	int r = vips_flatten(in, out, "background", a, NULL);
+	vips_area_unref(VIPS_AREA(a));
+	return r;
+}
+int ie_gaussblur(VipsImage *in, VipsImage **out, double sigma) { return vips_gaussblur(in, out, sigma, NULL); }
+int ie_sharpen(VipsImage *in, VipsImage **out, double sigma) { return vips_sharpen(in, out, "sigma", sigma, NULL); }
+int ie_shrink(VipsImage *in, VipsImage **out, double h, double v) { return vips_shrink(in, out, h, v, NULL); }
+int ie_zoom(VipsImage *in, VipsImage **out, int h, int v) { return vips_zoom(in, out, h, v, NULL); }
+int ie_premultiply(VipsImage *in, VipsImage **out) { return vips_premultiply(in, out, NULL); }
+int ie_unpremultiply(VipsImage *in, VipsImage **out) { return vips_unpremultiply(in, out, NULL); }
+int ie_cast(VipsImage *in, VipsImage **out, int format) { return vips_cast(in, out, (VipsBandFormat) format, NULL); }
+int ie_colourspace(VipsImage *in, VipsImage **out, int interp) {
+	return vips_colourspace(in, out, (VipsInterpretation) interp, NULL);
+}
+int ie_icc_to_srgb(VipsImage *in, VipsImage **out, int depth) {
+	return vips_icc_transform(in, out, "srgb", "embedded", TRUE, "depth", depth,
+		"intent", VIPS_INTENT_PERCEPTUAL, NULL);
+}
+int ie_composite_over(VipsImage *base, VipsImage *overlay, VipsImage **out, int x, int y) {
+	return vips_composite2(base, overlay, out, VIPS_BLEND_MODE_OVER, "x", x, "y", y, NULL);
+}
+int ie_linear_alpha(VipsImage *in, VipsImage **out, double opacity) {
+	double a[4] = {1, 1, 1, 1}, b[4] = {0, 0, 0, 0};
+	int n = in->Bands;
+	if (n > 4) {
+		vips_error("imgedge", "too many bands");
+		return -1;
+	}
+	a[n - 1] = opacity;
+	VipsImage *t;
+	if (vips_linear(in, &t, a, b, n, NULL))
+		return -1;
+	int r = vips_cast(t, out, in->BandFmt, NULL);
+	g_object_unref(t);
+	return r;
+}
+int ie_bandjoin_const1(VipsImage *in, VipsImage **out, double c) { return vips_bandjoin_const1(in, out, c, NULL); }
+int ie_arrayjoin(VipsImage **in, int n, VipsImage **out) { return vips_arrayjoin(in, out, n, "across", 1, NULL); }
+int ie_replicate(VipsImage *in, VipsImage **out, int across, int down) { return vips_replicate(in, out, across, down, NULL); }
+int ie_black(VipsImage **out, int w, int h, int bands) { return vips_black(out, w, h, "bands", bands, NULL); }
+int ie_avg(VipsImage *in, double *out) { return vips_avg(in, out, NULL); }
+int ie_write_to_memory(VipsImage *in, void **buf, size_t *len) {
+	*buf = vips_image_write_to_memory(in, len);
+	return *buf ? 0 : -1;
+}
+
+/* Savers never strip: metadata is filtered in Go before saving so that
+ * keep_copyright and strip_color_profile=false can be honoured. */
+int ie_jpegsave(VipsImage *in, void **buf, size_t *len, int q, int progressive) {
+	return vips_jpegsave_buffer(in, buf, len, "Q", q, "interlace", progressive, "optimize_coding", TRUE, NULL);
+}
+int ie_pngsave(VipsImage *in, void **buf, size_t *len, int interlace, int palette, int bitdepth, int compression) {
+	if (palette)
+		return vips_pngsave_buffer(in, buf, len, "interlace", interlace, "palette", TRUE, "bitdepth", bitdepth,
+			"compression", compression, "filter", VIPS_FOREIGN_PNG_FILTER_NONE, NULL);
+	return vips_pngsave_buffer(in, buf, len, "interlace", interlace, "compression", compression,
+		"filter", VIPS_FOREIGN_PNG_FILTER_ALL, NULL);
+}
+int ie_webpsave(VipsImage *in, void **buf, size_t *len, int q, int effort, int preset) {
+	return vips_webpsave_buffer(in, buf, len, "Q", q, "effort", effort, "preset", preset, NULL);
+}
+int ie_heifsave(VipsImage *in, void **buf, size_t *len, int q, int compression, int effort) {
+	return vips_heifsave_buffer(in, buf, len, "Q", q, "compression", compression, "effort", effort, NULL);
+}
+int ie_gifsave(VipsImage *in, void **buf, size_t *len) { return vips_gifsave_buffer(in, buf, len, NULL); }
+int ie_tiffsave(VipsImage *in, void **buf, size_t *len, int q) { return vips_tiffsave_buffer(in, buf, len, "Q", q, NULL); }
+int ie_jxlsave(VipsImage *in, void **buf, size_t *len, int q, int effort) {
+	return vips_jxlsave_buffer(in, buf, len, "Q", q, "effort", effort, NULL);
+}
+int ie_bandjoin2(VipsImage *a, VipsImage *b, VipsImage **out) { return vips_bandjoin2(a, b, out, NULL); }
