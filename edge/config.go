@@ -1,0 +1,174 @@
+package edge
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/imgedge/imgedge/options"
+)
+
+// Config is the front-end configuration: everything http-behaviour.md and
+// config.md (Server, Response, Observability) put in the HTTP layer. main.go
+// fills it from IMGPROXY_* variables; the listen address (IMGPROXY_BIND,
+// IMGPROXY_NETWORK) stays in main, which hands a net.Listener to Serve.
+//
+// A Config is read-only after New: the Server keeps a copy.
+type Config struct {
+	// PathPrefix (IMGPROXY_PATH_PREFIX) prefixes every route, e.g. "/img".
+	// Empty, or a leading "/" and no trailing "/".
+	PathPrefix string
+	// HealthCheckPath (IMGPROXY_HEALTH_CHECK_PATH) is an extra path answering
+	// like /health (below PathPrefix). Empty = none.
+	HealthCheckPath string
+
+	// ReadRequestTimeout (IMGPROXY_READ_REQUEST_TIMEOUT): time to read a request.
+	ReadRequestTimeout time.Duration
+	// WriteResponseTimeout (IMGPROXY_WRITE_RESPONSE_TIMEOUT): time to write a response.
+	WriteResponseTimeout time.Duration
+	// KeepAliveTimeout (IMGPROXY_KEEP_ALIVE_TIMEOUT): idle keep-alive time; 0 disables keep-alive.
+	KeepAliveTimeout time.Duration
+	// RequestTimeout (IMGPROXY_TIMEOUT): deadline on queue + download + processing → 503.
+	RequestTimeout time.Duration
+	// MaxClients (IMGPROXY_MAX_CLIENTS): simultaneous connections; 0 = unlimited.
+	MaxClients int
+
+	// Secret (IMGPROXY_SECRET): when set, processing needs "Authorization: Bearer <Secret>".
+	Secret string
+	// AllowOrigin (IMGPROXY_ALLOW_ORIGIN): CORS origin on GET/HEAD/OPTIONS; empty = no CORS headers.
+	AllowOrigin string
+
+	// TTL (IMGPROXY_TTL): max-age of successful responses; 0 → "no-cache".
+	TTL time.Duration
+	// CacheControlPassthrough (IMGPROXY_CACHE_CONTROL_PASSTHROUGH): reuse the
+	// origin's Cache-Control (or Expires) instead of TTL.
+	CacheControlPassthrough bool
+	// UseETag (IMGPROXY_USE_ETAG): pass the origin ETag, forward If-None-Match.
+	UseETag bool
+	// ETagBuster (IMGPROXY_ETAG_BUSTER): wraps ETags as "<buster>/<b64(origin)>".
+	ETagBuster string
+	// UseLastModified (IMGPROXY_USE_LAST_MODIFIED): pass Last-Modified, forward If-Modified-Since.
+	UseLastModified bool
+	// LastModifiedBuster (IMGPROXY_LAST_MODIFIED_BUSTER): Last-Modified is never older. Zero = off.
+	LastModifiedBuster time.Time
+	// SetCanonicalHeader (IMGPROXY_SET_CANONICAL_HEADER): Link rel=canonical for http(s) sources.
+	SetCanonicalHeader bool
+	// EnableDebugHeaders (IMGPROXY_ENABLE_DEBUG_HEADERS): X-Origin-*/X-Result-* headers.
+	EnableDebugHeaders bool
+	// DevelopmentErrorsMode (IMGPROXY_DEVELOPMENT_ERRORS_MODE): detailed error bodies.
+	DevelopmentErrorsMode bool
+
+	// AutoWebP/AVIF/JXL (IMGPROXY_AUTO_*) and EnforceWebP/AVIF/JXL
+	// (IMGPROXY_ENFORCE_*) drive format negotiation from Accept.
+	AutoWebP, AutoAVIF, AutoJXL          bool
+	EnforceWebP, EnforceAVIF, EnforceJXL bool
+	// PreferredFormats (IMGPROXY_PREFERRED_FORMATS); nil = jpeg, png, gif.
+	PreferredFormats []options.Format
+	// EnableClientHints (IMGPROXY_ENABLE_CLIENT_HINTS): DPR/Width hints become defaults.
+	EnableClientHints bool
+	// ReturnAttachment (IMGPROXY_RETURN_ATTACHMENT): "attachment" disposition
+	// for every response. Prefer setting ParserConfig.Defaults.ReturnAttachment
+	// (then URLs can turn it off); this switch is OR-ed with the parsed option.
+	ReturnAttachment bool
+
+	// FallbackImage (IMGPROXY_FALLBACK_IMAGE_DATA/PATH/URL, loaded by main):
+	// bytes processed instead of the source when the fetch stage fails. Nil = off.
+	FallbackImage []byte
+	// FallbackImageHTTPCode (IMGPROXY_FALLBACK_IMAGE_HTTP_CODE): status of
+	// fallback responses; 0 = the original error's status. Default 200.
+	FallbackImageHTTPCode int
+	// FallbackImageTTL (IMGPROXY_FALLBACK_IMAGE_TTL): max-age of fallback responses; 0 = TTL.
+	FallbackImageTTL time.Duration
+
+	// Coalesce (IMGEDGE_COALESCE, default true): identical in-flight requests
+	// (same source, options, negotiation and validators) share one fetch+process.
+	Coalesce bool
+
+	// DrainDelay is how long Shutdown keeps accepting requests with /health
+	// answering 503 before it closes the listener, so that load balancers
+	// notice and stop sending. 0 = close at once. It counts against the
+	// graceful stop timeout (IMGPROXY_GRACEFUL_STOP_TIMEOUT) given to Shutdown.
+	DrainDelay time.Duration
+
+	// ServerName is the Server header. Default "imgproxy" (http-behaviour.md §1;
+	// drop-in compatibility wins over branding).
+	ServerName string
+	// MetricsNamespace (IMGPROXY_PROMETHEUS_NAMESPACE) prefixes metric names with "<ns>_".
+	MetricsNamespace string
+}
+
+// DefaultConfig returns the documented defaults (config.md).
+func DefaultConfig() Config {
+	return Config{
+		ReadRequestTimeout:    10 * time.Second,
+		WriteResponseTimeout:  10 * time.Second,
+		KeepAliveTimeout:      10 * time.Second,
+		RequestTimeout:        10 * time.Second,
+		MaxClients:            2048,
+		TTL:                   31536000 * time.Second,
+		UseETag:               true,
+		UseLastModified:       true,
+		FallbackImageHTTPCode: 200,
+		Coalesce:              true,
+		ServerName:            "imgproxy",
+	}
+}
+
+// Validate checks the values and names the offending variable.
+func (c *Config) Validate() error {
+	if c.PathPrefix != "" && (!strings.HasPrefix(c.PathPrefix, "/") || strings.HasSuffix(c.PathPrefix, "/")) {
+		return fmt.Errorf("IMGPROXY_PATH_PREFIX: %q must start with \"/\" and not end with \"/\"", c.PathPrefix)
+	}
+	if c.HealthCheckPath != "" && !strings.HasPrefix(c.HealthCheckPath, "/") {
+		return fmt.Errorf("IMGPROXY_HEALTH_CHECK_PATH: %q must start with \"/\"", c.HealthCheckPath)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+		pos  bool
+	}{
+		{"IMGPROXY_READ_REQUEST_TIMEOUT", c.ReadRequestTimeout, true},
+		{"IMGPROXY_WRITE_RESPONSE_TIMEOUT", c.WriteResponseTimeout, true},
+		{"IMGPROXY_KEEP_ALIVE_TIMEOUT", c.KeepAliveTimeout, false},
+		{"IMGPROXY_TIMEOUT", c.RequestTimeout, true},
+		{"IMGPROXY_TTL", c.TTL, false},
+		{"IMGPROXY_FALLBACK_IMAGE_TTL", c.FallbackImageTTL, false},
+		{"drain delay", c.DrainDelay, false},
+	} {
+		if d.v < 0 || (d.pos && d.v == 0) {
+			return fmt.Errorf("%s: %v must be positive", d.name, d.v)
+		}
+	}
+	if c.MaxClients < 0 {
+		return fmt.Errorf("IMGPROXY_MAX_CLIENTS: %d must not be negative", c.MaxClients)
+	}
+	if c.FallbackImageHTTPCode != 0 && (c.FallbackImageHTTPCode < 100 || c.FallbackImageHTTPCode > 599) {
+		return fmt.Errorf("IMGPROXY_FALLBACK_IMAGE_HTTP_CODE: %d is not an HTTP status", c.FallbackImageHTTPCode)
+	}
+	if strings.ContainsAny(c.ETagBuster, "\"\r\n") {
+		return fmt.Errorf("IMGPROXY_ETAG_BUSTER: %q must not contain quotes or newlines", c.ETagBuster)
+	}
+	if strings.ContainsAny(c.AllowOrigin, "\r\n") {
+		return fmt.Errorf("IMGPROXY_ALLOW_ORIGIN: %q must not contain newlines", c.AllowOrigin)
+	}
+	for _, f := range c.PreferredFormats {
+		if f == options.FormatUnknown || int(f) >= options.NumFormats {
+			return fmt.Errorf("IMGPROXY_PREFERRED_FORMATS: unknown format %d", f)
+		}
+	}
+	if c.MetricsNamespace != "" && !validMetricName(c.MetricsNamespace) {
+		return fmt.Errorf("IMGPROXY_PROMETHEUS_NAMESPACE: %q is not a valid metric name prefix", c.MetricsNamespace)
+	}
+	return nil
+}
+
+func validMetricName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '_' || c == ':' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9') {
+			continue
+		}
+		return false
+	}
+	return true
+}

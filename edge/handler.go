@@ -1,0 +1,519 @@
+package edge
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/imgedge/imgedge/options"
+	"github.com/imgedge/imgedge/workers"
+)
+
+// reqState is the per-request scratch space, pooled (Acquire/Release pair).
+// Nothing in it may be referenced after the handler returns: work that can
+// outlive the handler (a coalesced job) copies what it needs into a result.
+type reqState struct {
+	start     time.Time
+	id        []byte
+	buf       []byte // header value scratch
+	path      []byte // signed path (aliases the request URI; valid during the handler)
+	req       options.Request
+	neg       options.Negotiation
+	cond      options.Conditional
+	key       []byte
+	status    int
+	bytes     int
+	err       error
+	kind      options.ErrorKind
+	res       *result
+	fallback  bool
+	shared    bool
+	streaming bool // raw mode: errors count as type "streaming"
+
+	queue, download, processing time.Duration // of the job that produced the result
+}
+
+var statePool = sync.Pool{New: func() any { return &reqState{id: make([]byte, 0, 32), buf: make([]byte, 0, 256)} }}
+
+func acquireState() *reqState { return statePool.Get().(*reqState) }
+
+func releaseState(st *reqState) {
+	*st = reqState{id: st.id[:0], buf: st.buf[:0], key: st.key[:0]}
+	statePool.Put(st)
+}
+
+// setCommon sets the headers every response carries (http-behaviour.md §1).
+// The Server header comes from fasthttp.Server.Name.
+func (s *Server) setCommon(ctx *fasthttp.RequestCtx, st *reqState) {
+	st.id = appendRequestID(st.id[:0], ctx.Request.Header.Peek("X-Request-ID"))
+	h := &ctx.Response.Header
+	h.SetBytesV("X-Request-ID", st.id)
+	h.Set("Content-Security-Policy", cspValue)
+	h.Set("X-Content-Type-Options", "nosniff")
+}
+
+func (s *Server) setCORS(ctx *fasthttp.RequestCtx) {
+	if s.cfg.AllowOrigin != "" {
+		ctx.Response.Header.Set("Access-Control-Allow-Origin", s.cfg.AllowOrigin)
+		ctx.Response.Header.Set("Access-Control-Allow-Methods", corsMethod)
+	}
+}
+
+// textBody answers status with a text/plain body.
+func textBody(ctx *fasthttp.RequestCtx, status int, body string) {
+	ctx.SetStatusCode(status)
+	ctx.Response.Header.SetContentType("text/plain")
+	ctx.SetBodyString(body)
+}
+
+func (s *Server) handleHealth(ctx *fasthttp.RequestCtx) {
+	st := acquireState()
+	defer releaseState(st)
+	s.setCommon(ctx, st)
+	ctx.Response.Header.Set("Cache-Control", "no-cache")
+	switch {
+	case s.draining.Load():
+		textBody(ctx, 503, "Draining")
+	case s.deps.Health != nil && s.deps.Health() != nil:
+		textBody(ctx, 500, "Error")
+	default:
+		textBody(ctx, 200, "imgproxy is running")
+	}
+}
+
+const landingPage = `<!doctype html><html><head><meta charset="utf-8"><title>imgedge</title></head>` +
+	`<body><h1>imgedge</h1><p>A fast, secure image server compatible with imgproxy URLs.</p></body></html>`
+
+func (s *Server) handleLanding(ctx *fasthttp.RequestCtx) {
+	st := acquireState()
+	defer releaseState(st)
+	st.start = time.Now()
+	s.setCommon(ctx, st)
+	ctx.SetStatusCode(200)
+	ctx.Response.Header.SetContentType("text/html; charset=utf-8")
+	ctx.SetBodyString(landingPage)
+	s.logOther(ctx, st)
+}
+
+// handleNotFound answers favicon, /.well-known, unknown methods and paths
+// outside the prefix: 404 with a one-space body.
+func (s *Server) handleNotFound(ctx *fasthttp.RequestCtx) {
+	st := acquireState()
+	defer releaseState(st)
+	st.start = time.Now()
+	s.setCommon(ctx, st)
+	textBody(ctx, 404, " ")
+	s.logOther(ctx, st)
+}
+
+// handleHeadOptions answers HEAD and OPTIONS: 200, one space, CORS; no
+// fetch or processing (http-behaviour.md §1).
+func (s *Server) handleHeadOptions(ctx *fasthttp.RequestCtx) {
+	st := acquireState()
+	defer releaseState(st)
+	st.start = time.Now()
+	s.setCommon(ctx, st)
+	s.setCORS(ctx)
+	textBody(ctx, 200, " ")
+	s.logOther(ctx, st)
+}
+
+// handlePanic is the router's last resort (the processing handler recovers
+// its own panics to log and count them).
+func (s *Server) handlePanic(ctx *fasthttp.RequestCtx, v any) {
+	s.log.Error("panic in handler", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	ctx.Response.Reset()
+	textBody(ctx, 500, "Internal error")
+}
+
+// handleProcessing is GET /*: secret → CORS → signature → parse → (raw
+// stream | fetch+process on the pool) → response.
+func (s *Server) handleProcessing(ctx *fasthttp.RequestCtx) {
+	s.served.Add(1)
+	defer s.served.Done()
+	st := acquireState()
+	defer releaseState(st)
+	st.start = time.Now()
+	s.m.requests.Inc()
+	s.m.inProgress.Add(1)
+	defer s.m.inProgress.Add(-1)
+	s.setCommon(ctx, st)
+	s.setCORS(ctx)
+	if s.draining.Load() {
+		ctx.SetConnectionClose()
+	}
+
+	defer func() {
+		if v := recover(); v != nil {
+			st.err = &options.Error{Kind: options.KindUnexpected, Msg: fmt.Sprintf("panic: %v\n%s", v, debug.Stack())}
+			if st.res != nil { // not handed to the body yet
+				st.res.Release()
+				st.res = nil
+			}
+			ctx.Response.ResetBody()
+			s.writeError(ctx, st, st.err)
+		}
+		s.finish(ctx, st)
+	}()
+
+	if err := s.process(ctx, st); err != nil {
+		st.err = err
+		s.writeError(ctx, st, err)
+	}
+}
+
+// process runs the pipeline; a returned error becomes the error response.
+func (s *Server) process(ctx *fasthttp.RequestCtx, st *reqState) error {
+	if s.authHeader != nil {
+		got := ctx.Request.Header.Peek("Authorization")
+		if subtle.ConstantTimeCompare(got, s.authHeader) != 1 {
+			return &options.Error{Kind: options.KindForbidden, Msg: "invalid or missing Authorization header for IMGPROXY_SECRET"}
+		}
+	}
+	sig, path, err := s.deps.Parser.Split(ctx.RequestURI())
+	if err != nil {
+		return err
+	}
+	st.path = path
+	if err := s.deps.Verifier.Verify(sig, path); err != nil {
+		return err
+	}
+	hints := options.Hints{Now: st.start}
+	if s.cfg.EnableClientHints {
+		clientHints(&ctx.Request.Header, &hints)
+	}
+	if err := s.deps.Parser.Parse(path, hints, &st.req); err != nil {
+		return err
+	}
+	opts := &st.req.Options
+	if s.cfg.ReturnAttachment {
+		opts.ReturnAttachment = true
+	}
+	if opts.Raw && s.deps.Streamer != nil {
+		return s.stream(ctx, st)
+	}
+	s.negotiate(ctx.Request.Header.Peek("Accept"), &st.neg)
+	s.conditional(&ctx.Request.Header, &st.cond)
+
+	deadline := st.start.Add(s.cfg.RequestTimeout)
+	rctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+
+	var r *result
+	if s.cfg.Coalesce {
+		st.key = appendKey(st.key[:0], st)
+		// The job may outlive this handler (when it leaves on timeout while
+		// others still wait), so it gets copies, not st.
+		job := newResult(&st.req, &st.neg, &st.cond)
+		v, shared, err := s.group.Do(rctx, string(st.key), func(fctx context.Context) (workers.Shared, error) {
+			jctx, cancel := context.WithDeadline(fctx, deadline)
+			defer cancel()
+			s.runJob(jctx, job)
+			if job.err != nil {
+				return nil, job.err
+			}
+			return job, nil
+		})
+		st.shared = shared
+		if err != nil {
+			return err
+		}
+		r = v.(*result)
+	} else {
+		r = newResult(&st.req, &st.neg, &st.cond)
+		s.runJob(rctx, r)
+		if r.err != nil {
+			st.queue, st.download, st.processing = r.queue, r.download, r.processing
+			return r.err
+		}
+	}
+	st.res = r
+	st.queue, st.download, st.processing = r.queue, r.download, r.processing
+	s.writeResult(ctx, st)
+	return nil
+}
+
+// result is one fetch+process outcome, shared by coalesced requests. It
+// holds the output bytes (maybe C memory) until the last reference is
+// released: each response body holds one reference (see body).
+type result struct {
+	workers.RefCount
+
+	url  string
+	opts options.Options
+	neg  options.Negotiation
+	cond options.Conditional
+
+	data       []byte
+	release    func() // output release
+	srcRelease func() // source release when data aliases the source
+	meta       options.SourceMeta
+	res        options.ResultMeta
+	srcLen     int
+	fallback   bool
+	fetchErr   error // the fetch error a fallback replaced
+	err        error
+
+	queue, download, processing time.Duration
+}
+
+func newResult(req *options.Request, neg *options.Negotiation, cond *options.Conditional) *result {
+	return &result{url: req.SourceURL, opts: req.Options, neg: *neg, cond: *cond}
+}
+
+func (r *result) free() {
+	if r.release != nil {
+		r.release()
+	}
+	if r.srcRelease != nil {
+		r.srcRelease()
+	}
+	r.data = nil
+}
+
+// runJob fetches and processes r on the worker pool. On success r holds one
+// reference (Init); on failure r.err is set and nothing is held.
+func (s *Server) runJob(ctx context.Context, r *result) {
+	ctx = options.WithLimits(ctx, &r.opts.Limits)
+	queued := time.Now()
+	ran := false
+	err := s.deps.Pool.Do(ctx, func() {
+		ran = true
+		s.m.imagesProgress.Add(1)
+		defer s.m.imagesProgress.Add(-1)
+		t0 := time.Now()
+		r.queue = t0.Sub(queued)
+		data, rel, err := s.deps.Fetcher.Fetch(ctx, r.url, &r.cond, &r.meta)
+		t1 := time.Now()
+		r.download = t1.Sub(t0)
+		if err != nil {
+			if s.cfg.FallbackImage == nil || !isFetchStage(options.KindOf(err)) || ctx.Err() != nil {
+				r.err = err
+				return
+			}
+			r.fallback, r.fetchErr = true, err
+			r.meta = options.SourceMeta{} // origin validators/expiry are dropped
+			data, rel = s.cfg.FallbackImage, nil
+		}
+		if r.meta.NotModified {
+			if rel != nil {
+				rel()
+			}
+			return
+		}
+		if err := ctx.Err(); err != nil {
+			if rel != nil {
+				rel()
+			}
+			r.err = options.Wrap(options.KindOf(err), "request deadline reached after download", err)
+			return
+		}
+		r.srcLen = len(data)
+		out, orel, err := s.deps.Processor.Process(ctx, data, &r.opts, &r.neg, &r.res)
+		r.processing = time.Since(t1)
+		if err != nil {
+			if rel != nil {
+				rel()
+			}
+			if r.fallback {
+				err = r.fetchErr // the fallback failed too: report why we needed it
+			}
+			r.err = err
+			return
+		}
+		r.data, r.release = out, orel
+		if r.res.Passthrough {
+			r.srcRelease = rel // data aliases the source: keep it
+		} else if rel != nil {
+			rel()
+		}
+	})
+	if err != nil && r.err == nil {
+		r.err = err
+	}
+	if ran {
+		observe(s.m.spanQueue, r.queue)
+		observe(s.m.spanDownload, r.download)
+		observe(s.m.v3Download, r.download)
+		if r.srcLen > 0 && !r.fallback {
+			s.m.bufferDownload.Update(float64(r.srcLen))
+		}
+		if r.processing > 0 {
+			observe(s.m.spanProcessing, r.processing)
+			observe(s.m.v3Processing, r.processing)
+		}
+	} else {
+		observe(s.m.spanQueue, time.Since(queued))
+	}
+	if r.err != nil {
+		if ran && r.data != nil { // a panic after processing
+			r.free()
+		}
+		return
+	}
+	r.Init(r.free)
+}
+
+// appendKey builds the coalescing key: everything the result depends on —
+// source URL, the options value, the negotiation and the forwarded
+// validators. Options is encoded by its memory image with the string and
+// time fields appended separately (they hold pointers).
+func appendKey(dst []byte, st *reqState) []byte {
+	o := st.req.Options
+	cb, fn, exp := o.CacheBuster, o.Filename, o.Expires
+	o.CacheBuster, o.Filename, o.Expires = "", "", time.Time{}
+	dst = append(dst, st.req.SourceURL...)
+	dst = append(dst, 0)
+	dst = append(dst, unsafe.Slice((*byte)(unsafe.Pointer(&o)), unsafe.Sizeof(o))...)
+	dst = append(dst, cb...)
+	dst = append(dst, 0)
+	dst = append(dst, fn...)
+	dst = append(dst, 0)
+	if !exp.IsZero() {
+		dst = appendInt(dst, int(exp.Unix()))
+	}
+	dst = append(dst, 0, byte(st.neg.Auto), byte(st.neg.Auto>>8), byte(st.neg.Enforce), byte(st.neg.Enforce>>8), 0)
+	dst = append(dst, st.cond.IfNoneMatch...)
+	dst = append(dst, 0)
+	return append(dst, st.cond.IfModifiedSince...)
+}
+
+// writeResult writes a success, a 304 or a fallback response for st.res.
+// The body reference of st.res passes to the response body stream.
+func (s *Server) writeResult(ctx *fasthttp.RequestCtx, st *reqState) {
+	r := st.res
+	h := &ctx.Response.Header
+	opts := &st.req.Options
+	status := 200
+	if r.fallback {
+		st.fallback = true
+		s.m.fallbacks.Inc()
+		s.m.errors[errTypeDownload].Inc()
+		status = s.cfg.FallbackImageHTTPCode
+		if status == 0 {
+			_, status, _ = classify(r.fetchErr)
+		}
+		h.Set(fallbackHeader, "1")
+	}
+	if r.meta.NotModified {
+		status = fasthttp.StatusNotModified
+		s.m.notModified.Inc()
+	}
+	st.status = status
+	ctx.SetStatusCode(status)
+	if s.vary != "" {
+		h.Set("Vary", s.vary)
+	}
+	if cc := s.appendCacheControl(st.buf[:0], status, opts, &r.meta, r.fallback, time.Now()); len(cc) > 0 {
+		h.SetBytesV("Cache-Control", cc)
+	}
+	if !r.fallback {
+		if s.cfg.UseETag && r.meta.ETag != "" {
+			if s.cfg.ETagBuster == "" {
+				h.Set("ETag", r.meta.ETag)
+			} else {
+				h.SetBytesV("ETag", appendBustedETag(st.buf[:0], s.cfg.ETagBuster, r.meta.ETag))
+			}
+		}
+		if s.cfg.UseLastModified && r.meta.LastModified != "" {
+			h.Set("Last-Modified", s.lastModified(r.meta.LastModified))
+		}
+	}
+	s.setServerTiming(ctx, st)
+	if status == fasthttp.StatusNotModified {
+		st.res = nil
+		r.Release()
+		return
+	}
+
+	f := r.res.Format
+	h.SetContentType(f.MIME())
+	h.SetBytesV("Content-Disposition", appendDisposition(st.buf[:0], opts, st.req.SourceURL, f))
+	if s.cfg.SetCanonicalHeader && isHTTPURL(st.req.SourceURL) {
+		h.Set("Link", "<"+st.req.SourceURL+`>; rel="canonical"`)
+	}
+	if s.cfg.EnableDebugHeaders {
+		h.SetBytesV("X-Origin-Content-Length", appendInt(st.buf[:0], r.srcLen))
+		h.SetBytesV("X-Origin-Width", appendInt(st.buf[:0], r.res.SrcWidth))
+		h.SetBytesV("X-Origin-Height", appendInt(st.buf[:0], r.res.SrcHeight))
+		h.SetBytesV("X-Result-Width", appendInt(st.buf[:0], r.res.Width))
+		h.SetBytesV("X-Result-Height", appendInt(st.buf[:0], r.res.Height))
+	}
+	st.bytes = len(r.data)
+	st.res = nil
+	ctx.SetBodyStream(acquireBody(r), len(r.data))
+}
+
+func (s *Server) setServerTiming(ctx *fasthttp.RequestCtx, st *reqState) {
+	ctx.Response.Header.SetBytesV("Server-Timing", appendServerTiming(st.buf[:0], st.queue, st.download, st.processing, time.Since(st.start)))
+}
+
+// writeError answers err through the error table (http-behaviour.md §4):
+// short text body, no Cache-Control, Retry-After on 429/503.
+func (s *Server) writeError(ctx *fasthttp.RequestCtx, st *reqState, err error) {
+	kind, status, info := classify(err)
+	st.kind, st.status = kind, status
+	typ := info.typ
+	if st.streaming {
+		typ = errTypeStreaming
+	}
+	s.m.errors[typ].Inc()
+	if st.res == nil && ctx.Response.IsBodyStream() {
+		ctx.Response.ResetBody()
+	}
+	h := &ctx.Response.Header
+	h.Del("Cache-Control")
+	h.Del("Vary")
+	h.Del("ETag")
+	h.Del("Last-Modified")
+	h.Del("Content-Disposition")
+	if status == 429 || status == 503 {
+		h.Set("Retry-After", "1")
+	}
+	ctx.SetStatusCode(status)
+	s.setServerTiming(ctx, st)
+	if !s.cfg.DevelopmentErrorsMode {
+		h.SetContentType("text/plain")
+		ctx.SetBodyString(info.msg)
+		st.bytes = len(info.msg)
+		return
+	}
+	asHTML := wantsHTML(ctx.Request.Header.Peek("Accept"))
+	if asHTML {
+		h.SetContentType("text/html; charset=utf-8")
+	} else {
+		h.SetContentType("text/plain; charset=utf-8")
+	}
+	body := devBody(nil, status, kind, info.msg, err, asHTML)
+	ctx.SetBody(body)
+	st.bytes = len(body)
+}
+
+// finish records metrics and the log line of a processing request.
+func (s *Server) finish(ctx *fasthttp.RequestCtx, st *reqState) {
+	total := time.Since(st.start)
+	if st.status == 0 {
+		st.status = ctx.Response.StatusCode()
+	}
+	s.m.countStatus(st.status)
+	observe(s.m.requestDuration, total)
+	s.logRequest(ctx, st, total)
+}
+
+// levelFor: 5xx error, 4xx warn, else info.
+func levelFor(status int) slog.Level {
+	switch {
+	case status >= 500:
+		return slog.LevelError
+	case status >= 400:
+		return slog.LevelWarn
+	}
+	return slog.LevelInfo
+}

@@ -1,0 +1,232 @@
+// Package edge is imgedge's HTTP front end: a fasthttp server that routes
+// requests (http-behaviour.md §1), checks the secret and the signature, parses
+// the processing URL, runs fetch+process on the worker pool (coalescing
+// identical requests), and writes CDN-correct responses, errors, logs and
+// metrics. It is pure Go: fetch and vips are reached through the Fetcher,
+// Processor and Streamer interfaces declared here.
+package edge
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+	"github.com/fasthttp/router"
+	"github.com/valyala/fasthttp"
+
+	"github.com/imgedge/imgedge/options"
+	"github.com/imgedge/imgedge/sign"
+	"github.com/imgedge/imgedge/workers"
+)
+
+// Fetcher loads a source image (implemented by *fetch.Fetcher). data is
+// valid until release() is called; release is non-nil whenever err is nil.
+// meta.NotModified means the source answered cond with "not modified" and
+// data is empty. The per-request size limit arrives in ctx
+// (options.WithLimits). Errors are *options.Error.
+type Fetcher interface {
+	Fetch(ctx context.Context, url string, cond *options.Conditional, meta *options.SourceMeta) (data []byte, release func(), err error)
+}
+
+// Processor turns source bytes into the result (implemented by
+// *vips.Processor). data may live in C memory or alias src; it is valid until
+// release() is called, and src must outlive it. Errors are *options.Error.
+type Processor interface {
+	Process(ctx context.Context, src []byte, opts *options.Options, neg *options.Negotiation, res *options.ResultMeta) (data []byte, release func(), err error)
+}
+
+// Streamer serves the `raw` option (http-behaviour.md §6; implemented by
+// *fetch.Fetcher). It forwards req to the origin and returns the origin's
+// status/headers in resp and its body, which the caller closes. A non-2xx
+// origin status is NOT an error: it is passed through.
+type Streamer interface {
+	Stream(ctx context.Context, url string, req *options.StreamRequest, resp *options.StreamResponse) (body io.ReadCloser, err error)
+}
+
+// Deps are the parts edge uses but does not own. Parser, Verifier, Pool,
+// Fetcher and Processor are required; the rest are optional.
+type Deps struct {
+	Parser    *options.Parser
+	Verifier  *sign.Verifier
+	Pool      *workers.Pool
+	Fetcher   Fetcher
+	Processor Processor
+	// Streamer serves `raw` requests; nil → raw requests are fetched and
+	// processed like others.
+	Streamer Streamer
+	// Health is the libvips self-check for /health (nil = always healthy).
+	Health func() error
+	// Logger receives one line per request; nil = slog.Default().
+	Logger *slog.Logger
+	// Metrics receives the server's metrics; nil = a private set.
+	Metrics *metrics.Set
+	// VipsMemStats feeds vips_memory_bytes, vips_max_memory_bytes and
+	// vips_allocs (vips.MemStats); nil = those gauges are absent.
+	VipsMemStats func() (mem, highwater, allocs int64)
+}
+
+// Server is the HTTP front end. Create it with New, run it with Serve and
+// stop it with Shutdown. Its methods are safe for concurrent use.
+type Server struct {
+	cfg  Config
+	deps Deps
+	log  *slog.Logger
+	m    *serverMetrics
+	srv  *fasthttp.Server
+
+	prefix     []byte // PathPrefix
+	vary       string // precomputed Vary value, "" = none
+	negAuto    options.FormatSet
+	negEnforce options.FormatSet
+	preferred  []options.Format
+	authHeader []byte // "Bearer <secret>"
+	lmBuster   string // LastModifiedBuster in HTTP date format
+
+	group    *workers.Group
+	draining atomic.Bool
+	served   sync.WaitGroup // processing requests in flight (for Shutdown)
+}
+
+// New validates cfg, checks deps and builds the router.
+func New(cfg Config, deps Deps) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	switch {
+	case deps.Parser == nil:
+		return nil, errors.New("edge: Deps.Parser is nil")
+	case deps.Verifier == nil:
+		return nil, errors.New("edge: Deps.Verifier is nil")
+	case deps.Pool == nil:
+		return nil, errors.New("edge: Deps.Pool is nil")
+	case deps.Fetcher == nil:
+		return nil, errors.New("edge: Deps.Fetcher is nil")
+	case deps.Processor == nil:
+		return nil, errors.New("edge: Deps.Processor is nil")
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = "imgproxy"
+	}
+	s := &Server{cfg: cfg, deps: deps, log: deps.Logger}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	set := deps.Metrics
+	if set == nil {
+		set = metrics.NewSet()
+	}
+	// HELP/TYPE lines make the exposition acceptable to promtool and match
+	// what Prometheus' own client writes. It is a process-wide switch.
+	metrics.ExposeMetadata(true)
+	s.m = newServerMetrics(set, cfg.MetricsNamespace, &deps)
+	s.group = workers.NewGroup(workers.GroupConfig{Metrics: set, Namespace: cfg.MetricsNamespace})
+
+	s.prefix = []byte(cfg.PathPrefix)
+	s.initNegotiation()
+	if cfg.Secret != "" {
+		s.authHeader = []byte("Bearer " + cfg.Secret)
+	}
+	if !cfg.LastModifiedBuster.IsZero() {
+		s.lmBuster = cfg.LastModifiedBuster.UTC().Format(httpDate)
+	}
+
+	r := router.New()
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.HandleMethodNotAllowed = false
+	r.HandleOPTIONS = false
+	r.NotFound = s.handleNotFound
+	r.PanicHandler = s.handlePanic
+	p := cfg.PathPrefix
+	r.GET(p+"/health", s.handleHealth)
+	if cfg.HealthCheckPath != "" && cfg.HealthCheckPath != "/health" {
+		r.GET(p+cfg.HealthCheckPath, s.handleHealth)
+	}
+	if p != "" {
+		r.GET(p, s.handleLanding)
+	}
+	r.GET(p+"/", s.handleLanding)
+	r.GET(p+"/favicon.ico", s.handleNotFound)
+	r.GET(p+"/.well-known/{rest:*}", s.handleNotFound)
+	r.GET(p+"/{path:*}", s.handleProcessing)
+	r.HEAD(p+"/{path:*}", s.handleHeadOptions)
+	r.OPTIONS(p+"/{path:*}", s.handleHeadOptions)
+
+	s.srv = &fasthttp.Server{
+		Handler:                       r.Handler,
+		Name:                          cfg.ServerName,
+		ReadTimeout:                   cfg.ReadRequestTimeout,
+		WriteTimeout:                  cfg.WriteResponseTimeout,
+		IdleTimeout:                   cfg.KeepAliveTimeout,
+		DisableKeepalive:              cfg.KeepAliveTimeout == 0,
+		Concurrency:                   cfg.MaxClients,
+		NoDefaultContentType:          true,
+		DisableHeaderNamesNormalizing: false,
+		CloseOnShutdown:               true,
+		// GET requests carry no body; keep the limit small.
+		MaxRequestBodySize: 64 << 10,
+		ReadBufferSize:     16 << 10,
+		Logger:             fasthttpLogger{s.log},
+	}
+	if cfg.KeepAliveTimeout == 0 {
+		s.srv.IdleTimeout = cfg.ReadRequestTimeout
+	}
+	if cfg.MaxClients == 0 {
+		s.srv.Concurrency = 1 << 30
+	}
+	return s, nil
+}
+
+// Serve accepts connections on ln until Shutdown. It returns nil after a
+// Shutdown, else the listener's error.
+func (s *Server) Serve(ln net.Listener) error {
+	return s.srv.Serve(ln)
+}
+
+// Shutdown drains the server: /health turns 503 at once, after
+// Config.DrainDelay the listener closes, responses carry "Connection: close", and in-flight requests
+// finish. It returns when all connections are closed or ctx ends (then with
+// ctx's error; the caller bounds ctx by IMGPROXY_GRACEFUL_STOP_TIMEOUT).
+// Processing requests are never cancelled by Shutdown itself: their own
+// deadline (IMGPROXY_TIMEOUT) bounds them.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.draining.Store(true)
+	if s.cfg.DrainDelay > 0 {
+		t := time.NewTimer(s.cfg.DrainDelay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
+	}
+	err := s.srv.ShutdownWithContext(ctx)
+	// fasthttp counts connections; also wait for handlers that outlived
+	// their connection bookkeeping.
+	done := make(chan struct{})
+	go func() { s.served.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		if err == nil {
+			err = ctx.Err()
+		}
+	}
+	return err
+}
+
+// Draining reports whether Shutdown has started.
+func (s *Server) Draining() bool { return s.draining.Load() }
+
+type fasthttpLogger struct{ l *slog.Logger }
+
+func (f fasthttpLogger) Printf(format string, args ...any) {
+	if f.l.Enabled(context.Background(), slog.LevelDebug) {
+		f.l.Debug("fasthttp", "msg", sprintf(format, args...))
+	}
+}
