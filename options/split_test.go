@@ -1,6 +1,7 @@
 package options
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -206,4 +207,48 @@ func TestAllowedSources(t *testing.T) {
 			t.Errorf("%s: got %v; want KindSourceNotAllowed", src, err)
 		}
 	}
+}
+
+// refRepair is imgproxy's documented scheme repair as a regexp, used as
+// the reference for repairPath (path without the %3A part).
+var refRepairRe = regexp.MustCompile(`/plain/(\S+):/([^/])`)
+
+func refRepair(path string) string {
+	m := refRepairRe.FindStringSubmatchIndex(path)
+	if m == nil {
+		return path
+	}
+	scheme := path[m[2]:m[3]]
+	repl := "/plain/" + scheme + "://"
+	if scheme == "local" {
+		repl += "/"
+	}
+	return path[:m[0]] + repl + path[m[4]:m[5]] + path[m[1]:]
+}
+
+func TestRepairMatchesRegexp(t *testing.T) {
+	inputs := []string{
+		"/plain/http:/x/a.jpg", "/plain/http://x/a.jpg", "/plain/local:/a", "/plain/local://a",
+		"/w:1/plain/s3:/b/k@png", "/plain/http://x/a:/b", "/plain/a:/b:/c", "/plain/:/x", "/plain/x:/",
+		"/plain/x:/ /y", "/plain/ http:/x", "/plain/http:/", "/plain/http:/x/plain/https:/y",
+		"/plain/abc", "/aHR0cDovL3gvYS5qcGc", "/plain/h:/:/:/a", "/plain/http:///x",
+	}
+	for _, in := range inputs {
+		if got, want := string(repairPath([]byte(in))), refRepair(in); got != want {
+			t.Errorf("repairPath(%q) = %q; want %q (regexp reference)", in, got, want)
+		}
+	}
+}
+
+func FuzzRepairPath(f *testing.F) {
+	f.Add("/plain/http:/x/a.jpg")
+	f.Add("/plain/local:/a:/b")
+	f.Fuzz(func(t *testing.T, in string) {
+		if strings.Contains(in, "%3A") || strings.ContainsAny(in, " \t\n\r\f\v") {
+			return // %3A repair and whitespace are covered elsewhere
+		}
+		if got, want := string(repairPath([]byte(in))), refRepair(in); got != want {
+			t.Fatalf("repairPath(%q) = %q; want %q", in, got, want)
+		}
+	})
 }
