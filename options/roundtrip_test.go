@@ -78,6 +78,18 @@ func TestSignRoundTrip(t *testing.T) {
 	if r.SourceURL != "http://example.com/images/curiosity.jpg" || r.Options.Width != 300 || r.Options.Format != options.FormatPNG {
 		t.Fatalf("got %+v", r)
 	}
+	// signing.md vector #1 (docs example) with a query string: still valid.
+	uri = "/oKfUtW34Dvo2BGQehJFR4Nr0_rIjOtdtzJ3QFsUcXH8/rs:fill:300:400:0/g:sm/aHR0cDovL2V4YW1w/bGUuY29tL2ltYWdl/cy9jdXJpb3NpdHku/anBn.png?foo=bar"
+	if err := handle(p2, v2, uri, &r); err != nil {
+		t.Fatalf("vector #1 with query: got %v; want nil", err)
+	}
+	if r.SourceURL != "http://example.com/images/curiosity.jpg" || r.Options.Height != 400 || r.Options.Gravity.Type != options.GravitySmart {
+		t.Fatalf("vector #1: got %+v", r)
+	}
+	// Signing on: the "insecure" placeholder is refused.
+	if err := handle(p2, v2, "/insecure/rs:fill:300:400:0/g:sm/plain/http://example.com/images/curiosity.jpg@png", &r); kind(err) != options.KindForbidden {
+		t.Fatalf("insecure with signing on: got %v; want KindForbidden", err)
+	}
 	// Signing off: placeholder accepted, option-like signature refused.
 	p3, v3 := newPair(t, options.ParserConfig{}, sign.Config{})
 	if err := handle(p3, v3, "/insecure/w:1/plain/http://x/a.jpg", &r); err != nil {
