@@ -81,21 +81,36 @@ func parseDIB(d []byte, inICO bool) (Meta, error) {
 	return m, nil
 }
 
-// probeICO picks the directory entry with the largest declared size
-// (higher bit depth on ties, then the first), as the loader does, and
-// reads that entry's real dimensions from its embedded PNG or DIB header:
-// a 256x256 directory entry can hold a PNG declaring 100000x100000.
-func probeICO(data []byte) (Meta, error) {
+// ICOImage returns the image of the ICO entry that Probe describes: the
+// entry with the largest declared size (higher bit depth on ties, then the
+// first). img is a sub-slice of data (not copied): a complete PNG file when
+// isPNG, else a DIB (BITMAPINFOHEADER with the height doubled for the AND
+// mask, no BMP file header). A loader must decode this entry and no other,
+// so that the limits checked on Probe's Meta are those of the decoded
+// image. Errors are *options.Error (KindInvalidImage, KindBrokenImage).
+func ICOImage(data []byte) (img []byte, isPNG bool, err error) {
+	if !hasPrefix(data, "\x00\x00\x01\x00") {
+		return nil, false, options.Errorf(options.KindInvalidImage, "not an ico file")
+	}
+	img, _, err = icoEntry(data)
+	if err != nil {
+		return nil, false, err
+	}
+	return img, hasPrefix(img, pngSig), nil
+}
+
+// icoEntry returns the chosen entry's bytes and index.
+func icoEntry(data []byte) ([]byte, int, error) {
 	const f = options.FormatICO
 	if len(data) < 6 {
-		return Meta{}, broken(f, "truncated header")
+		return nil, 0, broken(f, "truncated header")
 	}
 	n := int(le16(data[4:]))
 	if n == 0 {
-		return Meta{}, broken(f, "no entries")
+		return nil, 0, broken(f, "no entries")
 	}
 	if len(data) < 6+16*n {
-		return Meta{}, broken(f, "truncated directory")
+		return nil, 0, broken(f, "truncated directory")
 	}
 	best, bestArea, bestBpp := -1, 0, uint32(0)
 	for i := 0; i < n; i++ {
@@ -115,14 +130,25 @@ func probeICO(data []byte) (Meta, error) {
 	e := data[6+16*best:]
 	size, off := uint64(le32(e[8:])), uint64(le32(e[12:]))
 	if off >= uint64(len(data)) {
-		return Meta{}, broken(f, "entry %d out of bounds", best)
+		return nil, best, broken(f, "entry %d out of bounds", best)
 	}
 	img := data[off:]
 	if size < uint64(len(img)) {
 		img = img[:size]
 	}
+	return img, best, nil
+}
+
+// probeICO describes the entry ICOImage returns, with its real dimensions
+// read from the embedded PNG or DIB header: a 256x256 directory entry can
+// hold a PNG declaring 100000x100000.
+func probeICO(data []byte) (Meta, error) {
+	const f = options.FormatICO
+	img, best, err := icoEntry(data)
+	if err != nil {
+		return Meta{}, err
+	}
 	var m Meta
-	var err error
 	if hasPrefix(img, pngSig) {
 		m, err = probePNG(img)
 		if err != nil {

@@ -146,6 +146,29 @@ func TestProbeRejects(t *testing.T) {
 	f("jxl zero", []byte{0xff, 0x0a}, options.KindBrokenImage)
 }
 
+func TestICOImage(t *testing.T) {
+	small, big := genPNG(t, gradient(16, 16)), genBMP(t, gradient(40, 30))
+	data := icoFile([]byte{16, 40}, []byte{16, 30}, small, big)
+	img, isPNG, err := ICOImage(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if isPNG || len(img) != len(big)-14 || le32(img) != 40 || le32(img[8:]) != 60 {
+		t.Fatalf("got isPNG %v, %d bytes; want the 40x30 DIB (%d bytes, height field 60)", isPNG, len(img), len(big)-14)
+	}
+	m, err := Probe(data)
+	if err != nil || m.Width != 40 || m.Height != 30 {
+		t.Fatalf("got %+v, %v; want the 40x30 entry", m, err)
+	}
+	data = icoFile([]byte{0, 16}, []byte{0, 16}, small, big) // 256x256 declared wins
+	if img, isPNG, err = ICOImage(data); err != nil || !isPNG || !bytes.Equal(img, small) {
+		t.Fatalf("got isPNG %v, %d bytes, %v; want the PNG entry", isPNG, len(img), err)
+	}
+	if _, _, err := ICOImage(small); options.KindOf(err) != options.KindInvalidImage {
+		t.Fatalf("got %v; want KindInvalidImage for a PNG", err)
+	}
+}
+
 func TestCheckLimits(t *testing.T) {
 	def := options.Limits{MaxSrcResolution: 50e6, MaxAnimationFrames: 1}
 	f := func(name string, m Meta, l options.Limits, tooBig bool) {
