@@ -161,7 +161,7 @@ type parseState struct {
 	o          *Options
 	now        time.Time // for expires; zero = time.Now() when first needed
 	fromPreset bool      // options come from a preset: exempt from the allow-list
-	chain      [8]int    // presets being expanded (loop protection)
+	chain      [16]int   // presets being expanded (loop protection, nesting limit)
 	depth      int
 }
 

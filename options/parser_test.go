@@ -2,6 +2,7 @@ package options
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -596,5 +597,24 @@ func TestParseResetsRequest(t *testing.T) {
 	}
 	if r.Options != p.defaults || r.SourceURL != "http://y/b.jpg" {
 		t.Fatalf("got %+v %q; want defaults and http://y/b.jpg", r.Options, r.SourceURL)
+	}
+}
+
+func TestPresetNestingLimit(t *testing.T) {
+	presets := map[string]string{}
+	for i := 0; i < 20; i++ {
+		presets[fmt.Sprintf("p%d", i)] = fmt.Sprintf("w:%d/pr:p%d", i+1, i+1)
+	}
+	presets["p20"] = "h:1"
+	if _, err := NewParser(ParserConfig{Presets: presets}); err == nil || !strings.Contains(err.Error(), "nested deeper") {
+		t.Fatalf("got %v; want a nesting error at startup", err)
+	}
+	delete(presets, "p0")
+	delete(presets, "p1")
+	delete(presets, "p2")
+	delete(presets, "p3")
+	delete(presets, "p4")
+	if _, err := NewParser(ParserConfig{Presets: presets}); err != nil {
+		t.Fatalf("16 levels: got %v; want nil", err)
 	}
 }
