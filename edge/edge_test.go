@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -779,4 +780,23 @@ func grepLines(s string, subs ...string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestMetricsPromtool validates the exposition with Prometheus' own linter.
+func TestMetricsPromtool(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool not installed (Debian package prometheus)")
+	}
+	cfg := testConfig()
+	cfg.MetricsNamespace = "imgproxy"
+	env := startEnv(t, cfg, envOpts{})
+	env.get(catPath)
+	env.get("/insecure/rs:fit:10:10/plain/http://origin.test/status404")
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = strings.NewReader(env.metrics())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
 }

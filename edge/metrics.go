@@ -1,8 +1,10 @@
 package edge
 
 import (
+	"bytes"
 	"io"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -122,9 +124,97 @@ func observe(h *metrics.PrometheusHistogram, d time.Duration) {
 }
 
 // WriteMetrics writes the Prometheus text exposition: the server's metric
-// set followed by the Go runtime and process metrics (go_*, process_*).
-// Safe for concurrent use; main serves it on IMGPROXY_PROMETHEUS_BIND.
+// set (with the pool's and the coalescing group's metrics when they share
+// it) followed by the Go runtime and process metrics (go_*, process_*).
+// Every family gets a HELP text and families that Prometheus' linter
+// rejects (misnamed counters of the runtime collector) are left out, so
+// `promtool check metrics` accepts the output. Safe for concurrent use;
+// main serves it on IMGPROXY_PROMETHEUS_BIND (any path).
 func (s *Server) WriteMetrics(w io.Writer) {
-	s.m.set.WritePrometheus(w)
-	metrics.WriteProcessMetrics(w)
+	var buf bytes.Buffer
+	s.m.set.WritePrometheus(&buf)
+	metrics.WriteProcessMetrics(&buf)
+	out := make([]byte, 0, buf.Len()+4096)
+	data := buf.Bytes()
+	for len(data) > 0 {
+		var line []byte
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			line, data = data, nil
+		}
+		name := metricLineName(line)
+		if skipFamily(name) {
+			continue
+		}
+		out = append(out, line...)
+		if bytes.HasPrefix(line, []byte("# HELP ")) && len(bytes.TrimSpace(line[7:])) == len(name) {
+			out = append(out, ' ')
+			out = append(out, s.m.help(name)...)
+		}
+		out = append(out, '\n')
+	}
+	w.Write(out)
+}
+
+// metricLineName returns the metric name of a sample or # HELP/# TYPE line.
+func metricLineName(line []byte) string {
+	if bytes.HasPrefix(line, []byte("# HELP ")) || bytes.HasPrefix(line, []byte("# TYPE ")) {
+		line = line[7:]
+	}
+	if i := bytes.IndexAny(line, "{ "); i >= 0 {
+		line = line[:i]
+	}
+	return string(line)
+}
+
+// skipFamily drops runtime-collector families whose names break the
+// Prometheus naming rules ("_count" counters, "_total" gauges); imgproxy's
+// Go client does not expose them either.
+func skipFamily(name string) bool {
+	switch name {
+	case "go_cgo_calls_count", "go_cpu_count", "go_gc_forced_count":
+		return true
+	}
+	return strings.HasPrefix(name, "process_io_")
+}
+
+var helpTexts = map[string]string{
+	"requests_total":                "Total number of processing requests.",
+	"status_codes_total":            "Processing responses by HTTP status code.",
+	"errors_total":                  "Errors by type.",
+	"request_duration_seconds":      "Processing request latency in seconds.",
+	"request_span_duration_seconds": "Duration of request spans (queue, downloading_source_image, processing_image, streaming_image) in seconds.",
+	"download_duration_seconds":     "Source download duration in seconds (imgproxy v3 name).",
+	"processing_duration_seconds":   "Image processing duration in seconds (imgproxy v3 name).",
+	"buffer_size_bytes":             "Size of downloaded source images in bytes.",
+	"workers":                       "Configured number of workers.",
+	"requests_in_progress":          "Processing requests in flight.",
+	"images_in_progress":            "Images being fetched or processed on a worker.",
+	"workers_utilization":           "Share of workers in use, percent.",
+	"queue_length":                  "Requests waiting for a worker.",
+	"queue_wait_seconds":            "Time requests waited for a worker in seconds.",
+	"coalesced_requests_total":      "Requests that joined an identical request in flight instead of fetching and processing again.",
+	"fallback_images_total":         "Responses that carried the fallback image.",
+	"not_modified_total":            "304 Not Modified responses.",
+	"vips_memory_bytes":             "Memory tracked by libvips in bytes.",
+	"vips_max_memory_bytes":         "High-water mark of libvips tracked memory in bytes.",
+	"vips_allocs":                   "Live libvips allocations.",
+}
+
+func (m *serverMetrics) help(name string) string {
+	short := strings.TrimPrefix(name, m.ns+"_")
+	if m.ns == "" {
+		short = name
+	}
+	if h, ok := helpTexts[short]; ok {
+		return h
+	}
+	switch {
+	case strings.HasPrefix(name, "go_"):
+		return "Go runtime metric " + name + "."
+	case strings.HasPrefix(name, "process_"):
+		return "Process metric " + name + "."
+	}
+	return "imgedge metric " + name + "."
 }

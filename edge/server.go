@@ -7,6 +7,7 @@
 package edge
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -141,7 +142,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	r.RedirectFixedPath = false
 	r.HandleMethodNotAllowed = false
 	r.HandleOPTIONS = false
-	r.NotFound = s.handleNotFound
+	r.NotFound = s.dispatch
 	r.PanicHandler = s.handlePanic
 	p := cfg.PathPrefix
 	r.GET(p+"/health", s.handleHealth)
@@ -154,9 +155,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	r.GET(p+"/", s.handleLanding)
 	r.GET(p+"/favicon.ico", s.handleNotFound)
 	r.GET(p+"/.well-known/{rest:*}", s.handleNotFound)
-	r.GET(p+"/{path:*}", s.handleProcessing)
-	r.HEAD(p+"/{path:*}", s.handleHeadOptions)
-	r.OPTIONS(p+"/{path:*}", s.handleHeadOptions)
+	// Everything else below the prefix goes through r.NotFound → s.fallthrough:
+	// a "/{path:*}" catch-all would copy the path into a user value on
+	// every request (2 allocations) and routes on the normalised path,
+	// while processing must see the raw request URI.
 
 	s.srv = &fasthttp.Server{
 		Handler:                       r.Handler,
@@ -222,6 +224,23 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // Draining reports whether Shutdown has started.
 func (s *Server) Draining() bool { return s.draining.Load() }
+
+// dispatch handles what the fixed routes do not: GET below the prefix is
+// processing, HEAD and OPTIONS answer 200, anything else is 404.
+func (s *Server) dispatch(ctx *fasthttp.RequestCtx) {
+	if !bytes.HasPrefix(ctx.Path(), s.prefix) {
+		s.handleNotFound(ctx)
+		return
+	}
+	switch {
+	case ctx.IsGet():
+		s.handleProcessing(ctx)
+	case ctx.IsHead(), ctx.IsOptions():
+		s.handleHeadOptions(ctx)
+	default:
+		s.handleNotFound(ctx)
+	}
+}
 
 type fasthttpLogger struct{ l *slog.Logger }
 
