@@ -81,9 +81,9 @@ func parseDIB(d []byte, inICO bool) (Meta, error) {
 	return m, nil
 }
 
-// ICOImage returns the image of the ICO entry that Probe describes: the
-// entry with the largest declared size (higher bit depth on ties, then the
-// first). img is a sub-slice of data (not copied): a complete PNG file when
+// ICOImage returns the image of the ICO entry that Probe describes: among
+// the entries whose data lies within the file, the one with the largest
+// declared size (the first on ties). img is a sub-slice of data (not copied): a complete PNG file when
 // isPNG, else a DIB (BITMAPINFOHEADER with the height doubled for the AND
 // mask, no BMP file header). A loader must decode this entry and no other,
 // so that the limits checked on Probe's Meta are those of the decoded
@@ -112,7 +112,7 @@ func icoEntry(data []byte) ([]byte, int, error) {
 	if len(data) < 6+16*n {
 		return nil, 0, broken(f, "truncated directory")
 	}
-	best, bestArea, bestBpp := -1, 0, uint32(0)
+	best, bestArea := -1, 0
 	for i := 0; i < n; i++ {
 		e := data[6+16*i:]
 		w, h := int(e[0]), int(e[1])
@@ -122,20 +122,20 @@ func icoEntry(data []byte) ([]byte, int, error) {
 		if h == 0 {
 			h = 256
 		}
-		bpp := le16(e[6:])
-		if a := w * h; a > bestArea || a == bestArea && bpp > bestBpp {
-			best, bestArea, bestBpp = i, a, bpp
+		size, off := uint64(le32(e[8:])), uint64(le32(e[12:]))
+		if size == 0 || off+size > uint64(len(data)) {
+			continue // unusable entry
 		}
+		if a := w * h; a > bestArea {
+			best, bestArea = i, a
+		}
+	}
+	if best < 0 {
+		return nil, 0, broken(f, "no usable entry")
 	}
 	e := data[6+16*best:]
 	size, off := uint64(le32(e[8:])), uint64(le32(e[12:]))
-	if off >= uint64(len(data)) {
-		return nil, best, broken(f, "entry %d out of bounds", best)
-	}
-	img := data[off:]
-	if size < uint64(len(img)) {
-		img = img[:size]
-	}
+	img := data[off : off+size]
 	return img, best, nil
 }
 
