@@ -360,6 +360,11 @@ func appendEscaped[T ~string | ~[]byte](b []byte, s T, attr bool) []byte {
 		case '<':
 			esc = "&lt;"
 		case '>':
+			// Only "]]>" must be escaped in text; leaving other '>' alone
+			// keeps CSS child selectors readable. Attributes escape all.
+			if !attr && i >= 2 && (s[i-1] != ']' || s[i-2] != ']') {
+				continue
+			}
 			esc = "&gt;"
 		case '"':
 			if !attr {
