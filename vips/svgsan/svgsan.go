@@ -62,6 +62,10 @@ const (
 	// MaxEntityExpansion bounds the bytes all entity references of a
 	// document may expand to.
 	MaxEntityExpansion = 1 << 20
+	// MaxAttrs is the most attributes one element may have. encoding/xml
+	// holds all attributes of a tag at once (~100 bytes each), so without
+	// it a 10 MB tag of a="" pairs would take ~250 MB.
+	MaxAttrs = 1024
 )
 
 // Detect reports whether data looks like an SVG document: the first
@@ -108,6 +112,9 @@ func Sanitize(dst, src []byte) ([]byte, error) {
 	d := xml.NewDecoder(bytes.NewReader(src))
 	d.Strict = true
 	d.CharsetReader = charsetReader
+	if err := checkAttrCounts(src); err != nil {
+		return dst[:len(dst):len(dst)], err
+	}
 	var err error
 	if s.entities, err = declaredEntities(src); err != nil {
 		return dst[:len(dst):len(dst)], err
@@ -384,4 +391,59 @@ func appendEscaped[T ~string | ~[]byte](b []byte, s T, attr bool) []byte {
 		last = i + 1
 	}
 	return append(b, s[last:]...)
+}
+
+// checkAttrCounts refuses documents with a start tag of more than MaxAttrs
+// attributes, before encoding/xml builds them. It is a linear lexer that
+// skips comments, CDATA sections, processing instructions and
+// declarations, and counts '=' outside quotes inside start tags.
+func checkAttrCounts(src []byte) error {
+	skipTo := func(i int, end string) int {
+		j := bytes.Index(src[i:], []byte(end))
+		if j < 0 {
+			return len(src)
+		}
+		return i + j + len(end)
+	}
+	for i := 0; i < len(src); {
+		j := bytes.IndexByte(src[i:], '<')
+		if j < 0 {
+			return nil
+		}
+		i += j
+		rest := src[i:]
+		switch {
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			i = skipTo(i+4, "-->")
+		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+			i = skipTo(i+9, "]]>")
+		case bytes.HasPrefix(rest, []byte("<?")):
+			i = skipTo(i+2, "?>")
+		case bytes.HasPrefix(rest, []byte("<!")):
+			i = skipTo(i+2, ">") // a DOCTYPE's internal subset may end early here; it only loses precision
+		default:
+			n := 0
+			var quote byte
+			i++
+			for ; i < len(src); i++ {
+				c := src[i]
+				if quote != 0 {
+					if c == quote {
+						quote = 0
+					}
+					continue
+				}
+				if c == '"' || c == '\'' {
+					quote = c
+				} else if c == '=' {
+					if n++; n > MaxAttrs {
+						return brokenf("more than %d attributes on one element", MaxAttrs)
+					}
+				} else if c == '>' {
+					break
+				}
+			}
+		}
+	}
+	return nil
 }

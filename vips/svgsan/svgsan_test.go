@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -221,6 +222,7 @@ func TestSanitizeRejects(t *testing.T) {
 		{"billion laughs", lol},
 		{"quadratic blowup", quadratic},
 		{"entity with markup", `<!DOCTYPE svg [<!ENTITY s "<script>alert(1)</script>">]><svg>&s;</svg>`},
+		{"attribute flood", "<svg" + strings.Repeat(` a=""`, MaxAttrs+1) + "/>"},
 		{"deep nesting", "<svg>" + strings.Repeat("<g>", MaxDepth) + strings.Repeat("</g>", MaxDepth) + "</svg>"},
 		{"very deep nesting", "<svg>" + strings.Repeat("<g>", 100000)},
 		{"unknown encoding", `<?xml version="1.0" encoding="EBCDIC"?><svg/>`},
@@ -236,6 +238,15 @@ func TestSanitizeAccepts(t *testing.T) {
 	out := sanitize(t, `<!DOCTYPE svg [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><svg><rect/></svg>`)
 	if out != `<svg><rect/></svg>` {
 		t.Fatalf("got %q; want %q", out, `<svg><rect/></svg>`)
+	}
+	// Attributes just within the limit; '=' in comments and CDATA do not count.
+	many := "<svg"
+	for i := 0; i < MaxAttrs; i++ {
+		many += " a" + strconv.Itoa(i) + `="="`
+	}
+	many += "><!-- " + strings.Repeat("<a=", 2*MaxAttrs) + " --><style><![CDATA[" + strings.Repeat("<b=", 2*MaxAttrs) + "]]></style></svg>"
+	if got := sanitize(t, many); !strings.Contains(got, `a1023="="`) {
+		t.Fatalf("got %.80q...; want all attributes kept", got)
 	}
 	// Nesting just within the limit.
 	deep := "<svg>" + strings.Repeat("<g>", MaxDepth-1) + strings.Repeat("</g>", MaxDepth-1) + "</svg>"
