@@ -113,17 +113,17 @@ func Sanitize(dst, src []byte) ([]byte, error) {
 	d.Strict = true
 	d.CharsetReader = charsetReader
 	if err := checkAttrCounts(src); err != nil {
-		return dst[:len(dst):len(dst)], err
+		return dst, err
 	}
 	var err error
 	if s.entities, err = declaredEntities(src); err != nil {
-		return dst[:len(dst):len(dst)], err
+		return dst, err
 	}
 	if s.entities != nil {
 		d.Entity = s.entities
 	}
 	if err := s.run(d); err != nil {
-		return dst[:len(dst):len(dst)], err
+		return dst, err
 	}
 	return s.out, nil
 }
