@@ -19,6 +19,7 @@ int ie_startup(int concurrency) {
 	vips_operation_block_set("VipsForeignLoadTiff", FALSE);
 	vips_operation_block_set("VipsForeignLoadSvg", FALSE);
 	vips_operation_block_set("VipsForeignLoadJxl", FALSE);
+	vips_operation_block_set("VipsForeignSaveJxl", FALSE);
 	vips_operation_block_set("VipsForeignSaveMagick", TRUE);
 	return 0;
 }
@@ -49,7 +50,7 @@ int ie_load(int fmt, void *buf, size_t len, int access_seq, int shrink, double s
 	case F_TIFF:
 		return vips_tiffload_buffer(buf, len, out, "access", acc, NULL);
 	case F_SVG:
-		return vips_svgload_buffer(buf, len, out, "access", acc, "scale", scale > 0 ? scale : 1.0, "dpi", 96.0,
+		return vips_svgload_buffer(buf, len, out, "access", acc, "scale", scale > 0 ? scale : 1.0,
 			"unlimited", unlimited, NULL);
 	case F_JXL:
 		return vips_jxlload_buffer(buf, len, out, "access", acc, NULL);
