@@ -1,0 +1,110 @@
+package fetch
+
+import (
+	"math/bits"
+	"sync"
+	"sync/atomic"
+)
+
+// Source bytes live in pooled buffers of a few size classes (steps of 2^n
+// and 1.5·2^n from 16 KiB to 64 MiB), so a download with a known length
+// takes one buffer of the right class and is read into it without any
+// growing copy. Larger sources get a plain allocation that is left to the
+// GC (huge buffers are not pooled: they would pin memory).
+
+const (
+	minClassShift = 14 // 16 KiB
+	maxClassShift = 26 // 64 MiB
+	numClasses    = 2 * (maxClassShift - minClassShift + 1)
+)
+
+var classPools [numClasses]sync.Pool
+
+// classSize returns the capacity of size class i.
+func classSize(i int) int {
+	base := 1 << (minClassShift + i/2)
+	if i%2 == 1 {
+		base += base / 2
+	}
+	return base
+}
+
+// classFor returns the smallest class holding n bytes, or -1 if n is over
+// the largest class.
+func classFor(n int) int {
+	if n <= 1<<minClassShift {
+		return 0
+	}
+	shift := bits.Len(uint(n-1)) - 1 // 2^shift < n <= 2^(shift+1)
+	i := 2 * (shift - minClassShift)
+	if n <= classSize(i+1) {
+		i++
+	} else {
+		i += 2
+	}
+	if i >= numClasses {
+		return -1
+	}
+	return i
+}
+
+// buffer is a pooled byte slice with a reference count: the cache and every
+// caller that got the bytes hold one reference; the last release puts the
+// buffer back into its pool.
+type buffer struct {
+	b     []byte // len = valid bytes, cap = class size
+	class int    // -1 = not pooled
+	refs  atomic.Int32
+}
+
+// getBuffer returns a buffer with len 0 and cap >= n, holding one reference.
+func getBuffer(n int) *buffer {
+	c := classFor(n)
+	if c < 0 {
+		buf := &buffer{b: make([]byte, 0, n), class: -1}
+		buf.refs.Store(1)
+		return buf
+	}
+	if v := classPools[c].Get(); v != nil {
+		buf := v.(*buffer)
+		buf.refs.Store(1)
+		return buf
+	}
+	buf := &buffer{b: make([]byte, 0, classSize(c)), class: c}
+	buf.refs.Store(1)
+	return buf
+}
+
+// retain adds a reference.
+func (b *buffer) retain() { b.refs.Add(1) }
+
+// release drops a reference; the last one returns the buffer to its pool.
+func (b *buffer) release() {
+	switch n := b.refs.Add(-1); {
+	case n > 0:
+		return
+	case n < 0:
+		panic("BUG: fetch buffer released more often than retained")
+	}
+	if b.class < 0 {
+		return
+	}
+	b.b = b.b[:0]
+	classPools[b.class].Put(b)
+}
+
+// grow returns a buffer holding b's bytes with room for at least extra more
+// bytes, releasing b. Used only when the length is not known in advance.
+func (b *buffer) grow(extra int) *buffer {
+	if cap(b.b)-len(b.b) >= extra {
+		return b
+	}
+	want := len(b.b) + extra
+	if want < 2*cap(b.b) {
+		want = 2 * cap(b.b)
+	}
+	nb := getBuffer(want)
+	nb.b = append(nb.b, b.b...)
+	b.release()
+	return nb
+}

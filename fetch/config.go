@@ -1,0 +1,211 @@
+// Package fetch brings source images to the workers: HTTP(S) origins
+// (with dial-time SSRF protection), local files confined to a root, S3,
+// Google Cloud Storage and Azure Blob Storage. It is the main attack
+// surface of the server, because whoever writes a request chooses the
+// source URL.
+//
+// Errors are always *options.Error; fetch never imports edge or vips and
+// builds with CGO_ENABLED=0.
+package fetch
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Version replaces "%current_version" in Config.UserAgent. main may set it
+// (for example with -ldflags "-X github.com/imgedge/imgedge/fetch.Version=...")
+// before calling New; it is read once by New.
+var Version = "dev"
+
+// DefaultUserAgent is the default of IMGPROXY_USER_AGENT.
+const DefaultUserAgent = "imgproxy/%current_version"
+
+// Config configures a Fetcher. Start from DefaultConfig: the zero value is
+// not usable (DownloadTimeout 0 is rejected). Only main reads the IMGPROXY_*
+// variables; the comments name the variable behind each field.
+type Config struct {
+	// DownloadTimeout bounds one source fetch, from dial to the last body
+	// byte (IMGPROXY_DOWNLOAD_TIMEOUT, default 5 s). Expiry → KindDownloadTimeout.
+	DownloadTimeout time.Duration
+	// ClientKeepAliveTimeout is how long idle origin connections stay pooled
+	// (IMGPROXY_CLIENT_KEEP_ALIVE_TIMEOUT, default 90 s); 0 disables keep-alive.
+	ClientKeepAliveTimeout time.Duration
+	// UserAgent for HTTP sources; "%current_version" is replaced by Version
+	// (IMGPROXY_USER_AGENT).
+	UserAgent string
+	// MaxRedirects followed per fetch (IMGPROXY_MAX_REDIRECTS, default 10);
+	// 0 follows none. Exceeded → KindUnreachable.
+	MaxRedirects int
+	// IgnoreSSLVerification skips TLS certificate checks of HTTPS sources
+	// (IMGPROXY_IGNORE_SSL_VERIFICATION; development only).
+	IgnoreSSLVerification bool
+	// Header is added to every HTTP source request (no IMGPROXY_ variable in
+	// the OSS edition; main may leave it empty). Host, User-Agent and the
+	// conditional headers set by fetch win over it.
+	Header http.Header
+
+	// AllowLoopback opens 127.0.0.0/8, ::1 and the unspecified addresses
+	// 0.0.0.0/8, :: (IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES, default false).
+	AllowLoopback bool
+	// AllowLinkLocal opens 169.254.0.0/16 (incl. the cloud metadata address
+	// 169.254.169.254), fe80::/10, 224.0.0.0/24, ff02::/16
+	// (IMGPROXY_ALLOW_LINK_LOCAL_SOURCE_ADDRESSES, default false).
+	AllowLinkLocal bool
+	// AllowPrivate opens 10/8, 172.16/12, 192.168/16, 100.64/10 (CGNAT),
+	// fc00::/7 and fec0::/10 (IMGPROXY_ALLOW_PRIVATE_SOURCE_ADDRESSES).
+	// Default FALSE: stricter than imgproxy, whose default is true.
+	AllowPrivate bool
+
+	// MaxSrcFileSize is the default source size limit in bytes
+	// (IMGPROXY_MAX_SRC_FILE_SIZE); 0 = unlimited. A per-request limit set
+	// with options.WithLimits or WithMaxSize overrides it when > 0.
+	MaxSrcFileSize int64
+
+	// LocalRoot enables local:/// sources served from this directory
+	// (IMGPROXY_LOCAL_FILESYSTEM_ROOT); empty disables them.
+	LocalRoot string
+	// SourceURLQuerySeparator splits the object name of non-HTTP sources from
+	// their "query" (S3 versionId, GCS generation)
+	// (IMGPROXY_SOURCE_URL_QUERY_SEPARATOR, default "?"); empty disables it.
+	SourceURLQuerySeparator string
+
+	// UseS3 enables s3://bucket/key[?versionId] (IMGPROXY_USE_S3).
+	UseS3 bool
+	// S3Region is the initial region (IMGPROXY_S3_REGION); empty = the SDK's
+	// AWS_REGION, else "us-west-1".
+	S3Region string
+	// S3Endpoint is a custom endpoint such as MinIO (IMGPROXY_S3_ENDPOINT);
+	// "http://" disables TLS.
+	S3Endpoint string
+	// S3EndpointUsePathStyle: endpoint/bucket instead of bucket.endpoint
+	// (IMGPROXY_S3_ENDPOINT_USE_PATH_STYLE, default true).
+	S3EndpointUsePathStyle bool
+	// S3AllowedBuckets / S3DeniedBuckets (IMGPROXY_S3_ALLOWED_BUCKETS,
+	// IMGPROXY_S3_DENIED_BUCKETS): a bucket must be in the allowed list (when
+	// non-empty) and not in the denied list, else KindUnreachable (404).
+	S3AllowedBuckets, S3DeniedBuckets []string
+
+	// UseGCS enables gs://bucket/key[?generation] (IMGPROXY_USE_GCS).
+	UseGCS bool
+	// GCSKey is a service-account JSON key (IMGPROXY_GCS_KEY); empty = the
+	// ambient Google credentials, or none when GCSEndpoint is set.
+	GCSKey string
+	// GCSEndpoint is a custom endpoint such as fake-gcs-server
+	// (IMGPROXY_GCS_ENDPOINT), e.g. "http://127.0.0.1:4443/storage/v1/".
+	GCSEndpoint string
+	// GCSAllowedBuckets / GCSDeniedBuckets (IMGPROXY_GCS_ALLOWED_BUCKETS,
+	// IMGPROXY_GCS_DENIED_BUCKETS), same rule as for S3.
+	GCSAllowedBuckets, GCSDeniedBuckets []string
+
+	// UseABS enables abs://container/blob (IMGPROXY_USE_ABS).
+	UseABS bool
+	// ABSName and ABSKey are the storage account name and key
+	// (IMGPROXY_ABS_NAME, IMGPROXY_ABS_KEY). Without a key the Azure default
+	// credential chain (environment, workload or managed identity) is used.
+	ABSName, ABSKey string
+	// ABSEndpoint is a custom service URL such as Azurite's
+	// "http://127.0.0.1:10000/devstoreaccount1" (IMGPROXY_ABS_ENDPOINT);
+	// empty = https://<ABSName>.blob.core.windows.net/.
+	ABSEndpoint string
+	// ABSAllowedContainers / ABSDeniedContainers (IMGPROXY_ABS_ALLOWED_BUCKETS,
+	// IMGPROXY_ABS_DENIED_BUCKETS), same rule as for S3.
+	ABSAllowedContainers, ABSDeniedContainers []string
+
+	// SourceCacheSize bounds the in-memory source cache in bytes
+	// (IMGEDGE_SOURCE_CACHE_SIZE); 0 = off (default).
+	SourceCacheSize int64
+	// SourceCacheTTL is how long a cached source is served without asking
+	// the origin again (default 10 s). Used only when SourceCacheSize > 0.
+	SourceCacheTTL time.Duration
+}
+
+// DefaultConfig returns the documented defaults (config.md).
+func DefaultConfig() Config {
+	return Config{
+		DownloadTimeout:         5 * time.Second,
+		ClientKeepAliveTimeout:  90 * time.Second,
+		UserAgent:               DefaultUserAgent,
+		MaxRedirects:            10,
+		SourceURLQuerySeparator: "?",
+		S3EndpointUsePathStyle:  true,
+		SourceCacheTTL:          10 * time.Second,
+	}
+}
+
+// Validate checks c and names the IMGPROXY_* variable behind a bad value.
+func (c *Config) Validate() error {
+	if c.DownloadTimeout <= 0 {
+		return fmt.Errorf("IMGPROXY_DOWNLOAD_TIMEOUT must be > 0; got %s", c.DownloadTimeout)
+	}
+	if c.ClientKeepAliveTimeout < 0 {
+		return fmt.Errorf("IMGPROXY_CLIENT_KEEP_ALIVE_TIMEOUT must be >= 0; got %s", c.ClientKeepAliveTimeout)
+	}
+	if c.MaxRedirects < 0 {
+		return fmt.Errorf("IMGPROXY_MAX_REDIRECTS must be >= 0; got %d", c.MaxRedirects)
+	}
+	if c.MaxSrcFileSize < 0 {
+		return fmt.Errorf("IMGPROXY_MAX_SRC_FILE_SIZE must be >= 0; got %d", c.MaxSrcFileSize)
+	}
+	if strings.ContainsAny(c.UserAgent, "\r\n") {
+		return fmt.Errorf("IMGPROXY_USER_AGENT must not contain line breaks; got %q", c.UserAgent)
+	}
+	for k, vs := range c.Header {
+		if !validHeaderName(k) {
+			return fmt.Errorf("invalid source request header name %q", k)
+		}
+		for _, v := range vs {
+			if strings.ContainsAny(v, "\r\n\x00") {
+				return fmt.Errorf("invalid value of source request header %q: %q", k, v)
+			}
+		}
+	}
+	if c.SourceCacheSize < 0 {
+		return fmt.Errorf("IMGEDGE_SOURCE_CACHE_SIZE must be >= 0; got %d", c.SourceCacheSize)
+	}
+	if c.SourceCacheSize > 0 && c.SourceCacheTTL <= 0 {
+		return fmt.Errorf("source cache TTL must be > 0 when IMGEDGE_SOURCE_CACHE_SIZE is set; got %s", c.SourceCacheTTL)
+	}
+	if c.UseS3 && c.S3Endpoint != "" && !hasHTTPScheme(c.S3Endpoint) {
+		return fmt.Errorf("IMGPROXY_S3_ENDPOINT must start with http:// or https://; got %q", c.S3Endpoint)
+	}
+	if c.UseGCS && c.GCSEndpoint != "" && !hasHTTPScheme(c.GCSEndpoint) {
+		return fmt.Errorf("IMGPROXY_GCS_ENDPOINT must start with http:// or https://; got %q", c.GCSEndpoint)
+	}
+	if c.UseABS {
+		if c.ABSEndpoint != "" && !hasHTTPScheme(c.ABSEndpoint) {
+			return fmt.Errorf("IMGPROXY_ABS_ENDPOINT must start with http:// or https://; got %q", c.ABSEndpoint)
+		}
+		if c.ABSEndpoint == "" && c.ABSName == "" {
+			return fmt.Errorf("IMGPROXY_ABS_NAME or IMGPROXY_ABS_ENDPOINT must be set when IMGPROXY_USE_ABS is on")
+		}
+		if c.ABSKey != "" && c.ABSName == "" {
+			return fmt.Errorf("IMGPROXY_ABS_NAME must be set when IMGPROXY_ABS_KEY is set")
+		}
+	}
+	return nil
+}
+
+func hasHTTPScheme(s string) bool {
+	l := strings.ToLower(s)
+	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
+}
+
+// validHeaderName reports whether s is an RFC 9110 token.
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

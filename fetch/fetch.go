@@ -1,0 +1,317 @@
+package fetch
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/imgedge/imgedge/options"
+)
+
+// Fetcher fetches sources. It is safe for concurrent use by any number of
+// goroutines; build one with New at startup and Close it at shutdown.
+type Fetcher struct {
+	cfg       Config
+	policy    addrPolicy
+	transport *http.Transport
+	client    *http.Client
+	userAgent string
+	root      *os.Root // nil = local:/// disabled
+	s3        *s3Source
+	gcs       *gcsSource
+	abs       *absSource
+	cache     *sourceCache // nil = off
+}
+
+// errDownloadTimeout is the cause of the per-fetch deadline, so that its
+// expiry (504) is told apart from the request's own deadline (503).
+var errDownloadTimeout = errors.New("fetch: download timeout")
+
+// New validates cfg and builds a Fetcher: the shared HTTP client, the
+// local root and the enabled cloud clients (credentials are loaded once
+// here and cached by the SDKs).
+func New(cfg Config) (*Fetcher, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	f := &Fetcher{
+		cfg: cfg,
+		policy: addrPolicy{
+			loopback:  cfg.AllowLoopback,
+			linkLocal: cfg.AllowLinkLocal,
+			private:   cfg.AllowPrivate,
+		},
+		userAgent: strings.ReplaceAll(cfg.UserAgent, "%current_version", Version),
+	}
+	f.initHTTP()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+		}
+	}()
+	if cfg.LocalRoot != "" {
+		root, err := os.OpenRoot(cfg.LocalRoot)
+		if err != nil {
+			return nil, errorf("IMGPROXY_LOCAL_FILESYSTEM_ROOT: cannot open %q: %w", cfg.LocalRoot, err)
+		}
+		f.root = root
+	}
+	var err error
+	if cfg.UseS3 {
+		if f.s3, err = newS3Source(&f.cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.UseGCS {
+		if f.gcs, err = newGCSSource(&f.cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.UseABS {
+		if f.abs, err = newABSSource(&f.cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.SourceCacheSize > 0 {
+		f.cache = newSourceCache(cfg.SourceCacheSize, cfg.SourceCacheTTL)
+	}
+	ok = true
+	return f, nil
+}
+
+// Close releases idle connections, the local root and the cloud clients.
+// Buffers already handed out stay valid until released. Fetch must not be
+// called after Close.
+func (f *Fetcher) Close() {
+	if f.transport != nil {
+		f.transport.CloseIdleConnections()
+	}
+	if f.root != nil {
+		f.root.Close()
+	}
+	if f.gcs != nil {
+		f.gcs.close()
+	}
+	if f.cache != nil {
+		f.cache.purge()
+	}
+}
+
+// WithMaxSize returns a context whose fetches are limited to n bytes
+// (overriding Config.MaxSrcFileSize when n > 0). It stores the limit as
+// options.Limits via options.WithLimits, which is what edge calls directly
+// since it does not import fetch.
+func WithMaxSize(ctx context.Context, n int64) context.Context {
+	l := options.Limits{MaxSrcFileSize: n}
+	if old := options.LimitsFrom(ctx); old != nil {
+		l = *old
+		l.MaxSrcFileSize = n
+	}
+	return options.WithLimits(ctx, &l)
+}
+
+// maxSize is the effective size limit of a fetch (0 = unlimited).
+func (f *Fetcher) maxSize(ctx context.Context) int64 {
+	if l := options.LimitsFrom(ctx); l != nil && l.MaxSrcFileSize > 0 {
+		return l.MaxSrcFileSize
+	}
+	return f.cfg.MaxSrcFileSize
+}
+
+// Fetch downloads the source at url and fills meta.
+//
+// On success data holds the whole source in a pooled buffer that stays
+// valid until release() is called; release is never nil on success and must
+// be called exactly once. When cond matched the source's validators,
+// meta.NotModified is true and data is empty. Errors are *options.Error.
+// The size limit is Config.MaxSrcFileSize unless the context carries a
+// per-request limit (options.WithLimits / WithMaxSize). The download is
+// bounded by Config.DownloadTimeout (→ KindDownloadTimeout) and by ctx
+// (→ KindTimeout / KindCanceled).
+func (f *Fetcher) Fetch(ctx context.Context, url string, cond *options.Conditional, meta *options.SourceMeta) (data []byte, release func(), err error) {
+	if meta == nil {
+		meta = new(options.SourceMeta)
+	}
+	*meta = options.SourceMeta{}
+	limit := f.maxSize(ctx)
+	if f.cache != nil {
+		if buf, ok := f.cache.get(url, meta); ok {
+			return f.fromCache(buf, cond, meta, limit)
+		}
+	}
+	dctx, cancel := context.WithTimeoutCause(ctx, f.cfg.DownloadTimeout, errDownloadTimeout)
+	defer cancel()
+
+	var buf *buffer
+	scheme, rest := splitScheme(url)
+	switch scheme {
+	case "http", "https":
+		buf, err = f.fetchHTTP(dctx, url, cond, meta, limit)
+	case "local":
+		buf, err = f.fetchLocal(rest, cond, meta, limit)
+	case "s3":
+		if f.s3 == nil {
+			return nil, nil, errorKind(options.KindUnreachable, "s3 sources are disabled (IMGPROXY_USE_S3)")
+		}
+		buf, err = f.fetchObject(dctx, f.s3, rest, cond, meta, limit)
+	case "gs":
+		if f.gcs == nil {
+			return nil, nil, errorKind(options.KindUnreachable, "gs sources are disabled (IMGPROXY_USE_GCS)")
+		}
+		buf, err = f.fetchObject(dctx, f.gcs, rest, cond, meta, limit)
+	case "abs":
+		if f.abs == nil {
+			return nil, nil, errorKind(options.KindUnreachable, "abs sources are disabled (IMGPROXY_USE_ABS)")
+		}
+		buf, err = f.fetchObject(dctx, f.abs, rest, cond, meta, limit)
+	default:
+		return nil, nil, options.Errorf(options.KindUnreachable, "unknown source scheme %q", scheme)
+	}
+	if err != nil {
+		if buf != nil {
+			buf.release()
+		}
+		return nil, nil, classifyErr(ctx, dctx, err)
+	}
+	if buf == nil { // not modified
+		return nil, noop, nil
+	}
+	if f.cache != nil {
+		f.cache.add(url, buf, meta)
+	}
+	return buf.b, buf.release, nil
+}
+
+func noop() {}
+
+// fromCache serves a cached buffer (already retained by cache.get).
+func (f *Fetcher) fromCache(buf *buffer, cond *options.Conditional, meta *options.SourceMeta, limit int64) ([]byte, func(), error) {
+	if limit > 0 && int64(len(buf.b)) > limit {
+		buf.release()
+		*meta = options.SourceMeta{}
+		return nil, nil, options.Errorf(options.KindSourceTooBig, "source is %d bytes; limit is %d", len(buf.b), limit)
+	}
+	if notModified(cond, meta.ETag, meta.LastModified) {
+		buf.release()
+		meta.NotModified = true
+		return nil, noop, nil
+	}
+	return buf.b, buf.release, nil
+}
+
+// splitScheme splits "scheme://rest" and lower-cases the scheme.
+func splitScheme(url string) (scheme, rest string) {
+	i := strings.Index(url, "://")
+	if i <= 0 {
+		return "", url
+	}
+	return strings.ToLower(url[:i]), url[i+3:]
+}
+
+// classifyErr turns any fetch failure into an *options.Error. A deadline
+// or cancellation wins over what the reader saw when it was cut short.
+func classifyErr(parent, dctx context.Context, err error) error {
+	var oe *options.Error
+	if errors.As(err, &oe) {
+		switch oe.Kind {
+		case options.KindUnreachable, options.KindIncomplete, options.KindUnexpected:
+		default:
+			return oe
+		}
+	}
+	if perr := parent.Err(); perr != nil {
+		if errors.Is(perr, context.Canceled) {
+			return options.Wrap(options.KindCanceled, "source download canceled", err)
+		}
+		return options.Wrap(options.KindTimeout, "request deadline reached while downloading the source", err)
+	}
+	if dctx.Err() != nil && errors.Is(context.Cause(dctx), errDownloadTimeout) {
+		return options.Wrap(options.KindDownloadTimeout, "source download timed out", err)
+	}
+	if oe != nil {
+		return oe
+	}
+	if errors.Is(err, errAddrForbidden) {
+		return options.Wrap(options.KindSourceNotAllowed, "source address refused", err)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded) {
+		return options.Wrap(options.KindDownloadTimeout, "source download timed out", err)
+	}
+	return options.Wrap(options.KindUnreachable, "source is unreachable", err)
+}
+
+func errorKind(kind options.ErrorKind, msg string) *options.Error {
+	return &options.Error{Kind: kind, Msg: msg}
+}
+
+// errorf is for configuration errors returned by New.
+func errorf(format string, args ...any) error {
+	return options.Errorf(options.KindUnexpected, format, args...)
+}
+
+// readKnown reads exactly size bytes from r into a pooled buffer. A body
+// that ends early is KindIncomplete.
+func readKnown(r io.Reader, size, limit int64) (*buffer, error) {
+	if limit > 0 && size > limit {
+		return nil, options.Errorf(options.KindSourceTooBig, "source is %d bytes; limit is %d", size, limit)
+	}
+	if size > int64(maxInt) {
+		return nil, options.Errorf(options.KindSourceTooBig, "source is %d bytes", size)
+	}
+	buf := getBuffer(int(size))
+	buf.b = buf.b[:size]
+	n, err := io.ReadFull(r, buf.b)
+	if err != nil {
+		buf.release()
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return nil, options.Errorf(options.KindIncomplete, "source body ended after %d of %d bytes", n, size)
+		}
+		return nil, err
+	}
+	return buf, nil
+}
+
+const maxInt = int(^uint(0) >> 1)
+
+// readUnknown reads r to EOF into a pooled buffer that grows by size
+// classes. limit > 0 caps the size (KindSourceTooBig); hint sizes the first
+// buffer.
+func readUnknown(r io.Reader, limit int64, hint int) (*buffer, error) {
+	if hint <= 0 {
+		hint = 64 << 10
+	}
+	if limit > 0 && int64(hint) > limit+1 {
+		hint = int(limit + 1)
+	}
+	buf := getBuffer(hint)
+	for {
+		if len(buf.b) == cap(buf.b) {
+			buf = buf.grow(1)
+		}
+		room := buf.b[len(buf.b):cap(buf.b)]
+		if limit > 0 {
+			if over := int64(len(buf.b)) + int64(len(room)) - (limit + 1); over > 0 {
+				room = room[:int64(len(room))-over]
+			}
+		}
+		n, err := r.Read(room)
+		buf.b = buf.b[:len(buf.b)+n]
+		if limit > 0 && int64(len(buf.b)) > limit {
+			buf.release()
+			return nil, options.Errorf(options.KindSourceTooBig, "source is over the %d bytes limit", limit)
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			buf.release()
+			return nil, err
+		}
+	}
+}

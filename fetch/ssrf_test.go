@@ -1,0 +1,233 @@
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"sync/atomic"
+	"testing"
+
+	"github.com/imgedge/imgedge/options"
+)
+
+func TestClassify(t *testing.T) {
+	f := func(addr string, want addrClass) {
+		t.Helper()
+		a := netip.MustParseAddr(addr)
+		if got := classify(a); got != want {
+			t.Errorf("classify(%s): got %s; want %s", addr, got, want)
+		}
+	}
+	// Public.
+	f("8.8.8.8", classPublic)
+	f("1.1.1.1", classPublic)
+	f("2606:4700::1111", classPublic)
+	f("172.32.0.1", classPublic)
+	f("100.128.0.1", classPublic)
+	f("192.169.0.1", classPublic)
+	f("2002:0808:0808::1", classPublic) // 6to4 of 8.8.8.8
+	f("64:ff9b::808:808", classPublic)  // NAT64 of 8.8.8.8
+
+	// Loopback and unspecified.
+	f("127.0.0.1", classLoopback)
+	f("127.255.255.254", classLoopback)
+	f("0.0.0.0", classLoopback)
+	f("0.1.2.3", classLoopback)
+	f("::1", classLoopback)
+	f("::", classLoopback)
+
+	// Link-local, metadata, local multicast.
+	f("169.254.169.254", classLinkLocal)
+	f("169.254.0.1", classLinkLocal)
+	f("224.0.0.251", classLinkLocal)
+	f("fe80::1", classLinkLocal)
+	f("fe80::1%eth0", classLinkLocal)
+	f("febf::1", classLinkLocal)
+	f("ff02::1", classLinkLocal)
+
+	// Other multicast, reserved and broadcast: never.
+	f("239.1.2.3", classForbidden)
+	f("224.0.1.1", classForbidden)
+	f("240.0.0.1", classForbidden)
+	f("255.255.255.255", classForbidden)
+	f("ff05::2", classForbidden)
+
+	// Private.
+	f("10.0.0.1", classPrivate)
+	f("10.255.255.255", classPrivate)
+	f("172.16.0.1", classPrivate)
+	f("172.31.255.255", classPrivate)
+	f("192.168.1.1", classPrivate)
+	f("100.64.0.1", classPrivate)
+	f("100.127.255.255", classPrivate)
+	f("fc00::1", classPrivate)
+	f("fd00:ec2::254", classPrivate) // AWS IPv6 metadata
+	f("fec0::1", classPrivate)
+
+	// IPv6 forms embedding a refused IPv4 address.
+	f("::ffff:127.0.0.1", classLoopback)        // mapped
+	f("::ffff:169.254.169.254", classLinkLocal) // mapped metadata
+	f("::ffff:10.1.2.3", classPrivate)
+	f("::127.0.0.1", classLoopback)                          // compatible
+	f("::10.0.0.1", classPrivate)                            // compatible
+	f("2002:7f00:1::", classLoopback)                        // 6to4 127.0.0.1
+	f("2002:a9fe:a9fe::1", classLinkLocal)                   // 6to4 169.254.169.254
+	f("2002:c0a8:0101::1", classPrivate)                     // 6to4 192.168.1.1
+	f("64:ff9b::7f00:1", classLoopback)                      // NAT64 127.0.0.1
+	f("64:ff9b::a9fe:a9fe", classLinkLocal)                  // NAT64 metadata
+	f("64:ff9b::a00:1", classPrivate)                        // NAT64 10.0.0.1
+	f("64:ff9b:1::a00:1", classPrivate)                      // local-use NAT64 10.0.0.1
+	f("2001:0:4136:e378:8000:63bf:80ff:fffe", classLoopback) // Teredo client 127.0.0.1 (inverted)
+	f("2001:0:a00:1:8000:63bf:3fff:fdd2", classPrivate)      // Teredo server 10.0.0.1
+	f("2001:0:4136:e378:8000:63bf:f5ff:fffe", classPrivate)  // Teredo client 10.0.0.1
+	f("2001:db8:1:2::5efe:a00:1", classPrivate)              // ISATAP 10.0.0.1
+	f("2001:db8:1:2:200:5efe:7f00:1", classLoopback)         // ISATAP 127.0.0.1
+}
+
+func TestAddrPolicySwitches(t *testing.T) {
+	f := func(p addrPolicy, addr string, wantOK bool) {
+		t.Helper()
+		err := p.control("tcp", net.JoinHostPort(addr, "80"), nil)
+		if (err == nil) != wantOK {
+			t.Errorf("policy %+v, %s: got err %v; want allowed=%v", p, addr, err, wantOK)
+		}
+		if err != nil && !errors.Is(err, errAddrForbidden) {
+			t.Errorf("policy %+v, %s: got %v; want errAddrForbidden", p, addr, err)
+		}
+	}
+	closed := addrPolicy{}
+	all := addrPolicy{loopback: true, linkLocal: true, private: true}
+	refused := []string{"127.0.0.1", "::1", "0.0.0.0", "::", "169.254.169.254", "fe80::1", "224.0.0.1",
+		"10.0.0.1", "172.16.5.4", "192.168.0.1", "100.64.0.1", "fc00::1", "::ffff:127.0.0.1",
+		"2002:7f00:1::", "64:ff9b::7f00:1", "2001:0:4136:e378:8000:63bf:80ff:fffe", "239.0.0.1", "ff0e::1"}
+	for _, a := range refused {
+		f(closed, a, false)
+	}
+	f(closed, "93.184.216.34", true)
+	f(closed, "2606:2800:220:1:248:1893:25c8:1946", true)
+
+	f(addrPolicy{loopback: true}, "127.0.0.1", true)
+	f(addrPolicy{loopback: true}, "::ffff:127.0.0.1", true)
+	f(addrPolicy{loopback: true}, "10.0.0.1", false)
+	f(addrPolicy{linkLocal: true}, "169.254.169.254", true)
+	f(addrPolicy{linkLocal: true}, "127.0.0.1", false)
+	f(addrPolicy{private: true}, "192.168.0.1", true)
+	f(addrPolicy{private: true}, "64:ff9b::a00:1", true)
+	f(addrPolicy{private: true}, "169.254.169.254", false)
+	// Multicast outside the local ranges and reserved space stay closed.
+	f(all, "239.0.0.1", false)
+	f(all, "255.255.255.255", false)
+	f(all, "ff0e::1", false)
+	f(all, "127.0.0.1", true)
+
+	// A dial address that is not an IP is refused.
+	if err := closed.control("tcp", "example.com:80", nil); !errors.Is(err, errAddrForbidden) {
+		t.Errorf("non-IP dial address: got %v; want errAddrForbidden", err)
+	}
+}
+
+// countingOrigin is a test server that counts the requests it got.
+func countingOrigin(t *testing.T, h http.HandlerFunc) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		h(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+func wantKind(t *testing.T, err error, want options.ErrorKind) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got nil error; want kind %s", want)
+	}
+	var oe *options.Error
+	if !errors.As(err, &oe) {
+		t.Fatalf("got %T %v; want *options.Error of kind %s", err, err, want)
+	}
+	if oe.Kind != want {
+		t.Fatalf("got kind %s (%v); want %s", oe.Kind, err, want)
+	}
+}
+
+func TestSSRFEndToEnd(t *testing.T) {
+	inner, innerHits := countingOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("secret"))
+	})
+	innerAP := netip.MustParseAddrPort(inner.Listener.Addr().String())
+
+	// "public" stands in for an allowed origin: the test hook admits exactly
+	// its address while loopback stays closed for everything else.
+	public, _ := countingOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/to-inner":
+			http.Redirect(w, r, inner.URL+"/x", http.StatusFound)
+		case "/to-localhost":
+			http.Redirect(w, r, "http://localhost:"+fmt.Sprint(innerAP.Port())+"/x", http.StatusFound)
+		case "/to-mapped":
+			http.Redirect(w, r, "http://[::ffff:127.0.0.1]:"+fmt.Sprint(innerAP.Port())+"/x", http.StatusFound)
+		default:
+			w.Write([]byte("public"))
+		}
+	})
+	publicAP := netip.MustParseAddrPort(public.Listener.Addr().String())
+
+	cfg := DefaultConfig()
+	fe, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fe.Close()
+	fe.policy.allow = func(ap netip.AddrPort) bool { return ap == publicAP }
+
+	ctx := context.Background()
+	data, release, err := fe.Fetch(ctx, public.URL+"/ok", nil, nil)
+	if err != nil {
+		t.Fatalf("allowed origin: %v", err)
+	}
+	if string(data) != "public" {
+		t.Fatalf("got %q; want %q", data, "public")
+	}
+	release()
+
+	for _, url := range []string{
+		inner.URL + "/direct",
+		"http://localhost:" + fmt.Sprint(innerAP.Port()) + "/dns", // DNS name resolving to loopback
+		public.URL + "/to-inner",                                  // redirect from an allowed origin to a refused address
+		public.URL + "/to-localhost",                              // redirect to a name resolving to loopback
+		public.URL + "/to-mapped",                                 // redirect to an IPv4-mapped IPv6 loopback literal
+	} {
+		_, _, err := fe.Fetch(ctx, url, nil, nil)
+		wantKind(t, err, options.KindSourceNotAllowed)
+	}
+	if n := innerHits.Load(); n != 0 {
+		t.Fatalf("refused origin got %d requests; want 0", n)
+	}
+
+	// Stream goes through the same dialer.
+	var sresp options.StreamResponse
+	_, err = fe.Stream(ctx, public.URL+"/to-inner", nil, &sresp)
+	wantKind(t, err, options.KindSourceNotAllowed)
+	if n := innerHits.Load(); n != 0 {
+		t.Fatalf("refused origin got %d requests via Stream; want 0", n)
+	}
+
+	// AllowLoopback opens it deliberately.
+	cfg.AllowLoopback = true
+	fe2, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fe2.Close()
+	data, release, err = fe2.Fetch(ctx, "http://localhost:"+fmt.Sprint(innerAP.Port())+"/x", nil, nil)
+	if err != nil || string(data) != "secret" {
+		t.Fatalf("AllowLoopback: got %q, %v; want %q", data, err, "secret")
+	}
+	release()
+}
