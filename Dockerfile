@@ -72,7 +72,7 @@ USER 10001:10001
 EXPOSE 8080
 STOPSIGNAL SIGTERM
 
-HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+HEALTHCHECK --interval=10s --timeout=5s --start-period=5s --retries=3 \
   CMD ["/usr/local/bin/imgedge","health"]
 
 ENTRYPOINT ["/usr/local/bin/imgedge"]

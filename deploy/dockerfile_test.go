@@ -289,6 +289,11 @@ func TestDockerfileRuntimeUserAndHealth(t *testing.T) {
 	if env["LD_PRELOAD"] == "" {
 		t.Errorf("runtime stage: LD_PRELOAD (jemalloc) not set")
 	}
+	names := map[string]bool{}
+	for k := range env {
+		names[k] = true
+	}
+	checkKnownVariables(t, "Dockerfile ENV", names)
 	if _, ok := env["IMGPROXY_GRACEFUL_STOP_TIMEOUT"]; !ok {
 		t.Errorf("runtime stage: IMGPROXY_GRACEFUL_STOP_TIMEOUT not set (the Kubernetes grace period depends on it)")
 	}

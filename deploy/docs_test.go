@@ -8,7 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/imgedge/imgedge/options"
 	"github.com/imgedge/imgedge/sign"
 )
 
@@ -134,6 +136,38 @@ func TestSigningVectorsMatchServer(t *testing.T) {
 		}
 		if got := sign.Sign(keys[0], salts[0], []byte(v.path), v.size); got != v.sig {
 			t.Errorf("vector %d: sign.Sign got %q; want %q", i+1, got, v.sig)
+		}
+	}
+}
+
+// TestURLFormatExamples parses every example path of docs/url-format.md
+// with the real parser, so the documented URLs stay valid.
+func TestURLFormatExamples(t *testing.T) {
+	md := readRepoFile(t, "docs/url-format.md")
+	p, err := options.NewParser(options.ParserConfig{
+		Presets:  map[string]string{"thumb": "rs:fill:150:150/q:70"},
+		Defaults: options.DefaultOptions(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := regexp.MustCompile("`(/insecure/[^`]+)`").FindAllStringSubmatch(md, -1)
+	if len(paths) < 10 {
+		t.Fatalf("found %d example paths in docs/url-format.md; want >= 10", len(paths))
+	}
+	for _, m := range paths {
+		_, path, err := p.Split([]byte(m[1]))
+		if err != nil {
+			t.Errorf("%s: Split: %v", m[1], err)
+			continue
+		}
+		var r options.Request
+		if err := p.Parse(path, options.Hints{Now: time.Now()}, &r); err != nil {
+			t.Errorf("%s: Parse: %v", m[1], err)
+			continue
+		}
+		if strings.Contains(m[1], "aHR0cHM6Ly9leGFtcGxlLmNvbS9jYXQuanBn") && r.SourceURL != "https://example.com/cat.jpg" {
+			t.Errorf("%s: source got %q; want https://example.com/cat.jpg", m[1], r.SourceURL)
 		}
 	}
 }

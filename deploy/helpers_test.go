@@ -105,7 +105,7 @@ func readRepoFile(t *testing.T, rel string) string {
 // (package main at the repo root) and the generated docs/config.md mention.
 func knownVariables(t *testing.T) map[string]bool {
 	t.Helper()
-	re := regexp.MustCompile(`IMGPROXY_[A-Z0-9_]+`)
+	re := regexp.MustCompile(`(IMGPROXY|IMGEDGE)_[A-Z0-9_]+`)
 	set := map[string]bool{}
 	files, _ := filepath.Glob(filepath.Join(repoRoot, "*.go"))
 	files = append(files, filepath.Join(repoRoot, "docs", "config.md"))

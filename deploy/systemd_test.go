@@ -136,6 +136,11 @@ func TestSystemdUnitSettings(t *testing.T) {
 		k, v, _ := strings.Cut(e, "=")
 		env[k] = v
 	}
+	names := map[string]bool{}
+	for k := range env {
+		names[k] = true
+	}
+	checkKnownVariables(t, unitPath+" Environment=", names)
 	if !strings.Contains(env["LD_PRELOAD"], "libjemalloc.so.2") {
 		t.Errorf("Environment LD_PRELOAD: got %q; want the Debian jemalloc", env["LD_PRELOAD"])
 	}
