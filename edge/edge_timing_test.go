@@ -121,3 +121,31 @@ func BenchmarkProcessingNoCoalesce(b *testing.B) {
 		serveOnce(b, s, ctx, bw)
 	}
 }
+
+// TestHandlerAllocations pins the allocations of a full processing request
+// (see BenchmarkProcessing*). Most of them are contexts (request deadline,
+// coalescing group), the per-request result shared by coalesced requests,
+// the body stream and the parsed source URL.
+func TestHandlerAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under -race")
+	}
+	f := func(coalesce bool, max float64) {
+		t.Helper()
+		s, uri := newBenchServer(t, coalesce)
+		ctx := benchRequest(uri)
+		bw := bufio.NewWriter(io.Discard)
+		serveOnce(t, s, ctx, bw) // warm pools
+		if got := testing.AllocsPerRun(200, func() { serveOnce(t, s, ctx, bw) }); got > max {
+			t.Errorf("coalesce=%v: got %.1f allocs per request; want <= %.0f", coalesce, got, max)
+		}
+	}
+	f(false, 12)
+	f(true, 30)
+	s, _ := newBenchServer(t, true)
+	ctx := benchRequest("/health")
+	bw := bufio.NewWriter(io.Discard)
+	if got := testing.AllocsPerRun(200, func() { serveOnce(t, s, ctx, bw) }); got != 0 {
+		t.Errorf("/health: got %.1f allocs; want 0", got)
+	}
+}
