@@ -800,3 +800,16 @@ func TestMetricsPromtool(t *testing.T) {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
 	}
 }
+
+func TestHeaderSafe(t *testing.T) {
+	f := func(v string, want bool) {
+		t.Helper()
+		if got := headerSafe(v); got != want {
+			t.Errorf("headerSafe(%q): got %v; want %v", v, got, want)
+		}
+	}
+	f("http://h.test/a.jpg", true)
+	f("http://h.test/a.jpg\r\nSet-Cookie: x=1", false)
+	f("http://h.test/\x00", false)
+	f("http://h.test/\x7f", false)
+}

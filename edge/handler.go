@@ -436,7 +436,7 @@ func (s *Server) writeResult(ctx *fasthttp.RequestCtx, st *reqState) {
 	f := r.res.Format
 	h.SetContentType(f.MIME())
 	h.SetBytesV("Content-Disposition", appendDisposition(st.buf[:0], opts, st.req.SourceURL, f))
-	if s.cfg.SetCanonicalHeader && isHTTPURL(st.req.SourceURL) {
+	if s.cfg.SetCanonicalHeader && isHTTPURL(st.req.SourceURL) && headerSafe(st.req.SourceURL) {
 		h.Set("Link", "<"+st.req.SourceURL+`>; rel="canonical"`)
 	}
 	if s.cfg.EnableDebugHeaders {

@@ -370,6 +370,17 @@ func appendServerTiming(dst []byte, queue, download, processing, total time.Dura
 	return add(dst, "total", total)
 }
 
+// headerSafe reports whether v can go into a header value verbatim (no
+// control characters that could split or end the header).
+func headerSafe(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
 func isHTTPURL(u string) bool {
 	return strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")
 }
