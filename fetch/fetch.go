@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/imgedge/imgedge/options"
 )
@@ -25,6 +26,7 @@ type Fetcher struct {
 	gcs       *gcsSource
 	abs       *absSource
 	cache     *sourceCache // nil = off
+	closeOnce sync.Once
 }
 
 // errDownloadTimeout is the cause of the per-fetch deadline, so that its
@@ -86,8 +88,12 @@ func New(cfg Config) (*Fetcher, error) {
 
 // Close releases idle connections, the local root and the cloud clients.
 // Buffers already handed out stay valid until released. Fetch must not be
-// called after Close.
+// called after Close; calling Close again does nothing.
 func (f *Fetcher) Close() {
+	f.closeOnce.Do(f.close)
+}
+
+func (f *Fetcher) close() {
 	if f.transport != nil {
 		f.transport.CloseIdleConnections()
 	}
@@ -311,6 +317,9 @@ func readUnknown(r io.Reader, limit int64, hint int) (*buffer, error) {
 		}
 		if err != nil {
 			buf.release()
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, options.Wrap(options.KindIncomplete, "source body ended early", err)
+			}
 			return nil, err
 		}
 	}

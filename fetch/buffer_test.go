@@ -1,0 +1,126 @@
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/imgedge/imgedge/options"
+)
+
+func TestClassFor(t *testing.T) {
+	for i := 0; i < numClasses; i++ {
+		sz := classSize(i)
+		if got := classFor(sz); got != i {
+			t.Fatalf("classFor(%d): got %d; want %d", sz, got, i)
+		}
+		if i > 0 {
+			if got := classFor(classSize(i-1) + 1); got != i {
+				t.Fatalf("classFor(%d): got %d; want %d", classSize(i-1)+1, got, i)
+			}
+		}
+	}
+	for _, n := range []int{0, 1, 16 << 10} {
+		if got := classFor(n); got != 0 {
+			t.Fatalf("classFor(%d): got %d; want 0", n, got)
+		}
+	}
+	if got := classFor(classSize(numClasses-1) + 1); got != -1 {
+		t.Fatalf("classFor(over max): got %d; want -1", got)
+	}
+	b := getBuffer(100 << 20)
+	if b.class != -1 || cap(b.b) != 100<<20 {
+		t.Fatalf("huge buffer: got class %d cap %d; want unpooled", b.class, cap(b.b))
+	}
+	b.release()
+}
+
+func TestBufferRefcount(t *testing.T) {
+	b := getBuffer(1000)
+	b.retain()
+	b.release()
+	if b.refs.Load() != 1 {
+		t.Fatalf("got %d refs; want 1", b.refs.Load())
+	}
+	b.release()
+	defer func() {
+		if recover() == nil {
+			t.Fatal("double release did not panic")
+		}
+	}()
+	b.release()
+}
+
+func TestSourceCache(t *testing.T) {
+	body := randomBytes(20_000)
+	var hits atomic.Int32
+	srv, _ := countingOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("ETag", `"c1"`)
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.Write(body)
+	})
+	f := newLoopbackFetcher(t, func(c *Config) {
+		c.SourceCacheSize = 100 << 10 // room for two 32 KiB-class buffers... and a bit
+		c.SourceCacheTTL = time.Hour
+	})
+	now := time.Now()
+	f.cache.now = func() time.Time { return now }
+	ctx := context.Background()
+
+	d1, r1, err := f.Fetch(ctx, srv.URL+"/a", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta options.SourceMeta
+	d2, r2, err := f.Fetch(ctx, srv.URL+"/a", nil, &meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hits.Load() != 1 || !bytes.Equal(d2, body) || meta.ETag != `"c1"` {
+		t.Fatalf("second fetch: got %d origin hits, meta %+v; want 1 hit from cache", hits.Load(), meta)
+	}
+	if &d1[0] != &d2[0] {
+		t.Fatal("cached fetch returned a copy; want the shared buffer")
+	}
+	// Conditional against the cached validators.
+	_, r3, err := f.Fetch(ctx, srv.URL+"/a", &options.Conditional{IfNoneMatch: `"c1"`}, &meta)
+	if err != nil || !meta.NotModified {
+		t.Fatalf("cached conditional: got %v NotModified=%v; want true", err, meta.NotModified)
+	}
+	r3()
+	// A per-request limit applies to cached entries too.
+	_, _, err = f.Fetch(WithMaxSize(ctx, 1000), srv.URL+"/a", nil, nil)
+	wantKind(t, err, options.KindSourceTooBig)
+
+	// Fill the cache so /a is evicted while still held by r1/r2: its bytes
+	// must stay intact until released.
+	for _, p := range []string{"/b", "/c", "/d", "/e"} {
+		mustFetch(t, f, ctx, srv.URL+p, nil, nil)
+	}
+	if _, size := f.cache.stats(); size > 100<<10 {
+		t.Fatalf("cache holds %d bytes; want <= %d", size, 100<<10)
+	}
+	if !bytes.Equal(d1, body) || !bytes.Equal(d2, body) {
+		t.Fatal("evicted buffer was reused while still held")
+	}
+	r1()
+	r2()
+	if n := hits.Load(); n != 5 {
+		t.Fatalf("got %d origin hits; want 5", n)
+	}
+	// Expiry.
+	now = now.Add(2 * time.Hour)
+	mustFetch(t, f, ctx, srv.URL+"/e", nil, nil)
+	if n := hits.Load(); n != 6 {
+		t.Fatalf("after TTL: got %d origin hits; want 6", n)
+	}
+	f.Close()
+	if n, size := f.cache.stats(); n != 0 || size != 0 {
+		t.Fatalf("after Close: got %d entries, %d bytes; want empty", n, size)
+	}
+}
