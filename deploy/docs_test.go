@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,7 +40,7 @@ const (
 
 // codeBlocks returns the first fenced code block of each language tag.
 func codeBlocks(md string) map[string]string {
-	re := regexp.MustCompile("(?ms)^```([a-z]+)\n(.*?)^```")
+	re := regexp.MustCompile("(?ms)^[ \t]*```([a-z]+)\n(.*?)^[ \t]*```")
 	blocks := map[string]string{}
 	for _, m := range re.FindAllStringSubmatch(md, -1) {
 		if _, ok := blocks[m[1]]; !ok {
@@ -168,6 +169,57 @@ func TestURLFormatExamples(t *testing.T) {
 		}
 		if strings.Contains(m[1], "aHR0cHM6Ly9leGFtcGxlLmNvbS9jYXQuanBn") && r.SourceURL != "https://example.com/cat.jpg" {
 			t.Errorf("%s: source got %q; want https://example.com/cat.jpg", m[1], r.SourceURL)
+		}
+	}
+}
+
+// TestCloudFrontFunction runs the CloudFront Function of docs/cdn.md in node
+// on sample viewer-request events.
+func TestCloudFrontFunction(t *testing.T) {
+	node := needTool(t, "node")
+	code, ok := codeBlocks(readRepoFile(t, "docs/cdn.md"))["js"]
+	if !ok {
+		t.Fatalf("docs/cdn.md has no ```js block")
+	}
+	harness := code + `
+const accepts = JSON.parse(process.argv[2]);
+const out = accepts.map((a) => {
+  const headers = a === null ? {} : { accept: { value: a } };
+  const r = handler({ request: { uri: "/sig/rs:fit:10:10/plain/x", querystring: { v: { value: "1" } }, headers } });
+  return [r.headers.accept.value, Object.keys(r.querystring).length, r.uri];
+});
+console.log(JSON.stringify(out));
+`
+	script := filepath.Join(t.TempDir(), "cf.js")
+	if err := os.WriteFile(script, []byte(harness), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		accept any // string or nil (no header)
+		want   string
+	}{
+		{"image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8", "image/avif,image/webp"},
+		{"image/webp,*/*", "image/webp"},
+		{"image/png,image/*;q=0.8,*/*;q=0.5", "*/*"},
+		{"*/*", "*/*"},
+		{nil, "*/*"},
+	}
+	var in []any
+	for _, c := range cases {
+		in = append(in, c.accept)
+	}
+	arg, _ := json.Marshal(in)
+	out, err := exec.Command(node, script, string(arg)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("node: %v\n%s", err, out)
+	}
+	var got [][]any
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("cannot parse %q: %v", out, err)
+	}
+	for i, c := range cases {
+		if got[i][0] != c.want || got[i][1] != float64(0) || got[i][2] != "/sig/rs:fit:10:10/plain/x" {
+			t.Errorf("Accept %v: got %v; want [%s 0 /sig/rs:fit:10:10/plain/x]", c.accept, got[i], c.want)
 		}
 	}
 }
