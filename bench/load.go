@@ -28,10 +28,11 @@ type result struct {
 	Errors   int
 	ErrKinds map[string]int
 	Elapsed  time.Duration
-	Lat      []time.Duration // sorted, one per finished request
-	Bytes    int64           // response bytes of successful requests
-	PeakRSS  int64           // bytes; 0 = unknown
-	CPU      time.Duration   // CPU time the measured process used during the run; 0 = unknown
+	Lat      []time.Duration            // sorted, one per finished request
+	ByOp     map[string][]time.Duration // sorted latencies per operation label
+	Bytes    int64                      // response bytes of successful requests
+	PeakRSS  int64                      // bytes; 0 = unknown
+	CPU      time.Duration              // CPU time the measured process used during the run; 0 = unknown
 }
 
 // CPUPerOp is the CPU time per successful request (0 = unknown).
@@ -56,6 +57,8 @@ func (r *result) Pct(p float64) time.Duration {
 	return percentile(r.Lat, p)
 }
 
+func sortDurations(d []time.Duration) { sort.Slice(d, func(i, j int) bool { return d[i] < d[j] }) }
+
 func percentile(sorted []time.Duration, p float64) time.Duration {
 	if len(sorted) == 0 {
 		return 0
@@ -65,12 +68,18 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[rank]
 }
 
+// sample is one finished request.
+type sample struct {
+	D  time.Duration
+	Op string
+}
+
 // recorder collects latencies and errors from many goroutines.
 type recorder struct {
 	done, errs atomic.Int64
 	bytes      atomic.Int64
 	mu         sync.Mutex
-	lat        []time.Duration
+	lat        []sample
 	kinds      map[string]int
 }
 
@@ -85,16 +94,25 @@ func (rc *recorder) errorf(kind string) {
 }
 
 // add merges one goroutine's latencies.
-func (rc *recorder) add(lat []time.Duration) {
+func (rc *recorder) add(lat []sample) {
 	rc.mu.Lock()
 	rc.lat = append(rc.lat, lat...)
 	rc.mu.Unlock()
 }
 
 func (rc *recorder) result(workload, target string, conc int, elapsed time.Duration) *result {
-	sort.Slice(rc.lat, func(i, j int) bool { return rc.lat[i] < rc.lat[j] })
+	lat := make([]time.Duration, len(rc.lat))
+	byOp := map[string][]time.Duration{}
+	for i, s := range rc.lat {
+		lat[i] = s.D
+		byOp[s.Op] = append(byOp[s.Op], s.D)
+	}
+	sortDurations(lat)
+	for _, l := range byOp {
+		sortDurations(l)
+	}
 	return &result{Workload: workload, Target: target, Conc: conc, Requests: int(rc.done.Load()),
-		Errors: int(rc.errs.Load()), ErrKinds: rc.kinds, Elapsed: elapsed, Lat: rc.lat, Bytes: rc.bytes.Load()}
+		Errors: int(rc.errs.Load()), ErrKinds: rc.kinds, Elapsed: elapsed, Lat: lat, ByOp: byOp, Bytes: rc.bytes.Load()}
 }
 
 // progress prints a status line every second while a run lasts.
@@ -140,6 +158,12 @@ type httpTarget struct {
 	base   string // e.g. "http://127.0.0.1:8080"
 	signer signer
 	client *http.Client
+	// unique adds a cache buster unique to each request, so that no
+	// request is served by coalescing or a cache: every one is processed,
+	// as an origin behind a CDN sees mostly distinct URLs.
+	unique bool
+	runID  string
+	seq    atomic.Int64
 }
 
 func newHTTPTarget(base string, s signer, conc int) *httpTarget {
@@ -151,12 +175,9 @@ func newHTTPTarget(base string, s signer, conc int) *httpTarget {
 		IdleConnTimeout:     90 * time.Second,
 		DisableCompression:  true,
 	}
-	return &httpTarget{base: base, signer: s, client: &http.Client{Transport: tr, Timeout: 60 * time.Second}}
+	return &httpTarget{base: base, signer: s, client: &http.Client{Transport: tr, Timeout: 60 * time.Second},
+		runID: strconv.FormatInt(time.Now().UnixNano(), 36)}
 }
-
-// errCanceled is the kind get returns for a request cut off by the end of
-// the run; it is not counted.
-const errCanceled = "canceled"
 
 // get fetches one image into buf and checks status and Content-Type. It
 // returns an error kind ("" on success).
@@ -167,9 +188,6 @@ func (t *httpTarget) get(ctx context.Context, it item, cb string, buf *bytes.Buf
 	}
 	resp, err := t.client.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
-			return errCanceled // the run ended; not counted
-		}
 		return "transport"
 	}
 	buf.Reset()
@@ -188,17 +206,19 @@ func (t *httpTarget) get(ctx context.Context, it item, cb string, buf *bytes.Buf
 	return ""
 }
 
-// runHTTP sends the workload's items round-robin from conc clients for
-// dur (a storm workload sends bursts instead, see runStorm).
+// run sends the workload's items round-robin from conc clients for dur (a
+// storm workload sends bursts instead, see runStorm). Clients start no
+// request after dur but finish the ones in flight, and the elapsed time
+// includes them, so slow requests are neither lost nor free.
 func (t *httpTarget) run(w workload, target string, conc int, dur time.Duration, quiet bool) *result {
 	if w.Storm {
 		return t.runStorm(w, target, conc, dur, quiet)
 	}
 	var rc recorder
 	var next atomic.Int64
-	ctx, cancel := context.WithTimeout(context.Background(), dur)
-	defer cancel()
+	ctx := context.Background()
 	start := time.Now()
+	deadline := start.Add(dur)
 	if !quiet {
 		defer progress(w.Name+"/"+target, &rc, start, dur)()
 	}
@@ -208,15 +228,16 @@ func (t *httpTarget) run(w workload, target string, conc int, dur time.Duration,
 		go func() {
 			defer wg.Done()
 			var buf bytes.Buffer
-			lat := make([]time.Duration, 0, 1024)
-			for ctx.Err() == nil {
+			lat := make([]sample, 0, 1024)
+			for time.Now().Before(deadline) {
 				it := w.Items[int(next.Add(1)-1)%len(w.Items)]
 				t0 := time.Now()
-				kind := t.get(ctx, it, "", &buf)
-				if kind == errCanceled {
-					break // interrupted by the end of the run
+				cb := ""
+				if t.unique {
+					cb = t.runID + "u" + strconv.FormatInt(t.seq.Add(1), 36)
 				}
-				lat = append(lat, time.Since(t0))
+				kind := t.get(ctx, it, cb, &buf)
+				lat = append(lat, sample{time.Since(t0), it.Op.String()})
 				rc.done.Add(1)
 				if kind != "" {
 					rc.errorf(kind)
@@ -246,7 +267,7 @@ func (t *httpTarget) runStorm(w workload, target string, size int, dur time.Dura
 	bufs := make([]bytes.Buffer, size)
 	kinds := make([]string, size)
 	lats := make([]time.Duration, size)
-	var all []time.Duration
+	var all []sample
 	for b := 0; time.Now().Before(deadline); b++ {
 		it := w.Items[b%len(w.Items)]
 		cb := run + "-" + strconv.Itoa(b)
@@ -265,7 +286,7 @@ func (t *httpTarget) runStorm(w workload, target string, size int, dur time.Dura
 		var n int
 		for i := range size {
 			rc.done.Add(1)
-			all = append(all, lats[i])
+			all = append(all, sample{lats[i], it.Op.String()})
 			if kinds[i] != "" {
 				rc.errorf(kinds[i])
 				continue
@@ -303,12 +324,12 @@ func runRaw(w workload, conc int, dur time.Duration, quiet bool) *result {
 			// Like a server worker: keep one OS thread for libvips.
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			lat := make([]time.Duration, 0, 1024)
+			lat := make([]sample, 0, 1024)
 			for time.Now().Before(deadline) {
 				it := w.Items[int(next.Add(1)-1)%len(w.Items)]
 				t0 := time.Now()
 				out, err := vips.CeilingOp(it.Photo.Data, it.Op.Width, it.Op.Height, it.Op.Fill, it.Op.Format, it.Op.quality())
-				lat = append(lat, time.Since(t0))
+				lat = append(lat, sample{time.Since(t0), it.Op.String()})
 				rc.done.Add(1)
 				if err != nil {
 					rc.errorf(err.Error())

@@ -32,20 +32,20 @@ func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 type config struct {
-	root, corpus, bin, out       string
-	fetch, build, svg, raw       bool
-	baseURL, noCoalesceURL       string
-	metricsURL                   string
-	pid                          int
-	mode                         string
-	workloads                    string
-	conc, storm                  int
-	duration, warmup             time.Duration
-	soak                         int
-	env                          listFlag
-	key, salt                    string
-	sigSize                      int
-	compareCoalesce, keepRunning bool
+	root, corpus, bin, out  string
+	fetch, build, svg, raw  bool
+	baseURL, noCoalesceURL  string
+	metricsURL              string
+	pid                     int
+	mode                    string
+	workloads               string
+	conc, storm             int
+	duration, warmup        time.Duration
+	soak                    int
+	env                     listFlag
+	key, salt               string
+	sigSize                 int
+	compareCoalesce, unique bool
 }
 
 func main() {
@@ -68,6 +68,7 @@ func main() {
 	flag.DurationVar(&c.duration, "duration", 20*time.Second, "measured time per workload and target")
 	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "unmeasured run before each measurement")
 	flag.BoolVar(&c.compareCoalesce, "compare-coalesce", true, "miss-storm: also run a server started with IMGEDGE_COALESCE=false")
+	flag.BoolVar(&c.unique, "unique", true, "give every request a unique cache buster (cb:), so none is coalesced or cached (not for miss-storm)")
 	flag.IntVar(&c.soak, "soak", 0, "run web-mix for this many minutes at saturation, sampling RSS, goroutines and errors every 10 s")
 	flag.BoolVar(&c.svg, "svg", true, "write latency histograms to -out")
 	flag.StringVar(&c.out, "out", "bench/out", "directory for SVG histograms and the report")
@@ -214,6 +215,7 @@ func startServerSide(c *config, sg signer) (*serverSide, error) {
 		logf("server %s started (pid %d)", base, sv.pid)
 	}
 	sv.t = newHTTPTarget(base, sg, max(c.conc, c.storm))
+	sv.t.unique = c.unique
 	return sv, nil
 }
 

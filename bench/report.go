@@ -71,6 +71,7 @@ func writeTable(w io.Writer, rs []*result) {
 			r.RPS(), fmtDur(r.Pct(50)), fmtDur(r.Pct(90)), fmtDur(r.Pct(99)), ratio, r.Errors, fmtMB(r.PeakRSS), cpu, cmp)
 	}
 	tw.Flush()
+	writeOpTable(w, rs)
 	for _, r := range rs {
 		if len(r.ErrKinds) == 0 {
 			continue
@@ -81,6 +82,42 @@ func writeTable(w io.Writer, rs []*result) {
 		}
 		sort.Strings(ks)
 		fmt.Fprintf(w, "errors %s/%s: %s\n", r.Workload, r.Target, strings.Join(ks, ", "))
+	}
+}
+
+// writeOpTable breaks latencies down per operation for workloads that mix
+// several: a high p99/p50 of the whole mix may only reflect how different
+// the operations are, the per-operation ratio shows queueing.
+func writeOpTable(w io.Writer, rs []*result) {
+	header := false
+	var tw *tabwriter.Writer
+	for _, r := range rs {
+		if len(r.ByOp) < 2 {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(w)
+			tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(tw, "workload\ttarget\toperation\trequests\tp50\tp90\tp99\tp99/p50\t")
+			header = true
+		}
+		ops := make([]string, 0, len(r.ByOp))
+		for op := range r.ByOp {
+			ops = append(ops, op)
+		}
+		sort.Strings(ops)
+		for _, op := range ops {
+			l := r.ByOp[op]
+			ratio := "-"
+			if p50 := percentile(l, 50); p50 > 0 {
+				ratio = fmt.Sprintf("%.2f", float64(percentile(l, 99))/float64(p50))
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t\n", r.Workload, r.Target, op, len(l),
+				fmtDur(percentile(l, 50)), fmtDur(percentile(l, 90)), fmtDur(percentile(l, 99)), ratio)
+		}
+	}
+	if tw != nil {
+		tw.Flush()
 	}
 }
 
@@ -166,7 +203,12 @@ func writeSVG(w io.Writer, r *result) {
 		d := r.Pct(p.q)
 		xx := x(d.Seconds())
 		fmt.Fprintf(w, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%.0f" stroke="%s" stroke-dasharray="4 3"/>`+"\n", xx, top, xx, float64(top)+plotH, p.col)
-		fmt.Fprintf(w, `<text x="%.1f" y="%d" fill="%s">%s %s</text>`+"\n", xx+3, top+12+14*int(p.q/50), p.col, p.name, fmtDur(d))
+		anchor, dx := "start", 3.0
+		if xx > W-140 {
+			anchor, dx = "end", -3
+		}
+		fmt.Fprintf(w, `<text x="%.1f" y="%d" fill="%s" text-anchor="%s">%s %s</text>`+"\n", xx+dx, top+12+14*int(p.q/50), p.col,
+			anchor, p.name, fmtDur(d))
 	}
 	fmt.Fprintf(w, `<text x="%d" y="%d">latency (log scale); bar height = requests</text>`+"\n", left, H-6)
 	fmt.Fprintln(w, "</svg>")
