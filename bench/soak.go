@@ -2,8 +2,7 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"text/tabwriter"
+	"strconv"
 	"time"
 )
 
@@ -28,8 +27,9 @@ func soak(t *httpTarget, w workload, c *config, pid int, metricsURL string) erro
 	logf("soak: %s for %v at concurrency %d, sampling every %v", w.Name, total, c.conc, soakWindow)
 	start := time.Now()
 	var samples []soakSample
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "time\treq/s\tp50\tp99\trequests\terrors\tRSS\tgoroutines\t")
+	// Fixed widths: lines are printed as the windows finish.
+	const row = "%7s %8s %9s %9s %9s %7s %8s %11s\n"
+	fmt.Printf(row, "time", "req/s", "p50", "p99", "requests", "errors", "RSS", "goroutines")
 	for time.Since(start) < total {
 		r := t.run(w, "server", c.conc, soakWindow, true)
 		s := soakSample{At: time.Since(start), RPS: r.RPS(), P50: r.Pct(50), P99: r.Pct(99),
@@ -45,9 +45,8 @@ func soak(t *httpTarget, w workload, c *config, pid int, metricsURL string) erro
 		if s.Goroutines >= 0 {
 			gs = fmt.Sprintf("%.0f", s.Goroutines)
 		}
-		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%s\t%d\t%d\t%s\t%s\t\n", s.At.Round(time.Second), s.RPS, fmtDur(s.P50),
-			fmtDur(s.P99), s.Requests, s.Errors, fmtMB(s.RSS), gs)
-		tw.Flush()
+		fmt.Printf(row, s.At.Round(time.Second), fmt.Sprintf("%.1f", s.RPS), fmtDur(s.P50), fmtDur(s.P99),
+			strconv.Itoa(s.Requests), strconv.Itoa(s.Errors), fmtMB(s.RSS), gs)
 	}
 	fmt.Println(soakSummary(samples))
 	return nil
