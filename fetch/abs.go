@@ -73,7 +73,8 @@ func (s *absSource) open(ctx context.Context, ref objectRef, cond *options.Condi
 			et := azcore.ETag(cond.IfNoneMatch)
 			mac.IfNoneMatch = &et
 		}
-		if t, err := http.ParseTime(cond.IfModifiedSince); cond.IfModifiedSince != "" && err == nil {
+		// RFC 9110 §13.1.3: If-Modified-Since is ignored when If-None-Match is present.
+		if t, err := http.ParseTime(cond.IfModifiedSince); cond.IfNoneMatch == "" && cond.IfModifiedSince != "" && err == nil {
 			mac.IfModifiedSince = &t
 		}
 		o.AccessConditions = &blob.AccessConditions{ModifiedAccessConditions: mac}

@@ -14,7 +14,8 @@ import (
 type objectRef struct {
 	bucket, key string
 	// version is the S3 versionId or GCS generation ("" = latest). The
-	// "query" may be the bare value or "versionId=..."/"generation=...".
+	// "query" is the bare value (as in imgproxy) or, when it starts with
+	// "versionId=" / "generation=", a query string holding it.
 	version string
 }
 
@@ -47,7 +48,7 @@ func parseObjectRef(rest, sep, versionParam string) (objectRef, error) {
 		var q string
 		rest, q, _ = strings.Cut(rest, sep)
 		if q != "" {
-			if strings.Contains(q, "=") {
+			if strings.HasPrefix(q, versionParam+"=") {
 				vals, err := url.ParseQuery(q)
 				if err != nil {
 					return ref, options.Wrap(options.KindUnreachable, "invalid source query", err)

@@ -72,7 +72,9 @@ func (s *s3Source) open(ctx context.Context, ref objectRef, cond *options.Condit
 		if cond.IfNoneMatch != "" {
 			in.IfNoneMatch = aws.String(cond.IfNoneMatch)
 		}
-		if t, err := http.ParseTime(cond.IfModifiedSince); cond.IfModifiedSince != "" && err == nil {
+		// RFC 9110 §13.1.3: If-Modified-Since is ignored when If-None-Match
+		// is present; not every store agrees, so it is not sent then.
+		if t, err := http.ParseTime(cond.IfModifiedSince); cond.IfNoneMatch == "" && cond.IfModifiedSince != "" && err == nil {
 			in.IfModifiedSince = aws.Time(t)
 		}
 	}
