@@ -16,7 +16,13 @@ import (
 // sourceIn encodes the 160×120 test pattern as f.
 func sourceIn(t testing.TB, f options.Format, alpha bool) []byte {
 	t.Helper()
-	m := testPattern(160, 120, alpha)
+	return sourceSized(t, f, 160, 120, alpha)
+}
+
+// sourceSized encodes a w×h test pattern as f.
+func sourceSized(t testing.TB, f options.Format, w, h int, alpha bool) []byte {
+	t.Helper()
+	m := testPattern(w, h, alpha)
 	switch f {
 	case options.FormatPNG:
 		return pngBytes(t, m)
@@ -27,8 +33,7 @@ func sourceIn(t testing.TB, f options.Format, alpha bool) []byte {
 		}
 		return b.Bytes()
 	case options.FormatICO:
-		p := pngBytes(t, m)
-		return wrapICO(p, 160, 120)
+		return wrapICO(pngBytes(t, m), w, h)
 	case options.FormatSVG:
 		return []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="160" height="120"><rect width="160" height="120" fill="#3366cc"/><rect x="20" y="15" width="33" height="25" fill="#141420"/></svg>`)
 	}

@@ -1,0 +1,75 @@
+package vips
+
+import (
+	"context"
+	"runtime"
+	"testing"
+
+	"github.com/imgedge/imgedge/options"
+)
+
+// TestNoLeaks processes a few thousand small images through many paths
+// (errors included) and checks that libvips' tracked memory and
+// allocation count come back to where they started.
+func TestNoLeaks(t *testing.T) {
+	mark := pngBytes(t, testPattern(8, 8, true))
+	p := newTestProcessor(t, func(c *Config) { c.WatermarkData = mark })
+	srcs := [][]byte{
+		sourceSized(t, options.FormatJPEG, 48, 36, false),
+		sourceSized(t, options.FormatPNG, 48, 36, true),
+		sourceSized(t, options.FormatWebP, 48, 36, false),
+		sourceSized(t, options.FormatGIF, 48, 36, false),
+		sourceSized(t, options.FormatBMP, 48, 36, false),
+		[]byte("not an image"),
+	}
+	mods := []func(o *options.Options){
+		func(o *options.Options) { o.Width = 16 },
+		func(o *options.Options) { o.ResizingType, o.Width, o.Height = options.ResizeFill, 20, 20 },
+		func(o *options.Options) { o.Rotate, o.Width, o.Format = 90, 24, options.FormatWebP },
+		func(o *options.Options) { o.Width, o.Blur, o.Sharpen = 30, 1, 1 },
+		func(o *options.Options) {
+			o.Width, o.Padding = 20, options.Padding{Enabled: true, Top: 2, Right: 2, Bottom: 2, Left: 2}
+		},
+		func(o *options.Options) {
+			o.Width, o.Watermark = 40, options.Watermark{Opacity: 0.5, Position: options.Gravity{Type: options.GravityReplicate}}
+		},
+		func(o *options.Options) { o.Width, o.MaxBytes, o.Format = 40, 300, options.FormatJPEG },
+		func(o *options.Options) { o.Limits.MaxSrcResolution = 10 }, // error path
+		func(o *options.Options) { o.Width, o.Trim = 30, options.Trim{Enabled: true, Threshold: 10} },
+		func(o *options.Options) {
+			o.Width, o.Height, o.Extend, o.Gravity = 30, 30, options.Extend{Enabled: true}, options.Gravity{Type: options.GravitySmart}
+		},
+	}
+	run := func(n int) {
+		for i := 0; i < n; i++ {
+			o := defaultOptions()
+			mods[i%len(mods)](&o)
+			var res options.ResultMeta
+			data, release, err := p.Process(context.Background(), srcs[(i/len(mods))%len(srcs)], &o, nil, &res)
+			if err == nil {
+				if len(data) == 0 {
+					t.Fatal("empty result")
+				}
+				release()
+			}
+		}
+	}
+	n := 2000
+	if testing.Short() {
+		n = 600
+	}
+	// libvips keeps buffers per OS thread until ThreadShutdown, as a
+	// worker does: stay on one thread and release them before measuring.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	run(60) // warm up libvips' lazily created state
+	ThreadShutdown()
+	mem0, _, allocs0 := MemStats()
+	run(n)
+	ThreadShutdown()
+	mem1, high, allocs1 := MemStats()
+	if mem1 > mem0 || allocs1 > allocs0 {
+		t.Fatalf("after %d images libvips holds %d bytes in %d allocations; want <= %d bytes in %d (high-water %d)",
+			n, mem1, allocs1, mem0, allocs0, high)
+	}
+}
