@@ -223,3 +223,66 @@ console.log(JSON.stringify(out));
 		}
 	}
 }
+
+// ownedDocs are the pages this package's tests keep honest.
+var ownedDocs = []string{
+	"docs/getting-started.md", "docs/url-format.md", "docs/signing.md", "docs/cdn.md",
+	"docs/tuning.md", "docs/metrics.md", "docs/security.md", "docs/migration.md",
+}
+
+// githubSlug is GitHub's heading anchor: lower case, punctuation other than
+// '-' and '_' dropped, spaces to '-'.
+func githubSlug(h string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(h) {
+		switch {
+		case r == ' ':
+			b.WriteByte('-')
+		case r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// TestDocsLinks checks that every relative link of the owned docs points at
+// an existing file and, with a #fragment, at an existing heading.
+func TestDocsLinks(t *testing.T) {
+	link := regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	heading := regexp.MustCompile(`(?m)^#{1,6} (.+)$`)
+	fence := regexp.MustCompile("(?ms)^[ \t]*```.*?^[ \t]*```")
+	for _, doc := range ownedDocs {
+		md := fence.ReplaceAllString(readRepoFile(t, doc), "")
+		for _, m := range link.FindAllStringSubmatch(md, -1) {
+			target := m[1]
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			file, frag, _ := strings.Cut(target, "#")
+			rel := doc
+			if file != "" {
+				rel = filepath.Join(filepath.Dir(doc), file)
+			}
+			b, err := os.ReadFile(filepath.Join(repoRoot, rel))
+			if err != nil {
+				if strings.HasSuffix(rel, "config.md") || strings.HasSuffix(rel, "BENCHMARKS.md") {
+					continue // generated / written by others; may not exist yet
+				}
+				t.Errorf("%s: link %q: %v", doc, target, err)
+				continue
+			}
+			if frag == "" {
+				continue
+			}
+			found := false
+			for _, h := range heading.FindAllStringSubmatch(fence.ReplaceAllString(string(b), ""), -1) {
+				if githubSlug(strings.TrimSpace(h[1])) == frag {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("%s: link %q: no heading with anchor #%s in %s", doc, target, frag, rel)
+			}
+		}
+	}
+}
