@@ -64,7 +64,11 @@ func builtBinary(t *testing.T) string {
 			return
 		}
 		out := filepath.Join(tmpDir, "imgedge")
-		cmd := exec.Command("go", "build", "-o", out, ".")
+		args := []string{"build", "-o", out}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		cmd := exec.Command("go", append(args, ".")...)
 		cmd.Dir = repoRoot
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
 		if b, err := cmd.CombinedOutput(); err != nil {

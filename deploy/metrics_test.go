@@ -146,3 +146,38 @@ func TestMetricsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestHealthCommand runs the Dockerfile's HEALTHCHECK command with the
+// image's environment against a running server (exit 0) and against a port
+// nobody listens on (exit non-zero), as Docker and systemd users rely on.
+func TestHealthCommand(t *testing.T) {
+	_, runtime := loadDockerfile(t)
+	hc := runtime.all("HEALTHCHECK")[0]
+	_, cmdJSON, _ := strings.Cut(hc.Args, "CMD ")
+	argv := execForm(t, hc, cmdJSON)
+	bin := builtBinary(t)
+	base, _ := startServer(t)
+	addr := strings.TrimPrefix(base, "http://")
+
+	run := func(bind string) error {
+		cmd := exec.Command(bin, argv[1:]...)
+		env := os.Environ()
+		for k, v := range runtime.env(t) {
+			if strings.HasPrefix(k, "IMGPROXY_") {
+				env = append(env, k+"="+v)
+			}
+		}
+		cmd.Env = append(env, "IMGPROXY_BIND="+bind)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Logf("%s health (IMGPROXY_BIND=%s): %v %s", bin, bind, err, out)
+		}
+		return err
+	}
+	if err := run(addr); err != nil {
+		t.Errorf("health against a running server: got %v; want exit 0", err)
+	}
+	if err := run(freeAddr(t)); err == nil {
+		t.Errorf("health against a closed port: got exit 0; want non-zero")
+	}
+}
