@@ -1,0 +1,313 @@
+// Command imgedge is a fast, secure, stateless image server that is a
+// drop-in replacement for imgproxy: same URLs, signatures, IMGPROXY_*
+// variables, status codes, headers and metrics.
+//
+// main.go wires the packages together (docs/architecture.md): it reads the
+// environment once (config.go), starts libvips, builds the fetcher, the
+// worker pool, the signature verifier, the URL parser and the HTTP server,
+// serves, and shuts everything down in order on SIGTERM/SIGINT.
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+	"golang.org/x/sys/unix"
+
+	"github.com/imgedge/imgedge/edge"
+	"github.com/imgedge/imgedge/fetch"
+	"github.com/imgedge/imgedge/options"
+	"github.com/imgedge/imgedge/sign"
+	"github.com/imgedge/imgedge/vips"
+	"github.com/imgedge/imgedge/workers"
+)
+
+// version is set at build time: -ldflags "-X main.version=$(git describe)".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without os.Exit; it returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "health" {
+		return runHealth(args[1:], stdout, stderr)
+	}
+	fs := flag.NewFlagSet("imgedge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	genDocs := fs.Bool("gen-config-docs", false, "write docs/config.md (Markdown) to stdout and exit")
+	fs.Usage = func() { writeUsage(stdout) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "imgedge: unexpected argument %q (see imgedge -h)\n", fs.Arg(0))
+		return 2
+	}
+	switch {
+	case *showVersion:
+		fmt.Fprintf(stdout, "imgedge %s (%s)\n", version, runtime.Version())
+		return 0
+	case *genDocs:
+		writeConfigDocs(stdout)
+		return 0
+	}
+
+	cfg, warnings, err := loadConfig(osLookup, os.Environ())
+	if err != nil {
+		fmt.Fprintf(stderr, "imgedge: %v\n", err)
+		return 1
+	}
+	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel, isTerminal(stderr))
+	slog.SetDefault(log)
+	for _, w := range warnings {
+		log.Warn(w)
+	}
+	if err := serve(cfg, log); err != nil {
+		log.Error("imgedge stopped", "error", err)
+		return 1
+	}
+	return 0
+}
+
+// serve starts every part, serves until a signal and shuts down in order.
+func serve(cfg *config, log *slog.Logger) error {
+	fetch.Version = version
+
+	vcfg := cfg.Vips
+	// Watermark and fallback bytes are needed before vips/edge start.
+	fetcher, err := fetch.New(cfg.Fetch)
+	if err != nil {
+		return err
+	}
+	defer fetcher.Close()
+	if vcfg.WatermarkData, err = loadImage(fetcher, "IMGPROXY_WATERMARK", cfg.WatermarkData, cfg.WatermarkPath, cfg.WatermarkURL); err != nil {
+		return err
+	}
+	if cfg.Edge.FallbackImage, err = loadImage(fetcher, "IMGPROXY_FALLBACK_IMAGE", cfg.FallbackData, cfg.FallbackPath, cfg.FallbackURL); err != nil {
+		return err
+	}
+
+	if err := vips.Startup(vcfg); err != nil {
+		return fmt.Errorf("libvips: %w", err)
+	}
+	// libvips is shut down only when no worker can still be inside it.
+	vipsIdle := true
+	defer func() {
+		if vipsIdle {
+			vips.Shutdown()
+		}
+	}()
+	processor, err := vips.NewProcessor(vcfg)
+	if err != nil {
+		return err
+	}
+	defer processor.Close()
+
+	set := metrics.NewSet()
+	wcfg := cfg.Workers
+	wcfg.ThreadExit = vips.ThreadShutdown
+	wcfg.Metrics = set
+	pool, err := workers.New(wcfg)
+	if err != nil {
+		return fmt.Errorf("IMGPROXY_CONCURRENCY: %w", err)
+	}
+	verifier, err := sign.New(cfg.Sign)
+	if err != nil {
+		return err
+	}
+	parser, err := options.NewParser(cfg.Parser)
+	if err != nil {
+		return err
+	}
+	srv, err := edge.New(cfg.Edge, edge.Deps{
+		Parser:       parser,
+		Verifier:     verifier,
+		Pool:         pool,
+		Fetcher:      fetcher,
+		Processor:    processor,
+		Streamer:     fetcher,
+		Health:       vips.Health,
+		Logger:       log,
+		Metrics:      set,
+		VipsMemStats: vips.MemStats,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := listen(cfg.Network, cfg.Bind, cfg.ReusePort)
+	if err != nil {
+		return fmt.Errorf("IMGPROXY_BIND: %w", err)
+	}
+	var metricsSrv *http.Server
+	if cfg.PrometheusBind != "" {
+		mln, err := listen("tcp", cfg.PrometheusBind, false)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("IMGPROXY_PROMETHEUS_BIND: %w", err)
+		}
+		metricsSrv = &http.Server{
+			Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+				srv.WriteMetrics(w)
+			}),
+			ReadHeaderTimeout: 10 * time.Second,
+		}
+		go func() {
+			if err := metricsSrv.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics listener failed", "error", err)
+			}
+		}()
+		log.Info("metrics listening", "addr", mln.Addr().String())
+	}
+
+	stopFree := startFreeMemory(cfg.FreeMemoryInterval)
+	defer stopFree()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "network", ln.Addr().Network(), "version", version,
+		"workers", wcfg.Workers, "signing", verifier.Enabled(), "local_root", cfg.Fetch.LocalRoot)
+
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serving: %w", err)
+	case sig := <-sigs:
+		log.Info("shutting down", "signal", sig.String(), "grace", cfg.GracefulStop.String())
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.GracefulStop)
+	defer cancel()
+	// A second signal skips the rest of the grace period.
+	go func() {
+		select {
+		case <-sigs:
+			log.Warn("second signal: not waiting for in-flight requests")
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	clean := true
+	if err := srv.Shutdown(ctx); err != nil {
+		log.Warn("in-flight requests did not finish within the grace period", "error", err)
+		clean = false
+	}
+	if metricsSrv != nil {
+		metricsSrv.Close()
+	}
+	if err := pool.Close(ctx); err != nil {
+		log.Warn("worker pool did not stop within the grace period", "error", err)
+		clean = false
+		vipsIdle = false
+	}
+	if clean {
+		log.Info("stopped")
+	}
+	return nil
+}
+
+// listen opens the main listener. network "unix" takes a socket path; a
+// stale socket file left by a previous run is removed first.
+func listen(network, addr string, reusePort bool) (net.Listener, error) {
+	lc := net.ListenConfig{}
+	if reusePort && network != "unix" {
+		lc.Control = func(_, _ string, c syscall.RawConn) error {
+			var serr error
+			err := c.Control(func(fd uintptr) {
+				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+			})
+			if err != nil {
+				return err
+			}
+			return serr
+		}
+	}
+	if network == "unix" {
+		if st, err := os.Lstat(addr); err == nil && st.Mode()&os.ModeSocket != 0 {
+			os.Remove(addr)
+		}
+	}
+	return lc.Listen(context.Background(), network, addr)
+}
+
+// startFreeMemory returns freed memory to the OS every interval
+// (IMGPROXY_FREE_MEMORY_INTERVAL): the Go heap via debug.FreeOSMemory,
+// nothing for the C heap yet (see the loop). The returned func stops it.
+func startFreeMemory(interval time.Duration) (stop func()) {
+	if interval <= 0 {
+		return func() {}
+	}
+	t := time.NewTicker(interval)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-t.C:
+				// The Go heap only: vips/ offers no malloc_trim (C) yet;
+				// the allocator choice (jemalloc, deploy/) covers C memory.
+				debug.FreeOSMemory()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { t.Stop(); close(done) }
+}
+
+// loadImage returns the bytes of a watermark or fallback image given as
+// base64 data, a file path or a URL (first non-empty wins). nil = none.
+func loadImage(f *fetch.Fetcher, name, data, path, url string) ([]byte, error) {
+	switch {
+	case data != "":
+		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(data))
+		if err != nil {
+			if b, err2 := base64.RawStdEncoding.DecodeString(strings.TrimSpace(data)); err2 == nil {
+				return b, nil
+			}
+			return nil, fmt.Errorf("%s_DATA: not valid base64", name)
+		}
+		return b, nil
+	case path != "":
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s_PATH: %w", name, err)
+		}
+		return b, nil
+	case url != "":
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		var meta options.SourceMeta
+		b, release, err := f.Fetch(ctx, url, nil, &meta)
+		if err != nil {
+			return nil, fmt.Errorf("%s_URL: %w", name, err)
+		}
+		out := append([]byte(nil), b...)
+		release()
+		return out, nil
+	}
+	return nil, nil
+}
