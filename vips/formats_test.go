@@ -381,3 +381,46 @@ func TestAnimation(t *testing.T) {
 		})
 	}
 }
+
+// TestShrinkOnLoad checks that decoder-side shrinking (JPEG shrink, WebP
+// scale) composes correctly with crop and EXIF orientation.
+func TestShrinkOnLoad(t *testing.T) {
+	p := newTestProcessor(t, nil)
+	for _, f := range []options.Format{options.FormatJPEG, options.FormatWebP} {
+		t.Run(f.String(), func(t *testing.T) {
+			im := gvLoad(t, pngBytes(t, testPattern(800, 600, false)))
+			must(t, im.SetOrientation(6))
+			var src []byte
+			if f == options.FormatJPEG {
+				src = exportJPEGKeep(t, im)
+			} else {
+				ep := gv.NewWebpExportParams()
+				ep.Quality, ep.StripMetadata = 95, false
+				var err error
+				src, _, err = im.ExportWebp(ep)
+				must(t, err)
+			}
+			im.Close()
+			o := defaultOptions()
+			o.Crop = options.Crop{Width: 300, Height: 400, Gravity: options.Gravity{Type: options.GravityNorthWest, X: 50, Y: 100}, HasGravity: true}
+			o.Width, o.Format = 75, options.FormatPNG
+			out, res := process(t, p, src, o, nil)
+			if res.Width != 75 || res.Height != 100 {
+				t.Fatalf("got %dx%d; want 75x100", res.Width, res.Height)
+			}
+			ref := gvLoad(t, src)
+			defer ref.Close()
+			must(t, ref.AutoRotate())
+			if ref.Width() != 600 {
+				t.Skipf("this libvips does not keep WebP EXIF orientation")
+			}
+			must(t, ref.ExtractArea(50, 100, 300, 400))
+			must(t, ref.Resize(0.25, gv.KernelLanczos3))
+			refPix, _, _ := refPixels(t, ref)
+			pix, _, _ := pixels(t, out)
+			if d := meanDiff(pix, refPix); d > 2 {
+				t.Fatalf("mean difference %.2f; want <= 2", d)
+			}
+		})
+	}
+}

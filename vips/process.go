@@ -292,7 +292,7 @@ func (j *job) run(neg *options.Negotiation, res *options.ResultMeta) ([]byte, fu
 			if im, err = j.p.load(j.src, f, lp); err != nil {
 				return nil, nil, err
 			}
-			if lp.thumbnail && im.width() < j.g.ScaledW && im.width() < rawW {
+			if lp.thumbnail && !o.EnforceThumbnail && float64(im.width())/float64(rawW) < j.neededScale() {
 				// the embedded thumbnail is too small; decode the full picture
 				im.close()
 				if im, err = j.p.load(j.src, f, loadParams{seq: true, n: 1}); err != nil {
@@ -345,7 +345,7 @@ func (j *job) shrinkOnLoad(vscale float64) loadParams {
 	f := j.meta.Format
 	if f == options.FormatSVG {
 		// Vector: render directly at the needed scale.
-		lp.scale = vscale * math.Max(float64(j.g.ScaledW)/float64(j.g.Crop.W), float64(j.g.ScaledH)/float64(j.g.Crop.H))
+		lp.scale = vscale * j.neededScale()
 		return lp
 	}
 	if (f == options.FormatHEIC || f == options.FormatAVIF) && j.o.EnforceThumbnail {
@@ -355,27 +355,41 @@ func (j *job) shrinkOnLoad(vscale float64) loadParams {
 	if j.p.cfg.DisableShrinkOnLoad || j.animated {
 		return lp
 	}
-	scale := math.Max(float64(j.g.ScaledW)/float64(j.g.Crop.W), float64(j.g.ScaledH)/float64(j.g.Crop.H))
+	scale := j.neededScale()
 	if scale >= 1 {
 		return lp
 	}
 	shrink := 1 / scale
+	// A source crop must start on a whole pixel of the shrunk image, else
+	// the result would be shifted by a fraction of a pixel: use a smaller
+	// factor that divides the crop offset.
+	r := j.t.rectToRaw(j.g.Crop, j.rawW, j.rawH)
+	aligned := func(s int) bool { return r.X%s == 0 && r.Y%s == 0 }
 	switch f {
 	case options.FormatJPEG:
 		for _, s := range []int{8, 4, 2} {
-			if shrink >= float64(s) {
+			if shrink >= float64(s) && aligned(s) {
 				lp.shrink = s
 				break
 			}
 		}
 	case options.FormatWebP:
-		if s := math.Floor(shrink); s >= 2 {
-			lp.scale = 1 / s
+		for s := int(shrink); s >= 2; s-- {
+			if aligned(s) {
+				lp.scale = 1 / float64(s)
+				break
+			}
 		}
 	case options.FormatHEIC, options.FormatAVIF:
 		lp.thumbnail = shrink >= 2
 	}
 	return lp
+}
+
+// neededScale is the scale from the source crop area to the resized image
+// (the larger of both axes): decoders may shrink by no more than this.
+func (j *job) neededScale() float64 {
+	return math.Max(float64(j.g.ScaledW)/float64(j.g.Crop.W), float64(j.g.ScaledH)/float64(j.g.Crop.H))
 }
 
 // trim removes a uniform border (url-api.md §4 trim) from the full image.
@@ -503,7 +517,7 @@ func (j *job) processFrame(im *image, rawW, rawH int) error {
 			}
 		} else {
 			r := t.rectToRaw(g.Crop, rawW, rawH)
-			x, y := int(float64(r.X)*fx), int(float64(r.Y)*fy)
+			x, y := round(float64(r.X)*fx), round(float64(r.Y)*fy)
 			w, h := max(1, round(float64(r.W)*fx)), max(1, round(float64(r.H)*fy))
 			w, h = min(w, im.width()-x), min(h, im.height()-y)
 			if err := im.extractArea(x, y, w, h); err != nil {

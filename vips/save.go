@@ -44,7 +44,8 @@ func (p *Processor) save(im *image, f options.Format, q int) (data []byte, relea
 	case options.FormatTIFF:
 		rc = C.ie_tiffsave(im.p, &buf, &n, C.int(q))
 	case options.FormatJXL:
-		rc = C.ie_jxlsave(im.p, &buf, &n, C.int(q), C.int(p.cfg.JXLEffort))
+		// libvips 8.14 accepts effort 3..9 (imgproxy allows 1..9).
+		rc = C.ie_jxlsave(im.p, &buf, &n, C.int(q), C.int(max(3, p.cfg.JXLEffort)))
 	case options.FormatBMP:
 		m, err := im.goImage()
 		if err != nil {
