@@ -195,7 +195,7 @@ func writeSVG(w io.Writer, r *result) {
 		fmt.Fprintf(w, `<text x="%.1f" y="%.0f" text-anchor="middle">%s</text>`+"\n", xx, float64(top)+plotH+16,
 			fmtDur(time.Duration(h.edge(i)*1e9)))
 	}
-	for _, p := range []struct {
+	for i, p := range []struct {
 		name string
 		q    float64
 		col  string
@@ -207,7 +207,7 @@ func writeSVG(w io.Writer, r *result) {
 		if xx > W-140 {
 			anchor, dx = "end", -3
 		}
-		fmt.Fprintf(w, `<text x="%.1f" y="%d" fill="%s" text-anchor="%s">%s %s</text>`+"\n", xx+dx, top+12+14*int(p.q/50), p.col,
+		fmt.Fprintf(w, `<text x="%.1f" y="%d" fill="%s" text-anchor="%s">%s %s</text>`+"\n", xx+dx, top+12+14*i, p.col,
 			anchor, p.name, fmtDur(d))
 	}
 	fmt.Fprintf(w, `<text x="%d" y="%d">latency (log scale); bar height = requests</text>`+"\n", left, H-6)
