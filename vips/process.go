@@ -517,7 +517,7 @@ func (j *job) processFrame(im *image, rawW, rawH int) error {
 			}
 		} else {
 			r := t.rectToRaw(g.Crop, rawW, rawH)
-			x, y := round(float64(r.X)*fx), round(float64(r.Y)*fy)
+			x, y := min(round(float64(r.X)*fx), im.width()-1), min(round(float64(r.Y)*fy), im.height()-1)
 			w, h := max(1, round(float64(r.W)*fx)), max(1, round(float64(r.H)*fy))
 			w, h = min(w, im.width()-x), min(h, im.height()-y)
 			if err := im.extractArea(x, y, w, h); err != nil {
