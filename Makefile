@@ -69,7 +69,7 @@ deps:
 
 build:
 	@mkdir -p bin
-	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) .
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
 
 run: deps build
 	@echo
@@ -126,20 +126,18 @@ install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/imgedge
 	@if [ -f deploy/systemd/imgedge.service ]; then \
 		mkdir -p $(DESTDIR)$(SYSTEMDUNITDIR); \
-		sed 's|/usr/local/bin/imgedge|$(BINDIR)/imgedge|g; s|/usr/local/etc/imgedge|$(SYSCONFDIR)/imgedge|g; s|/etc/imgedge|$(SYSCONFDIR)/imgedge|g' \
+		sed 's|/usr/local/bin/imgedge|$(BINDIR)/imgedge|g; s|\([ =-]\)/etc/imgedge/|\1$(SYSCONFDIR)/imgedge/|g' \
 			deploy/systemd/imgedge.service > $(DESTDIR)$(SYSTEMDUNITDIR)/imgedge.service; \
 		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/imgedge.service; \
 		echo "installed $(DESTDIR)$(SYSTEMDUNITDIR)/imgedge.service"; \
 	else echo "install: deploy/systemd/imgedge.service not present; skipped the unit"; fi
-	@if [ -f deploy/systemd/imgedge.env ]; then \
-		if [ -e $(DESTDIR)$(SYSCONFDIR)/imgedge/imgedge.env ]; then \
-			install -D -m 0644 deploy/systemd/imgedge.env $(DESTDIR)$(SYSCONFDIR)/imgedge/imgedge.env.example; \
-			echo "kept existing $(DESTDIR)$(SYSCONFDIR)/imgedge/imgedge.env; wrote imgedge.env.example"; \
-		else \
-			install -D -m 0644 deploy/systemd/imgedge.env $(DESTDIR)$(SYSCONFDIR)/imgedge/imgedge.env; \
+	@if [ -f deploy/systemd/imgedge.env.example ]; then \
+		install -D -m 0644 deploy/systemd/imgedge.env.example $(DESTDIR)$(SYSCONFDIR)/imgedge/imgedge.env.example; \
+		if [ ! -e $(DESTDIR)$(SYSCONFDIR)/imgedge/imgedge.env ]; then \
+			install -m 0640 deploy/systemd/imgedge.env.example $(DESTDIR)$(SYSCONFDIR)/imgedge/imgedge.env; \
 			echo "installed $(DESTDIR)$(SYSCONFDIR)/imgedge/imgedge.env"; \
-		fi; \
-	else echo "install: deploy/systemd/imgedge.env not present; skipped the environment file"; fi
+		else echo "kept $(DESTDIR)$(SYSCONFDIR)/imgedge/imgedge.env; refreshed imgedge.env.example"; fi; \
+	else echo "install: deploy/systemd/imgedge.env.example not present; skipped the environment file"; fi
 
 clean:
 	rm -rf bin
