@@ -1,0 +1,710 @@
+package main
+
+// Real-component tests of observability (issue 8): the Prometheus endpoint
+// scraped during load and checked by Debian's promtool, the JSON request
+// log, the warn log level, and /health while draining.
+//
+// TestMetricsEndpointPromtool (e2e_cdn_test.go) checks absolute counts with
+// a namespace after a load. These tests add: counter deltas across a load
+// with every error type the load causes, gauges that move while a request is
+// in flight, label values and histogram buckets, the namespace applied to
+// every imgedge family, promtool on scrapes taken in the middle of the load,
+// and the logs.
+
+import (
+	"bufio"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/imgedge/imgedge/sign"
+)
+
+const rcPromtoolBin = "/usr/bin/promtool"
+
+// rcMetrics is one parsed text exposition.
+type rcMetrics struct {
+	text   string
+	types  map[string]string  // family → counter, gauge, histogram, ...
+	series map[string]float64 // canonical series (name{k="v",...} with sorted labels) → value
+}
+
+// rcSeries returns the canonical form of a series: labels sorted by name.
+func rcSeries(name string, labels map[string]string) string {
+	if len(labels) == 0 {
+		return name
+	}
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString(name + "{")
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "%s=%q", k, labels[k])
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// rcParseMetrics parses the Prometheus text format strictly enough for the
+// assertions (promtool does the full validation).
+func rcParseMetrics(t *testing.T, text string) *rcMetrics {
+	t.Helper()
+	m := &rcMetrics{text: text, types: map[string]string{}, series: map[string]float64{}}
+	for _, line := range rcLines(text) {
+		if strings.HasPrefix(line, "# TYPE ") {
+			f := strings.Fields(line)
+			if len(f) == 4 {
+				m.types[f[2]] = f[3]
+			}
+			continue
+		}
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, rest := line, ""
+		labels := map[string]string{}
+		if i := strings.IndexAny(line, "{ "); i >= 0 {
+			name, rest = line[:i], line[i:]
+		}
+		if strings.HasPrefix(rest, "{") {
+			end := strings.Index(rest, "}")
+			if end < 0 {
+				t.Fatalf("metrics: unterminated labels in %q", line)
+			}
+			for _, kv := range strings.Split(rest[1:end], ",") {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok || len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+					t.Fatalf("metrics: bad label %q in %q", kv, line)
+				}
+				labels[k] = v[1 : len(v)-1]
+			}
+			rest = rest[end+1:]
+		}
+		f := strings.Fields(rest)
+		if len(f) == 0 {
+			t.Fatalf("metrics: no value in %q", line)
+		}
+		var v float64
+		switch f[0] {
+		case "+Inf":
+			v = math.Inf(1)
+		case "-Inf":
+			v = math.Inf(-1)
+		case "NaN":
+			v = math.NaN()
+		default:
+			if _, err := fmt.Sscanf(f[0], "%g", &v); err != nil {
+				t.Fatalf("metrics: bad value in %q: %v", line, err)
+			}
+		}
+		m.series[rcSeries(name, labels)] = v
+	}
+	return m
+}
+
+// has reports whether the series exists; val returns its value (NaN if absent).
+func (m *rcMetrics) has(name string, kv ...string) bool {
+	_, ok := m.series[rcSeries(name, rcLabels(kv))]
+	return ok
+}
+
+func (m *rcMetrics) val(name string, kv ...string) float64 {
+	v, ok := m.series[rcSeries(name, rcLabels(kv))]
+	if !ok {
+		return math.NaN()
+	}
+	return v
+}
+
+// labelValues lists the values of label over the series of name.
+func (m *rcMetrics) labelValues(name, label string) []string {
+	var out []string
+	for s := range m.series {
+		if !strings.HasPrefix(s, name+"{") {
+			continue
+		}
+		key := label + `="`
+		if i := strings.Index(s, key); i >= 0 {
+			v := s[i+len(key):]
+			v = v[:strings.IndexByte(v, '"')]
+			if !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func rcLabels(kv []string) map[string]string {
+	l := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		l[kv[i]] = kv[i+1]
+	}
+	return l
+}
+
+// rcPromtool runs `promtool check metrics` on text (stdin) and reports
+// any problem it prints.
+func rcPromtool(t *testing.T, what, text string) {
+	t.Helper()
+	cmd := exec.Command(rcPromtoolBin, "check", "metrics")
+	cmd.Stdin = strings.NewReader(text)
+	out, err := cmd.CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "" {
+		t.Errorf("promtool check metrics (%s): %v\n%s", what, err, out)
+	}
+}
+
+// rcMetricsAddr returns the address imgedge logged for its metrics listener.
+func rcMetricsAddr(t *testing.T, s *server) string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		for _, line := range rcLines(s.Logs()) {
+			var rec struct{ Msg, Addr string }
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "metrics listening" && rec.Addr != "" {
+				return rec.Addr
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("imgedge did not log its metrics address:\n%s", s.Logs())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// rcScrape fetches the metrics at addr.
+func rcScrape(t *testing.T, addr string) *rcMetrics {
+	t.Helper()
+	resp, body := rcGet(t, nil, "http://"+addr+"/metrics")
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		t.Fatalf("GET /metrics: got %d %q; want 200 text/plain", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	return rcParseMetrics(t, string(body))
+}
+
+// rcSlowOrigin is a loopback image origin whose requests wait until
+// released (or 20 s).
+type rcSlowOrigin struct {
+	*httptest.Server
+	started chan struct{} // one value per request that arrived
+	release chan struct{} // closed by releaseAll to let all requests finish
+
+	releaseAll func() // idempotent
+}
+
+func rcNewSlowOrigin(t *testing.T) *rcSlowOrigin {
+	t.Helper()
+	photo := rcPhoto(t, 320, 200)
+	o := &rcSlowOrigin{started: make(chan struct{}, 16), release: make(chan struct{})}
+	var once sync.Once
+	o.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o.started <- struct{}{}
+		select {
+		case <-o.release:
+		case <-time.After(20 * time.Second):
+		}
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Write(photo)
+	}))
+	t.Cleanup(func() { once.Do(func() { close(o.release) }); o.Server.Close() })
+	o.releaseAll = func() { once.Do(func() { close(o.release) }) }
+	return o
+}
+
+func (o *rcSlowOrigin) waitStarted(t *testing.T) {
+	t.Helper()
+	select {
+	case <-o.started:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the request did not reach the slow origin within 20 s")
+	}
+}
+
+// rcAsyncGet starts a GET and returns a channel with its status (or -1).
+func rcAsyncGet(url string) <-chan int {
+	ch := make(chan int, 1)
+	go func() {
+		c := &http.Client{Timeout: 30 * time.Second}
+		resp, err := c.Get(url)
+		if err != nil {
+			ch <- -1
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		ch <- resp.StatusCode
+	}()
+	return ch
+}
+
+func TestE2EMetrics(t *testing.T) {
+	rcSkipWithout(t, rcPromtoolBin)
+	t.Parallel()
+	for _, ns := range []string{"", "imgedge_e2e"} {
+		t.Run("namespace="+ns, func(t *testing.T) {
+			t.Parallel()
+			testMetrics(t, ns)
+		})
+	}
+}
+
+func testMetrics(t *testing.T, ns string) {
+	root := rcImageDir(t)
+	origin := rcNewSlowOrigin(t)
+	env := map[string]string{
+		"IMGPROXY_LOCAL_FILESYSTEM_ROOT":           root,
+		"IMGPROXY_PROMETHEUS_BIND":                 "127.0.0.1:0",
+		"IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES": "true",
+		"IMGPROXY_CONCURRENCY":                     "2",
+	}
+	if ns != "" {
+		env["IMGPROXY_PROMETHEUS_NAMESPACE"] = ns
+	}
+	s := launch(t, env)
+	maddr := rcMetricsAddr(t, s)
+	n := func(name string) string {
+		if ns == "" {
+			return name
+		}
+		return ns + "_" + name
+	}
+
+	before := rcScrape(t, maddr)
+	rcPromtool(t, "idle", before.text)
+
+	// A request held at the origin shows in the gauges.
+	held := rcAsyncGet(s.URL + "/insecure/rs:fit:64:64/plain/" + origin.URL + "/held.jpg")
+	origin.waitStarted(t)
+	during := rcScrape(t, maddr)
+	rcPromtool(t, "one request in flight", during.text)
+	for _, g := range []struct {
+		name string
+		want float64
+	}{{"requests_in_progress", 1}, {"images_in_progress", 1}, {"workers", 2}, {"workers_utilization", 50}} {
+		if got := during.val(n(g.name)); got != g.want {
+			t.Errorf("with one request in flight on 2 workers: %s = %v; want %v", n(g.name), got, g.want)
+		}
+	}
+	origin.releaseAll()
+	if st := <-held; st != http.StatusOK {
+		t.Fatalf("held request: got %d; want 200", st)
+	}
+
+	// The load: distinct URLs (nothing coalesces), successes and three
+	// kinds of errors, from 4 goroutines, with scrapes in the middle.
+	var urls []string
+	for i := 0; i < 20; i++ {
+		urls = append(urls, fmt.Sprintf("/insecure/rs:fit:%d:%d/plain/local:///photo.jpg", 40+i, 40+i))
+	}
+	for i := 0; i < 4; i++ {
+		urls = append(urls, fmt.Sprintf("/insecure/rs:fit:%d:10/plain/local:///nope%d.jpg", 10+i, i)) // 404 download
+	}
+	for i := 0; i < 3; i++ {
+		urls = append(urls, fmt.Sprintf("/insecure/zz:%d/plain/local:///photo.jpg", i)) // 404 path_parsing
+		urls = append(urls, fmt.Sprintf("/rs:fit:%d:1/plain/local:///photo.jpg", i+1))  // 403 security
+	}
+	const ok200, nf404, fb403 = 20 + 1, 4 + 3, 3
+	var wg sync.WaitGroup
+	work := make(chan string)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for u := range work {
+				if st := <-rcAsyncGet(s.URL + u); st <= 0 {
+					t.Errorf("GET %s failed", u)
+				}
+			}
+		}()
+	}
+	var mid []string
+	for i, u := range urls {
+		work <- u
+		if i%10 == 5 {
+			mid = append(mid, rcScrape(t, maddr).text)
+			// /health is neither logged nor counted.
+			if st := <-rcAsyncGet(s.URL + "/health"); st != http.StatusOK {
+				t.Errorf("/health during the load: got %d; want 200", st)
+			}
+		}
+	}
+	close(work)
+	wg.Wait()
+	for i, text := range mid {
+		rcPromtool(t, fmt.Sprintf("scrape %d during the load", i), text)
+	}
+	after := rcScrape(t, maddr)
+	rcPromtool(t, "after the load", after.text)
+	if t.Failed() {
+		t.Logf("final scrape:\n%s", after.text)
+	}
+
+	// Counters moved by exactly what was sent (the held request included).
+	total := float64(len(urls) + 1)
+	for _, d := range []struct {
+		name string
+		kv   []string
+		want float64
+	}{
+		{"requests_total", nil, total},
+		{"status_codes_total", []string{"status", "200"}, ok200},
+		{"status_codes_total", []string{"status", "404"}, nf404},
+		{"status_codes_total", []string{"status", "403"}, fb403},
+		{"errors_total", []string{"type", "download"}, 4},
+		{"errors_total", []string{"type", "path_parsing"}, 3},
+		{"errors_total", []string{"type", "security"}, 3},
+		{"errors_total", []string{"type", "processing"}, 0},
+		{"errors_total", []string{"type", "timeout"}, 0},
+		{"request_duration_seconds_count", nil, total},
+		{"request_duration_seconds_bucket", []string{"le", "+Inf"}, total},
+		{"request_span_duration_seconds_count", []string{"span", "processing_image"}, ok200},
+	} {
+		name := n(d.name)
+		if !after.has(name, d.kv...) {
+			t.Errorf("missing series %s", rcSeries(name, rcLabels(d.kv)))
+			continue
+		}
+		b := before.val(name, d.kv...)
+		if math.IsNaN(b) {
+			b = 0
+		}
+		if got := after.val(name, d.kv...) - b; got != d.want {
+			t.Errorf("%s moved by %v during the load; want %v", rcSeries(name, rcLabels(d.kv)), got, d.want)
+		}
+	}
+	// The download span saw every fetch that got to the source.
+	if got := after.val(n("request_span_duration_seconds_count"), "span", "downloading_source_image"); got < ok200 {
+		t.Errorf("downloading_source_image span count %v; want >= %d", got, ok200)
+	}
+
+	// Types, labels and buckets as imgproxy exposes them.
+	for fam, typ := range map[string]string{
+		"requests_total": "counter", "status_codes_total": "counter", "errors_total": "counter",
+		"request_duration_seconds": "histogram", "request_span_duration_seconds": "histogram",
+		"workers": "gauge", "requests_in_progress": "gauge", "images_in_progress": "gauge",
+		"workers_utilization": "gauge", "vips_memory_bytes": "gauge", "vips_max_memory_bytes": "gauge",
+		"vips_allocs": "gauge",
+	} {
+		if got := after.types[n(fam)]; got != typ {
+			t.Errorf("# TYPE %s: got %q; want %s", n(fam), got, typ)
+		}
+	}
+	wantLe := []string{"+Inf", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "10", "2.5", "5"}
+	for _, h := range []string{"request_duration_seconds_bucket"} {
+		if got := after.labelValues(n(h), "le"); !slices.Equal(got, wantLe) {
+			t.Errorf("%s buckets: got %v; want %v", n(h), got, wantLe)
+		}
+	}
+	for _, span := range []string{"queue", "downloading_source_image", "processing_image"} {
+		if !after.has(n("request_span_duration_seconds_bucket"), "span", span, "le", "0.005") {
+			t.Errorf("no request_span_duration_seconds series with span=%q", span)
+		}
+	}
+	for _, typ := range []string{"path_parsing", "security", "queue", "download", "processing", "timeout", "streaming", "IO", "image_data_size", "unexpected"} {
+		if !after.has(n("errors_total"), "type", typ) {
+			t.Errorf("no errors_total{type=%q} series (dashboards expect every type)", typ)
+		}
+	}
+	for _, g := range []struct {
+		name string
+		want float64
+	}{{"requests_in_progress", 0}, {"images_in_progress", 0}, {"workers", 2}, {"workers_utilization", 0}} {
+		if got := after.val(n(g.name)); got != g.want {
+			t.Errorf("after the load: %s = %v; want %v", n(g.name), got, g.want)
+		}
+	}
+	if got := after.val(n("vips_max_memory_bytes")); !(got > 0) {
+		t.Errorf("vips_max_memory_bytes after processing 21 images = %v; want > 0", got)
+	}
+	// Go runtime and process collectors (with or without the namespace).
+	for _, fam := range []string{"go_goroutines", "process_resident_memory_bytes", "process_cpu_seconds_total"} {
+		v := after.val(fam)
+		if math.IsNaN(v) {
+			v = after.val(n(fam))
+		}
+		if !(v > 0) {
+			t.Errorf("%s = %v; want a positive value", fam, v)
+		}
+	}
+	// With a namespace, every imgedge family carries it.
+	if ns != "" {
+		for fam := range after.types {
+			if !strings.HasPrefix(fam, ns+"_") && !strings.HasPrefix(fam, "go_") && !strings.HasPrefix(fam, "process_") {
+				t.Errorf("family %s lacks the namespace %s_", fam, ns)
+			}
+		}
+	}
+}
+
+// rcLogRecords parses every line of a JSON log; a line that is not a JSON
+// object is an error.
+func rcLogRecords(t *testing.T, logs string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for i, line := range rcLines(logs) {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Errorf("log line %d is not a JSON object (%v): %q", i+1, err, line)
+			continue
+		}
+		out = append(out, rec)
+	}
+	return out
+}
+
+func TestE2ELogsJSON(t *testing.T) {
+	t.Parallel()
+	key, salt := "6c6f67206b6579", "6c6f672073616c74"
+	s := launch(t, map[string]string{
+		"IMGPROXY_LOCAL_FILESYSTEM_ROOT": rcImageDir(t),
+		"IMGPROXY_KEY":                   key,
+		"IMGPROXY_SALT":                  salt,
+		"IMGPROXY_LOG_FORMAT":            "json",
+	})
+	signed := func(path string) (full, sig string) {
+		k, _ := hex.DecodeString(key)
+		sa, _ := hex.DecodeString(salt)
+		sig = sign.Sign(k, sa, []byte(path), 32)
+		return "/" + sig + path, sig
+	}
+	type sent struct {
+		id, path, sig string
+		status        int
+		level         string
+		bytes         int
+	}
+	var reqs []sent
+	for i, tc := range []struct {
+		path   string
+		status int
+		level  string
+	}{
+		{"/rs:fit:100:100/plain/local:///photo.jpg", 200, "INFO"},
+		{"/rs:fill:50:50/plain/local:///photo.jpg@webp", 200, "INFO"},
+		{"/rs:fit:30:30/plain/local:///missing.jpg", 404, "WARN"},
+	} {
+		full, sig := signed(tc.path)
+		id := fmt.Sprintf("e2e-log-%d", i)
+		resp, body := rcGet(t, nil, s.URL+full, "X-Request-ID", id)
+		if resp.StatusCode != tc.status || resp.Header.Get("X-Request-Id") != id {
+			t.Fatalf("GET %s: got %d, X-Request-ID %q; want %d, %s", full, resp.StatusCode, resp.Header.Get("X-Request-Id"), tc.status, id)
+		}
+		reqs = append(reqs, sent{id, tc.path, sig, tc.status, tc.level, len(body)})
+	}
+	// A forged signature: 403, logged without the signature it carried.
+	forged := "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	if resp, body := rcGet(t, nil, s.URL+"/"+forged+"/rs:fit:10:10/plain/local:///photo.jpg", "X-Request-ID", "e2e-log-forged"); resp.StatusCode != 403 {
+		t.Errorf("forged signature: got %d; want 403", resp.StatusCode)
+	} else {
+		reqs = append(reqs, sent{"e2e-log-forged", "/rs:fit:10:10/plain/local:///photo.jpg", forged, 403, "WARN", len(body)})
+	}
+	if resp, _ := rcGet(t, nil, s.URL+"/health", "X-Request-ID", "e2e-log-health"); resp.StatusCode != 200 {
+		t.Errorf("/health: got %d; want 200", resp.StatusCode)
+	}
+	rcWaitRequests(t, s, "", len(reqs))
+
+	recs := rcLogRecords(t, s.Logs())
+	byID := map[string][]map[string]any{}
+	for _, r := range recs {
+		for _, k := range []string{"time", "level", "msg"} {
+			if _, ok := r[k]; !ok {
+				t.Errorf("log record without %q: %v", k, r)
+			}
+		}
+		if id, ok := r["request_id"].(string); ok {
+			byID[id] = append(byID[id], r)
+		}
+	}
+	if len(byID["e2e-log-health"]) != 0 {
+		t.Errorf("/health was logged: %v", byID["e2e-log-health"])
+	}
+	for _, q := range reqs {
+		lines := byID[q.id]
+		if len(lines) != 1 {
+			t.Errorf("request %s (%s): %d log lines; want exactly 1: %v", q.id, q.path, len(lines), lines)
+			continue
+		}
+		r := lines[0]
+		if r["msg"] != "request" || r["method"] != "GET" || r["level"] != q.level {
+			t.Errorf("request %s: msg %v, method %v, level %v; want request, GET, %s", q.id, r["msg"], r["method"], r["level"], q.level)
+		}
+		if st, _ := r["status"].(float64); int(st) != q.status {
+			t.Errorf("request %s: logged status %v; want %d", q.id, r["status"], q.status)
+		}
+		if b, _ := r["bytes"].(float64); int(b) != q.bytes {
+			t.Errorf("request %s: logged bytes %v; want %d (the body size)", q.id, r["bytes"], q.bytes)
+		}
+		path, _ := r["path"].(string)
+		if strings.Contains(path, q.sig) || !strings.HasSuffix(path, q.path) {
+			t.Errorf("request %s: logged path %q; want %q without the signature %q", q.id, path, q.path, q.sig)
+		}
+		for _, k := range []string{"queue_ms", "download_ms", "processing_ms", "total_ms"} {
+			v, ok := r[k].(float64)
+			if !ok || v < 0 {
+				t.Errorf("request %s: %s = %v; want a duration in ms", q.id, k, r[k])
+			}
+		}
+		if tot, _ := r["total_ms"].(float64); q.status == 200 && !(tot > 0) {
+			t.Errorf("request %s: total_ms = %v; want > 0", q.id, tot)
+		}
+		if q.status == 200 {
+			if src, _ := r["source"].(string); src != "local" {
+				t.Errorf("request %s: source %q; want local", q.id, src)
+			}
+		} else if _, ok := r["error"]; !ok {
+			t.Errorf("request %s (%d): no error cause logged: %v", q.id, q.status, r)
+		}
+	}
+}
+
+// rcLaunchUnix starts imgedge on a unix socket: used when its log level
+// hides the "listening" line launch waits for. It returns a client for the
+// socket and a function giving the output so far (after exit: all of it).
+func rcLaunchUnix(t *testing.T, env map[string]string) (c *http.Client, p *os.Process, logs func() string, exited <-chan struct{}) {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "imgedge.sock")
+	env["IMGPROXY_NETWORK"] = "unix"
+	env["IMGPROXY_BIND"] = sock
+	cmd := exec.Command(imgedgeBin)
+	cmd.Env = baseEnv(env)
+	var mu sync.Mutex
+	var out strings.Builder
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			mu.Lock()
+			out.WriteString(sc.Text() + "\n")
+			mu.Unlock()
+		}
+		r.Close()
+		cmd.Wait()
+	}()
+	logs = func() string { mu.Lock(); defer mu.Unlock(); return out.String() }
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+		if t.Failed() {
+			t.Logf("imgedge output:\n%s", logs())
+		}
+	})
+	c = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", sock)
+		},
+	}}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := c.Get("http://unix/health")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return c, cmd.Process, logs, done
+			}
+		}
+		select {
+		case <-done:
+			t.Fatalf("imgedge exited at start-up:\n%s", logs())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("imgedge on %s did not answer /health within 30 s: %v\n%s", sock, err, logs())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestE2ELogLevelWarn(t *testing.T) {
+	t.Parallel()
+	c, p, logs, exited := rcLaunchUnix(t, map[string]string{
+		"IMGPROXY_LOCAL_FILESYSTEM_ROOT": rcImageDir(t),
+		"IMGPROXY_LOG_LEVEL":             "warn",
+		"IMGPROXY_LOG_FORMAT":            "json",
+	})
+	for i, tc := range []struct {
+		path   string
+		status int
+	}{
+		{"/insecure/rs:fit:80:80/plain/local:///photo.jpg", 200},
+		{"/insecure/rs:fit:60:60/plain/local:///photo.jpg@png", 200},
+		{"/insecure/rs:fit:60:60/plain/local:///missing.jpg", 404},
+	} {
+		resp, _ := rcGet(t, c, "http://unix"+tc.path, "X-Request-ID", fmt.Sprintf("warn-%d", i))
+		if resp.StatusCode != tc.status {
+			t.Errorf("GET %s: got %d; want %d", tc.path, resp.StatusCode, tc.status)
+		}
+	}
+	// Stop the server so that every line has been written.
+	p.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		t.Fatal("imgedge did not exit within 30 s of SIGTERM")
+	}
+	var warned bool
+	for _, r := range rcLogRecords(t, logs()) {
+		switch lvl, _ := r["level"].(string); lvl {
+		case "INFO", "DEBUG":
+			t.Errorf("%s line with IMGPROXY_LOG_LEVEL=warn: %v", lvl, r)
+		}
+		switch r["request_id"] {
+		case "warn-0", "warn-1":
+			t.Errorf("a 200 was logged with IMGPROXY_LOG_LEVEL=warn: %v", r)
+		case "warn-2":
+			warned = r["level"] == "WARN" && r["msg"] == "request"
+		}
+	}
+	if !warned {
+		t.Errorf("the 404 was not logged as a WARN request line with IMGPROXY_LOG_LEVEL=warn:\n%s", logs())
+	}
+}
+
+// rcCompact renders runs of equal strings as "x×n".
+func rcCompact(ss []string) string {
+	var b strings.Builder
+	for i := 0; i < len(ss); {
+		j := i
+		for j < len(ss) && ss[j] == ss[i] {
+			j++
+		}
+		fmt.Fprintf(&b, "%s×%d ", ss[i], j-i)
+		i = j
+	}
+	return strings.TrimSpace(b.String())
+}
