@@ -79,19 +79,41 @@ func (s *absSource) open(ctx context.Context, ref objectRef, cond *options.Condi
 		}
 		o.AccessConditions = &blob.AccessConditions{ModifiedAccessConditions: mac}
 	}
-	resp, err := s.client.DownloadStream(ctx, ref.bucket, ref.key, &o)
+	// azblob turns a 304 into an empty success without headers; the
+	// captured raw response still has the validators.
+	var raw *http.Response
+	resp, err := s.client.DownloadStream(policy.WithCaptureResponse(ctx, &raw), ref.bucket, ref.key, &o)
 	if err != nil {
-		var re *azcore.ResponseError
-		if errors.As(err, &re) && re.StatusCode == http.StatusNotModified {
-			obj := &object{size: -1, notModified: true}
-			if re.RawResponse != nil {
-				h := re.RawResponse.Header
-				obj.etag, obj.lastModified = h.Get("ETag"), h.Get("Last-Modified")
-				obj.cacheControl = h.Get("Cache-Control")
-			}
-			return obj, nil
-		}
 		return nil, absErr(ref, err)
+	}
+	if resp.Body == nil || (raw != nil && raw.StatusCode == http.StatusNotModified) {
+		if resp.Body != nil {
+			resp.Body.Close()
+		}
+		obj := &object{size: -1, notModified: true}
+		if raw != nil {
+			h := raw.Header
+			obj.etag, obj.lastModified = h.Get("ETag"), h.Get("Last-Modified")
+			obj.cacheControl = h.Get("Cache-Control")
+		}
+		if obj.etag == "" && obj.lastModified == "" {
+			// Azurite (and possibly the service) sends a bare 304: ask for
+			// the validators with a HEAD request so the client gets them.
+			props, err := s.client.ServiceClient().NewContainerClient(ref.bucket).NewBlobClient(ref.key).GetProperties(ctx, nil)
+			if err != nil {
+				return nil, absErr(ref, err)
+			}
+			if props.ETag != nil {
+				obj.etag = quoteETag(string(*props.ETag))
+			}
+			if props.LastModified != nil {
+				obj.lastModified = httpTime(*props.LastModified)
+			}
+			if props.CacheControl != nil {
+				obj.cacheControl = *props.CacheControl
+			}
+		}
+		return obj, nil
 	}
 	obj := &object{body: resp.Body, size: -1}
 	if resp.ContentLength != nil {

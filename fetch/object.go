@@ -109,6 +109,9 @@ func (f *Fetcher) openObject(ctx context.Context, src objectSource, rest string,
 		obj.body.Close()
 		obj.body = nil
 	}
+	if !obj.notModified && obj.body == nil {
+		return nil, options.Errorf(options.KindUnreachable, "%s store returned no body for %s/%s", src.name(), ref.bucket, ref.key)
+	}
 	return obj, nil
 }
 
