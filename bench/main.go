@@ -46,6 +46,7 @@ type config struct {
 	key, salt               string
 	sigSize                 int
 	compareCoalesce, unique bool
+	allocator               string
 }
 
 func main() {
@@ -55,6 +56,7 @@ func main() {
 	flag.BoolVar(&c.fetch, "fetch", true, "download the corpus with apt-get when corpus/photos is empty")
 	flag.StringVar(&c.bin, "bin", "bin/imgedge", "server binary started when -base-url is empty")
 	flag.BoolVar(&c.build, "build", true, "build -bin with `go build` first")
+	flag.StringVar(&c.allocator, "allocator", "auto", "malloc of the started server: jemalloc (LD_PRELOAD, as the Dockerfile does), glibc, or auto (jemalloc when installed)")
 	flag.Var(&c.env, "env", "extra KEY=VALUE for the started server (repeatable), e.g. -env IMGPROXY_WORKERS=4")
 	flag.StringVar(&c.baseURL, "base-url", "", "measure this already running server instead of starting imgedge")
 	flag.StringVar(&c.noCoalesceURL, "base-url-no-coalesce", "", "with -base-url: a second server without request coalescing, for the miss-storm comparison")
@@ -206,6 +208,11 @@ func startServerSide(c *config, sg signer) (*serverSide, error) {
 				return nil, err
 			}
 		}
+		env, err := allocatorEnv(c.allocator)
+		if err != nil {
+			return nil, err
+		}
+		c.env = append(env, c.env...)
 		srv, err := startServer(bin, filepath.Join(c.corpus, "photos"), c.env)
 		if err != nil {
 			return nil, err
@@ -217,6 +224,38 @@ func startServerSide(c *config, sg signer) (*serverSide, error) {
 	sv.t = newHTTPTarget(base, sg, max(c.conc, c.storm))
 	sv.t.unique = c.unique
 	return sv, nil
+}
+
+// jemallocPaths are where Debian's libjemalloc2 puts the library.
+var jemallocPaths = []string{
+	"/usr/local/lib/libjemalloc.so.2",
+	"/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
+	"/usr/lib/aarch64-linux-gnu/libjemalloc.so.2",
+}
+
+// allocatorEnv returns the environment that makes the started server use
+// the chosen malloc. jemalloc gets the Dockerfile's settings (background
+// threads return freed memory to the OS).
+func allocatorEnv(choice string) ([]string, error) {
+	if choice == "glibc" {
+		logf("allocator: glibc malloc")
+		return nil, nil
+	}
+	if choice != "auto" && choice != "jemalloc" {
+		return nil, fmt.Errorf("-allocator must be auto, jemalloc or glibc; got %q", choice)
+	}
+	for _, p := range jemallocPaths {
+		if _, err := os.Stat(p); err == nil {
+			logf("allocator: jemalloc (%s)", p)
+			return []string{"LD_PRELOAD=" + p,
+				"MALLOC_CONF=background_thread:true,dirty_decay_ms:5000,muzzy_decay_ms:5000"}, nil
+		}
+	}
+	if choice == "jemalloc" {
+		return nil, fmt.Errorf("-allocator jemalloc: libjemalloc.so.2 not found (apt-get install libjemalloc2)")
+	}
+	logf("allocator: glibc malloc (libjemalloc2 not installed)")
+	return nil, nil
 }
 
 func (sv *serverSide) close() {
