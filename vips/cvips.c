@@ -246,3 +246,14 @@ int ie_jxlsave(VipsImage *in, void **buf, size_t *len, int q, int effort) {
 	return vips_jxlsave_buffer(in, buf, len, "Q", q, "effort", effort, NULL);
 }
 int ie_bandjoin2(VipsImage *a, VipsImage *b, VipsImage **out) { return vips_bandjoin2(a, b, out, NULL); }
+
+/* Generic loader (libvips picks by content); used by tests to prove that
+ * blocked loaders stay blocked. */
+int ie_load_any(void *buf, size_t len) {
+	VipsImage *im = vips_image_new_from_buffer(buf, len, "", NULL);
+	if (!im)
+		return -1;
+	int r = vips_image_wio_input(im);
+	g_object_unref(im);
+	return r;
+}

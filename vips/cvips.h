@@ -19,6 +19,7 @@ int ie_load(int fmt, void *buf, size_t len, int access_seq, int shrink, double s
 	int n, int thumbnail, int unlimited, VipsImage **out);
 int ie_has_loader(int fmt);
 int ie_has_saver(const char *nick);
+int ie_load_any(void *buf, size_t len);
 
 /* header helpers */
 int ie_get_int(VipsImage *im, const char *name, int def);

@@ -1,6 +1,8 @@
 package vips
 
 import (
+	"context"
+	"fmt"
 	"testing"
 
 	"github.com/imgedge/imgedge/options"
@@ -66,5 +68,52 @@ func TestLinearColorspace(t *testing.T) {
 	}
 	if d := meanDiff(pa, pb); d == 0 || d > 8 {
 		t.Fatalf("linear vs gamma resize differ by %.2f; want a small non-zero difference", d)
+	}
+}
+
+func TestUntrustedLoadersBlocked(t *testing.T) {
+	// libvips would hand BMP and ICO to ImageMagick; Startup blocks it.
+	for _, f := range []options.Format{options.FormatBMP, options.FormatICO} {
+		err := loadAny(sourceSized(t, f, 8, 8, false))
+		if err == nil {
+			t.Fatalf("libvips loaded %v through a blocked loader", f)
+		}
+		t.Logf("%v: %v", f, err)
+	}
+	// The allowed loaders still work through the generic path.
+	if err := loadAny(sourceSized(t, options.FormatPNG, 8, 8, false)); err != nil {
+		t.Fatalf("png: %v", err)
+	}
+}
+
+func TestConcurrentProcess(t *testing.T) {
+	p := newTestProcessor(t, func(c *Config) { c.WatermarkData = pngBytes(t, testPattern(6, 4, true)) })
+	src := sourceSized(t, options.FormatJPEG, 64, 48, false)
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			for i := 0; i < 20; i++ {
+				o := defaultOptions()
+				o.Width = 10 + g + i
+				o.Watermark = options.Watermark{Opacity: 0.5, Position: options.Gravity{Type: options.GravityReplicate}}
+				var res options.ResultMeta
+				_, release, err := p.Process(context.Background(), src, &o, nil, &res)
+				if err != nil {
+					errs <- err
+					return
+				}
+				release()
+				if res.Width != o.Width {
+					errs <- fmt.Errorf("got width %d; want %d", res.Width, o.Width)
+					return
+				}
+			}
+			errs <- nil
+		}(g)
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
 	}
 }

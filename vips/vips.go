@@ -18,6 +18,7 @@ import (
 	"errors"
 	"runtime"
 	"sync"
+	"unsafe"
 
 	"github.com/imgedge/imgedge/options"
 )
@@ -113,3 +114,18 @@ var canSave [options.NumFormats]bool
 
 // canLoad[f] is true when this libvips (or our Go decoder) can decode f.
 var canLoad [options.NumFormats]bool
+
+// loadAny decodes buf with whatever libvips loader claims it (not used by
+// the pipeline, which always names its loader; the tests use it to check
+// that Startup's loader blocking holds).
+func loadAny(buf []byte) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if len(buf) == 0 {
+		return errors.New("empty buffer")
+	}
+	if C.ie_load_any(unsafe.Pointer(&buf[0]), C.size_t(len(buf))) != 0 {
+		return vipsError("load")
+	}
+	return nil
+}
