@@ -444,3 +444,99 @@ func TestE2EFaultsShutdownUnderLoad(t *testing.T) {
 		t.Errorf("origin saw %d requests; want %d (each accepted request fetched once)", got, n)
 	}
 }
+
+// S3, GCS and Azure endpoints that answer every call with 500 (and, for a
+// second object, reset the connection mid-body): the request ends with an
+// error status (never 500 nor a hang past the download timeout), the SDK
+// retries stay bounded and the server keeps serving.
+func TestE2EFaultsObjectStores(t *testing.T) {
+	t.Parallel()
+	photo, err := os.ReadFile(filepath.Join(samplesRoot(t), "photo.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hits sync.Map // store -> *atomic.Int64
+	count := func(store string) int64 {
+		v, _ := hits.LoadOrStore(store, new(atomic.Int64))
+		return v.(*atomic.Int64).Load()
+	}
+	store := func(name string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			v, _ := hits.LoadOrStore(name, new(atomic.Int64))
+			v.(*atomic.Int64).Add(1)
+			if strings.Contains(r.URL.Path, "reset.jpg") && r.Method == http.MethodGet {
+				c, rw := ftHijack(t, w)
+				if c == nil {
+					return
+				}
+				fmt.Fprintf(rw, "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n", len(photo))
+				rw.Write(photo[:len(photo)/2])
+				rw.Flush()
+				ftReset(c)
+				return
+			}
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>`)
+		}
+	}
+	s3 := httptest.NewServer(store("s3"))
+	defer s3.Close()
+	gcs := httptest.NewServer(store("gcs"))
+	defer gcs.Close()
+	abs := httptest.NewServer(store("abs"))
+	defer abs.Close()
+
+	s := launch(t, map[string]string{
+		"IMGPROXY_LOCAL_FILESYSTEM_ROOT": samplesRoot(t),
+		"IMGPROXY_DOWNLOAD_TIMEOUT":      "4",
+		"IMGPROXY_USE_S3":                "true",
+		"IMGPROXY_S3_ENDPOINT":           s3.URL,
+		"IMGPROXY_S3_REGION":             "us-east-1",
+		"AWS_ACCESS_KEY_ID":              "AKIDTEST",
+		"AWS_SECRET_ACCESS_KEY":          "secrettest",
+		"AWS_EC2_METADATA_DISABLED":      "true",
+		"IMGPROXY_USE_GCS":               "true",
+		"IMGPROXY_GCS_ENDPOINT":          gcs.URL + "/storage/v1/",
+		"IMGPROXY_USE_ABS":               "true",
+		"IMGPROXY_ABS_NAME":              "devstoreaccount1",
+		"IMGPROXY_ABS_KEY":               "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+		"IMGPROXY_ABS_ENDPOINT":          abs.URL + "/devstoreaccount1",
+	})
+	for _, tc := range []struct{ store, url string }{
+		{"s3", "s3://bucket/a.jpg"}, {"gcs", "gs://bucket/a.jpg"}, {"abs", "abs://container/a.jpg"},
+		{"s3", "s3://bucket/reset.jpg"}, {"gcs", "gs://bucket/reset.jpg"}, {"abs", "abs://container/reset.jpg"},
+	} {
+		t.Run(tc.url, func(t *testing.T) {
+			before := count(tc.store)
+			resp, body := hxDo(t, s, "/insecure/rs:fit:50:50/plain/"+tc.url)
+			switch {
+			case resp.StatusCode == 500 || resp.StatusCode < 400:
+				t.Errorf("%s: got %d %q; want a 4xx or 502/503/504", tc.url, resp.StatusCode, truncate(body))
+			case resp.StatusCode >= 400 && strings.HasPrefix(resp.Header.Get("Content-Type"), "image/"):
+				t.Errorf("%s: error with an image Content-Type", tc.url)
+			}
+			n := count(tc.store) - before
+			t.Logf("%s: %d %q after %d calls to the store", tc.url, resp.StatusCode, body, n)
+			if n == 0 {
+				t.Errorf("%s: the store was never called", tc.url)
+			}
+			if n > 20 {
+				t.Errorf("%s: %d calls to the store; want bounded retries (<= 20)", tc.url, n)
+			}
+			hxAlive2(t, s)
+		})
+	}
+}
+
+// hxAlive2 is hxAlive for servers rooted at testdata/samples.
+func hxAlive2(t *testing.T, s *server) {
+	t.Helper()
+	if resp, _ := hxDo(t, s, "/health"); resp.StatusCode != 200 {
+		t.Fatalf("/health: %d; want 200", resp.StatusCode)
+	}
+	resp, body := hxDo(t, s, "/insecure/rs:fit:60:60/plain/local:///photo.jpg")
+	if resp.StatusCode != 200 {
+		t.Fatalf("control resize: %d (%q); want 200", resp.StatusCode, truncate(body))
+	}
+}
