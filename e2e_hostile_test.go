@@ -487,7 +487,7 @@ func TestE2EHostileInputs(t *testing.T) {
 	hxWrite(t, outside, map[string][]byte{"red.png": redPNG, "secret.jpg": files["ok.jpg"]})
 	hxWrite(t, base, map[string][]byte{"secret.jpg": files["ok.jpg"]})
 
-	origin, originState := hxEvilOrigin(t, files["ok.jpg"])
+	origin, originState := hxEvilOrigin(t, files["ok.jpg"], svgs)
 
 	s := launch(t, map[string]string{
 		"IMGPROXY_LOCAL_FILESYSTEM_ROOT":           root,
@@ -652,6 +652,11 @@ func TestE2EHostileInputs(t *testing.T) {
 		hxCase{name: "origin/redirect-chain", target: o("/chain/0"), want: c404, body: unreachable},
 		hxCase{name: "origin/redirect-ok", target: o("/chain/3"), want: []int{200}},
 		hxCase{name: "origin/html", target: o("/html"), want: c422, body: invalidSource},
+		hxCase{name: "origin/long-body", target: o("/long-body"), want: []int{200, 422}},
+		hxCase{name: "origin/svg-script", target: "/insecure/plain/" + origin.URL + "/svg/script.svg", want: []int{200}, check: hxSVGPassCheck()},
+		hxCase{name: "origin/svg-onload-as-jpeg", target: "/insecure/plain/" + origin.URL + "/svg/onload.svg%3Fct=image/jpeg", want: []int{200}, check: hxSVGPassCheck()},
+		hxCase{name: "origin/svg-jshref-png", target: "/insecure/rs:fit:64:64/plain/" + origin.URL + "/svg/jshref.svg@png", want: []int{200}, check: hxSVGRasterCheck},
+		hxCase{name: "origin/svg-xxe", target: "/insecure/plain/" + origin.URL + "/svg/xxe.svg", want: c422, body: "Broken or unsupported SVG image"},
 		hxCase{name: "origin/204", target: o("/204"), want: c404, body: unreachable},
 		hxCase{name: "origin/flood-png", target: o("/flood.png"), want: c422, body: invalidSource},
 	)
@@ -752,7 +757,7 @@ type hxOriginState struct {
 }
 
 // hxEvilOrigin starts an origin on 127.0.0.1 serving hostile responses.
-func hxEvilOrigin(t *testing.T, okJPEG []byte) (*httptest.Server, *hxOriginState) {
+func hxEvilOrigin(t *testing.T, okJPEG []byte, svgs map[string]string) (*httptest.Server, *hxOriginState) {
 	t.Helper()
 	st := &hxOriginState{done: map[string]chan struct{}{"endless": make(chan struct{}), "endless-gzip": make(chan struct{})}}
 	var once [2]atomic.Bool
@@ -866,6 +871,32 @@ func hxEvilOrigin(t *testing.T, okJPEG []byte) (*httptest.Server, *hxOriginState
 	mux.HandleFunc("/html", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		io.WriteString(w, "<!doctype html><title>x</title><p>not an image</p>")
+	})
+	// SVG attacks served by an origin, with a lying Content-Type for one.
+	mux.HandleFunc("/svg/", func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/svg/"), ".svg")
+		doc, ok := svgs[name]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "image/svg+xml")
+		if r.URL.Query().Get("ct") != "" {
+			w.Header().Set("Content-Type", r.URL.Query().Get("ct"))
+		}
+		io.WriteString(w, doc)
+	})
+	// Content-Length shorter than the body that follows (the rest is
+	// garbage on the connection).
+	mux.HandleFunc("/long-body", func(w http.ResponseWriter, r *http.Request) {
+		c, rw, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		fmt.Fprintf(rw, "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n", len(okJPEG)/2)
+		rw.Write(okJPEG)
+		rw.Flush()
 	})
 	mux.HandleFunc("/204", func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
