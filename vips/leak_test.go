@@ -68,8 +68,12 @@ func TestNoLeaks(t *testing.T) {
 	run(n)
 	ThreadShutdown()
 	mem1, high, allocs1 := MemStats()
-	if mem1 > mem0 || allocs1 > allocs0 {
-		t.Fatalf("after %d images libvips holds %d bytes in %d allocations; want <= %d bytes in %d (high-water %d)",
-			n, mem1, allocs1, mem0, allocs0, high)
+	// libvips' own worker threads keep a few pixel buffers cached per
+	// thread (freed only when they exit), so allow a small fixed slack; a
+	// leak of anything per request would exceed it n times over.
+	const memSlack, allocSlack = 512 << 10, 64
+	if mem1 > mem0+memSlack || allocs1 > allocs0+allocSlack {
+		t.Fatalf("after %d images libvips holds %d bytes in %d allocations; want <= %d bytes in %d (+%d B/%d allocs slack; high-water %d)",
+			n, mem1, allocs1, mem0, allocs0, memSlack, allocSlack, high)
 	}
 }
