@@ -67,6 +67,7 @@ func TestSigningExamples(t *testing.T) {
 	}
 	for _, ex := range examples {
 		t.Run(ex.lang, func(t *testing.T) {
+			t.Parallel() // interpreter start-up dominates; languages are independent
 			code, ok := blocks[ex.lang]
 			if !ok {
 				t.Fatalf("docs/signing.md has no ```%s block", ex.lang)
