@@ -29,9 +29,9 @@ func freeAddr(t *testing.T) string {
 }
 
 // startServer runs the built imgedge with the given extra environment and
-// returns its image and metrics base URLs. It is stopped with SIGTERM when
-// the test ends.
-func startServer(t *testing.T, env ...string) (base, metricsURL string) {
+// returns its image and metrics base URLs and its pid. It is stopped with
+// SIGTERM when the test ends.
+func startServer(t *testing.T, env ...string) (base, metricsURL string, pid int) {
 	t.Helper()
 	bin := builtBinary(t)
 	addr, maddr := freeAddr(t), freeAddr(t)
@@ -75,7 +75,7 @@ func startServer(t *testing.T, env ...string) (base, metricsURL string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return base, "http://" + maddr + "/metrics"
+	return base, "http://" + maddr + "/metrics", cmd.Process.Pid
 }
 
 // scrapeTypes returns metric name -> type from the # TYPE lines.
@@ -107,7 +107,7 @@ func scrapeTypes(t *testing.T, url string) map[string]string {
 // exactly the server's own metrics (go_* and process_* are documented as
 // families) with the right types.
 func TestMetricsDocumented(t *testing.T) {
-	base, murl := startServer(t)
+	base, murl, _ := startServer(t)
 	if resp, err := http.Get(base + "/insecure/rs:fit:10:10/plain/http://127.0.0.1:1/x.jpg"); err == nil {
 		resp.Body.Close()
 	}
@@ -156,7 +156,7 @@ func TestHealthCommand(t *testing.T) {
 	_, cmdJSON, _ := strings.Cut(hc.Args, "CMD ")
 	argv := execForm(t, hc, cmdJSON)
 	bin := builtBinary(t)
-	base, _ := startServer(t)
+	base, _, _ := startServer(t)
 	addr := strings.TrimPrefix(base, "http://")
 
 	run := func(bind string) error {
