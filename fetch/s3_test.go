@@ -3,9 +3,13 @@ package fetch
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,10 +26,19 @@ import (
 // from the standard chain (environment here); IMDS and shared config files
 // are switched off so nothing leaves loopback.
 func s3Env(t *testing.T, mutate func(*Config)) (*Fetcher, *s3.Client) {
+	return s3EnvWrapped(t, mutate, nil)
+}
+
+// s3EnvWrapped is s3Env with wrap (when set) in front of the S3 server.
+func s3EnvWrapped(t *testing.T, mutate func(*Config), wrap func(http.Handler) http.Handler) (*Fetcher, *s3.Client) {
 	t.Helper()
 	backend := s3mem.New()
 	faker := gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog()))
-	srv := httptest.NewServer(faker.Server())
+	var h http.Handler = faker.Server()
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 
 	dir := t.TempDir()
@@ -48,7 +61,7 @@ func s3Env(t *testing.T, mutate func(*Config)) (*Fetcher, *s3.Client) {
 		}
 	})
 	client := f.s3.client
-	for _, b := range []string{"images", "denied"} {
+	for _, b := range []string{"images", "denied", "moved"} {
 		if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
 			t.Fatalf("CreateBucket %s: %v", b, err)
 		}
@@ -121,4 +134,35 @@ func TestS3Specifics(t *testing.T) {
 	}
 	_, _, err = g.Fetch(ctx, "s3://images", nil, nil)
 	wantKind(t, err, options.KindUpstreamStatus)
+}
+
+// TestS3RegionRedirect puts a front in front of gofakes3 that answers like
+// S3 for a bucket living in another region (301 PermanentRedirect with
+// x-amz-bucket-region) unless the request is signed for that region.
+func TestS3RegionRedirect(t *testing.T) {
+	var redirects atomic.Int32
+	f, client := s3EnvWrapped(t, nil, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/moved/") && r.Method == http.MethodGet &&
+				!strings.Contains(r.Header.Get("Authorization"), "/ap-south-1/s3/aws4_request") {
+				redirects.Add(1)
+				w.Header().Set("X-Amz-Bucket-Region", "ap-south-1")
+				w.Header().Set("Content-Type", "application/xml")
+				w.WriteHeader(http.StatusMovedPermanently)
+				io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>PermanentRedirect</Code>`+
+					`<Message>The bucket is in another region.</Message></Error>`)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	s3Put(t, client, "moved", "img.png", []byte("far away"), "image/png")
+	for i := 0; i < 3; i++ {
+		if got := mustFetch(t, f, context.Background(), "s3://moved/img.png", nil, nil); string(got) != "far away" {
+			t.Fatalf("fetch %d: got %q; want %q", i, got, "far away")
+		}
+	}
+	if n := redirects.Load(); n != 1 {
+		t.Fatalf("got %d redirects for 3 fetches; want 1 (region remembered)", n)
+	}
 }
