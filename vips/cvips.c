@@ -257,3 +257,16 @@ int ie_load_any(void *buf, size_t len) {
 	g_object_unref(im);
 	return r;
 }
+
+static void *count_object(VipsObject *object, void *a, void *b) {
+	(*(int *) a)++;
+	return NULL;
+}
+
+/* Number of live VipsObjects (images, operations): the leak test's
+ * counter for leaks that hold no pixel memory. */
+int ie_live_objects(void) {
+	int n = 0;
+	vips_object_map((VipsSListMap2Fn) count_object, &n, NULL);
+	return n;
+}

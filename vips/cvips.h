@@ -20,6 +20,7 @@ int ie_load(int fmt, void *buf, size_t len, int access_seq, int shrink, double s
 int ie_has_loader(int fmt);
 int ie_has_saver(const char *nick);
 int ie_load_any(void *buf, size_t len);
+int ie_live_objects(void);
 
 /* header helpers */
 int ie_get_int(VipsImage *im, const char *name, int def);

@@ -65,9 +65,13 @@ func TestNoLeaks(t *testing.T) {
 	run(60) // warm up libvips' lazily created state
 	ThreadShutdown()
 	mem0, _, allocs0 := MemStats()
+	objs0 := liveObjects()
 	run(n)
 	ThreadShutdown()
 	mem1, high, allocs1 := MemStats()
+	if objs := liveObjects(); objs != objs0 {
+		t.Fatalf("after %d images %d libvips objects are alive; want %d", n, objs, objs0)
+	}
 	// libvips' own worker threads keep a few pixel buffers cached per
 	// thread (freed only when they exit), so allow a small fixed slack; a
 	// leak of anything per request would exceed it n times over.

@@ -129,3 +129,7 @@ func loadAny(buf []byte) error {
 	}
 	return nil
 }
+
+// liveObjects counts live libvips objects (images and operations); the
+// leak test uses it to catch leaked references that hold no pixels.
+func liveObjects() int { return int(C.ie_live_objects()) }
