@@ -55,7 +55,7 @@ func builtinMatrix() []cell {
 	orientPNG := []string{"orientation-0.png", "orientation-1.png", "orientation-3.png", "orientation-5.png", "orientation-6.png", "orientation-8.png"}
 	orientNo = append(orientNo, "ar:0")
 	var fmtOut []string
-	for _, f := range []string{"jpg", "png", "webp", "avif", "gif", "tiff", "bmp", "ico", "heic"} {
+	for _, f := range []string{"jpg", "png", "webp", "avif", "gif", "tiff", "bmp", "ico", "heic", "jxl"} {
 		fmtOut = append(fmtOut, f)
 	}
 	return []cell{
@@ -103,6 +103,9 @@ func builtinMatrix() []cell {
 		{"colour", []string{"w:100", "w:100/ph:1"}, []string{"png16.png", "grey.png", "Stripes.png"}, []string{"", "jpg", "png", "webp"}},
 		{"format", []string{"w:200"}, []string{"FreshFlower.jpg", "gopher-front.png", "dancing-banana.gif", "demo3.webp", "gopher-front.avif",
 			"gopher-front.heif", "bmp_24.bmp", "test.svg", "sample.pdf"}, fmtOut},
+		{"format-caps", []string{"w:10", "rs:fit:12:40"}, []string{"FreshFlower.jpg", "gopher-front.png"}, []string{"avif"}},
+		{"format-caps", []string{"q:80", "w:2000/el:1"}, []string{"FreshFlower.jpg", "symbolic-l.webp"}, []string{"ico"}},
+		{"alpha-photo", []string{"w:300", "rs:fill:300:300/g:sm", "w:300/bg:336699"}, []string{"Float-into-MATE.png", "Stripes.png"}, []string{"", "jpg", "webp"}},
 		{"quality", []string{"q:10", "q:50", "q:95", "fq:jpeg:20:webp:30:avif:25"}, photo, []string{"jpg", "webp", "avif"}},
 		{"max-bytes", []string{"w:400/mb:8000", "w:400/mb:3000", "w:400/mb:1", "w:400/mb:8000/q:90"}, photo, []string{"jpg", "webp", "avif", "png"}},
 		{"auto-format", []string{"w:100", "w:100/pd:10", "w:100/pd:10/bg:ffffff", "w:100/ex:1/rs:fit:200:200"}, []string{"FreshFlower.jpg", "gopher-front.png", "alpha.png",
