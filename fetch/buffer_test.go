@@ -3,6 +3,7 @@ package fetch
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -123,4 +124,52 @@ func TestSourceCache(t *testing.T) {
 	if n, size := f.cache.stats(); n != 0 || size != 0 {
 		t.Fatalf("after Close: got %d entries, %d bytes; want empty", n, size)
 	}
+}
+
+func TestSourceCacheCoalesces(t *testing.T) {
+	body := randomBytes(30_000)
+	var hits atomic.Int32
+	srv, _ := countingOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		time.Sleep(200 * time.Millisecond)
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.Write(body)
+	})
+	f := newLoopbackFetcher(t, func(c *Config) { c.SourceCacheSize = 1 << 20 })
+	const n = 6
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			data, release, err := f.Fetch(context.Background(), srv.URL+"/same", nil, nil)
+			if err == nil {
+				if !bytes.Equal(data, body) {
+					err = fmt.Errorf("got %d bytes; want the %d origin bytes", len(data), len(body))
+				}
+				release()
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := hits.Load(); got != 1 {
+		t.Fatalf("got %d origin requests for %d concurrent fetches; want 1", got, n)
+	}
+	// A waiter whose own context ends stops waiting.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	leaderDone := make(chan struct{})
+	go func() {
+		defer close(leaderDone)
+		if _, release, err := f.Fetch(context.Background(), srv.URL+"/other", nil, nil); err == nil {
+			release()
+		}
+	}()
+	time.Sleep(20 * time.Millisecond)
+	_, _, err := f.Fetch(ctx, srv.URL+"/other", nil, nil)
+	wantKind(t, err, options.KindTimeout)
+	<-leaderDone
 }

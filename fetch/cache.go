@@ -21,6 +21,10 @@ type sourceCache struct {
 	items      map[string]*cacheEntry
 	head, tail *cacheEntry // most / least recently used
 	now        func() time.Time
+	// inflight holds a channel per URL being downloaded, closed when the
+	// download ends, so concurrent requests for one source (several sizes
+	// of one image) wait for one download instead of starting their own.
+	inflight map[string]chan struct{}
 }
 
 type cacheEntry struct {
@@ -32,7 +36,30 @@ type cacheEntry struct {
 }
 
 func newSourceCache(max int64, ttl time.Duration) *sourceCache {
-	return &sourceCache{max: max, ttl: ttl, items: make(map[string]*cacheEntry), now: time.Now}
+	return &sourceCache{max: max, ttl: ttl, items: make(map[string]*cacheEntry), now: time.Now,
+		inflight: make(map[string]chan struct{})}
+}
+
+// begin registers a download of key. The first caller becomes the leader
+// (leader true) and must call end(key) after add; the others get a channel
+// closed when the leader is done.
+func (c *sourceCache) begin(key string) (wait <-chan struct{}, leader bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ch, ok := c.inflight[key]; ok {
+		return ch, false
+	}
+	c.inflight[key] = make(chan struct{})
+	return nil, true
+}
+
+// end wakes the callers waiting for key.
+func (c *sourceCache) end(key string) {
+	c.mu.Lock()
+	ch := c.inflight[key]
+	delete(c.inflight, key)
+	c.mu.Unlock()
+	close(ch)
 }
 
 // get returns a retained buffer and its metadata for a fresh entry.

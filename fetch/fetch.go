@@ -146,8 +146,26 @@ func (f *Fetcher) Fetch(ctx context.Context, url string, cond *options.Condition
 	*meta = options.SourceMeta{}
 	limit := f.maxSize(ctx)
 	if f.cache != nil {
-		if buf, ok := f.cache.get(url, meta); ok {
-			return f.fromCache(buf, cond, meta, limit)
+		// Serve from the cache, or wait once for a download of the same URL
+		// already in flight and look again; fetch ourselves if it left
+		// nothing (error, 304, too big to cache).
+		for waited := false; ; waited = true {
+			if buf, ok := f.cache.get(url, meta); ok {
+				return f.fromCache(buf, cond, meta, limit)
+			}
+			if waited {
+				break
+			}
+			wait, leader := f.cache.begin(url)
+			if leader {
+				defer f.cache.end(url)
+				break
+			}
+			select {
+			case <-wait:
+			case <-ctx.Done():
+				return nil, nil, classifyErr(ctx, ctx, ctx.Err())
+			}
 		}
 	}
 	dctx, cancel := context.WithTimeoutCause(ctx, f.cfg.DownloadTimeout, errDownloadTimeout)
