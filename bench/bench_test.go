@@ -179,8 +179,10 @@ func TestSoakSummary(t *testing.T) {
 		{At: 2 * time.Minute, RSS: 200 << 20, Requests: 10},
 		{At: 3 * time.Minute, RSS: 210 << 20, Requests: 10, Errors: 1},
 	}
+	s = append(s[:2], soakSample{At: 150 * time.Second, RSS: 210 << 20}, s[2], soakSample{At: 4 * time.Minute, RSS: 220 << 20}, soakSample{At: 5 * time.Minute, RSS: 240 << 20})
 	got := soakSummary(s)
-	for _, want := range []string{"30 requests", "1 errors", "200 MB", "210 MB", "+5.0%"} {
+	for _, want := range []string{"30 requests", "1 errors over 5m0s", "RSS at 2m0s 200 MB, at the end 240 MB (+20.0%)",
+		"minute 2-3 205 MB, in the last minute 240 MB (+17.1%)"} {
 		if !strings.Contains(got, want) {
 			t.Fatalf("soakSummary = %q; want it to contain %q", got, want)
 		}

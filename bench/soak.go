@@ -78,6 +78,29 @@ func soakSummary(samples []soakSample) string {
 	case at2.RSS > 0:
 		out += fmt.Sprintf("; RSS at %v %s, at the end %s (%+.1f%%)", at2.At.Round(time.Second), fmtMB(at2.RSS),
 			fmtMB(last.RSS), 100*float64(last.RSS-at2.RSS)/float64(at2.RSS))
+		// Single samples are noisy: also compare the mean of minute 2-3
+		// with the mean of the last minute.
+		a := meanRSS(samples, 2*time.Minute, 3*time.Minute)
+		b := meanRSS(samples, last.At-time.Minute+time.Nanosecond, last.At+time.Nanosecond)
+		if a > 0 && b > 0 && last.At >= 4*time.Minute {
+			out += fmt.Sprintf("; mean RSS in minute 2-3 %s, in the last minute %s (%+.1f%%)", fmtMB(a), fmtMB(b),
+				100*float64(b-a)/float64(a))
+		}
 	}
 	return out
+}
+
+// meanRSS averages the RSS of the samples taken in [from, to).
+func meanRSS(samples []soakSample, from, to time.Duration) int64 {
+	var sum, n int64
+	for _, s := range samples {
+		if s.At >= from && s.At < to && s.RSS > 0 {
+			sum += s.RSS
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / n
 }
