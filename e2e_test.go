@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"image"
 	_ "image/gif"
 	_ "image/jpeg"
@@ -398,4 +399,41 @@ func truncate(b []byte) string {
 		b = b[:200]
 	}
 	return string(b)
+}
+
+// IMGPROXY_PROMETHEUS_BIND opens a second listener where every path serves
+// the metrics.
+func TestE2EPrometheusListener(t *testing.T) {
+	t.Parallel()
+	s := launch(t, map[string]string{
+		"IMGPROXY_PROMETHEUS_BIND":       "127.0.0.1:0",
+		"IMGPROXY_PROMETHEUS_NAMESPACE":  "imgedge_e2e",
+		"IMGPROXY_LOCAL_FILESYSTEM_ROOT": samplesRoot(t),
+	})
+	var addr string
+	for _, line := range strings.Split(s.Logs(), "\n") {
+		var rec struct{ Msg, Addr string }
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "metrics listening" {
+			addr = rec.Addr
+		}
+	}
+	if addr == "" {
+		t.Fatalf("no \"metrics listening\" log line:\n%s", s.Logs())
+	}
+	if resp, _ := get(t, s.URL+"/insecure/rs:fit:32:32/plain/local:///photo.jpg"); resp.StatusCode != 200 {
+		t.Fatalf("image request: got %d; want 200", resp.StatusCode)
+	}
+	for _, path := range []string{"/metrics", "/any/path"} {
+		resp, body := get(t, "http://"+addr+path)
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+			t.Errorf("GET %s on the metrics listener: got %d %q; want 200 text/plain", path, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if !bytes.Contains(body, []byte("imgedge_e2e_requests_total")) {
+			t.Errorf("GET %s on the metrics listener: no imgedge_e2e_requests_total in %q", path, truncate(body))
+		}
+	}
+	// The metrics are not on the main listener's image routes.
+	if resp, _ := get(t, s.URL+"/metrics"); resp.StatusCode == http.StatusOK {
+		t.Errorf("GET /metrics on the main listener: got 200; want metrics only on IMGPROXY_PROMETHEUS_BIND")
+	}
 }

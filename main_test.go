@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/imgedge/imgedge/edge"
+	"github.com/imgedge/imgedge/fetch"
 	"github.com/imgedge/imgedge/options"
+	"github.com/imgedge/imgedge/vips"
 )
 
 // mapLookup turns a map into a lookupFunc.
@@ -49,9 +53,6 @@ func TestConfigTableRows(t *testing.T) {
 		}
 		if r.help == "" || !secs[r.section] || r.set == nil {
 			t.Errorf("%s: help %q, section %q, set %v: want all set", r.name, r.help, r.section, r.set != nil)
-		}
-		if r.def == "" && r.defFunc == nil && r.defDoc == "" && strings.Contains(r.help, "default") {
-			t.Logf("%s: no default but help mentions one", r.name)
 		}
 	}
 	if len(rows) < 100 {
@@ -318,5 +319,46 @@ func TestPrettyLogger(t *testing.T) {
 	}
 	if strings.Contains(got, "hidden") || strings.Count(got, "\n") != 1 {
 		t.Errorf("got %q; want exactly one info line", got)
+	}
+}
+
+// fieldDiffs lists the fields (recursively through structs) where a and b differ.
+func fieldDiffs(prefix string, a, b reflect.Value, out map[string]bool) {
+	for i := 0; i < a.NumField(); i++ {
+		f := a.Type().Field(i)
+		if f.Type.Kind() == reflect.Struct && f.Type.PkgPath() != "time" {
+			fieldDiffs(prefix+f.Name+".", a.Field(i), b.Field(i), out)
+			continue
+		}
+		if !reflect.DeepEqual(a.Field(i).Interface(), b.Field(i).Interface()) {
+			out[prefix+f.Name] = true
+		}
+	}
+}
+
+// The documented defaults (the table) and the packages' DefaultConfig
+// values agree, except where the difference is deliberate.
+func TestConfigDefaultsMatchPackages(t *testing.T) {
+	c, _ := mustLoad(t, nil)
+	got := map[string]bool{}
+	fieldDiffs("edge.", reflect.ValueOf(c.Edge), reflect.ValueOf(edge.DefaultConfig()), got)
+	fieldDiffs("fetch.", reflect.ValueOf(c.Fetch), reflect.ValueOf(fetch.DefaultConfig()), got)
+	fieldDiffs("vips.", reflect.ValueOf(c.Vips), reflect.ValueOf(vips.DefaultConfig()), got)
+	fieldDiffs("options.", reflect.ValueOf(c.Parser.Defaults), reflect.ValueOf(options.DefaultOptions()), got)
+	want := map[string]bool{
+		// edge's nil means "jpeg,png,gif"; the table spells it out.
+		"edge.PreferredFormats": true,
+		// config.md: IMGPROXY_AVIF_SPEED defaults to 8; vips.DefaultConfig has 9.
+		"vips.AVIFSpeed": true,
+	}
+	for k := range got {
+		if !want[k] {
+			t.Errorf("%s: the table's default differs from the package's DefaultConfig", k)
+		}
+	}
+	for k := range want {
+		if !got[k] {
+			t.Logf("%s: no longer differs; remove it from the list", k)
+		}
 	}
 }
