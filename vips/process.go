@@ -126,10 +126,16 @@ func interrupted(ctx context.Context) error {
 // called; release is never nil on success. data may alias src
 // (skip_processing, SVG passthrough): the caller must keep src alive until
 // release(). Errors are *options.Error. Process locks its goroutine to the
-// OS thread for the duration of the call (libvips' error buffer).
+// OS thread for the duration of the call (libvips' error buffer). o must
+// not be nil; neg may be nil (no Accept negotiation, default preferred
+// formats); res is filled in (may be nil when the caller does not care).
+// ctx is checked between pipeline steps, not inside a libvips operation.
 func (p *Processor) Process(ctx context.Context, src []byte, o *options.Options, neg *options.Negotiation, res *options.ResultMeta) (data []byte, release func(), err error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	if res == nil {
+		res = new(options.ResultMeta)
+	}
 
 	meta, err := imagemeta.ProbeWith(src, p.cfg.MaxSVGCheckBytes)
 	if err != nil {
@@ -396,10 +402,8 @@ func (j *job) neededScale() float64 {
 func (j *job) trim(im *image) error {
 	tr := j.o.Trim
 	probe := &image{}
-	if err := im.copy(); err != nil {
-		return err
-	}
-	// Work on a flattened 8-bit sRGB copy so colours compare as given.
+	// Work on a flattened 8-bit sRGB copy so colours compare as given; the
+	// trim box is then cut from the original.
 	var out *C.VipsImage
 	if C.ie_copy(im.p, &out) != 0 {
 		return vipsError("copy")
