@@ -340,7 +340,10 @@ func testMetrics(t *testing.T, ns string) {
 		urls = append(urls, fmt.Sprintf("/insecure/zz:%d/plain/local:///photo.jpg", i)) // 404 path_parsing
 		urls = append(urls, fmt.Sprintf("/rs:fit:%d:1/plain/local:///photo.jpg", i+1))  // 403 security
 	}
-	const ok200, nf404, fb403 = 20 + 1, 4 + 3, 3
+	for i := 0; i < 2; i++ {
+		urls = append(urls, fmt.Sprintf("/insecure/raw:1/cb:%d/plain/local:///photo.jpg", i)) // 200 streamed
+	}
+	const ok200, nf404, fb403, raw = 20 + 2 + 1, 4 + 3, 3, 2
 	var wg sync.WaitGroup
 	work := make(chan string)
 	for g := 0; g < 4; g++ {
@@ -394,7 +397,9 @@ func testMetrics(t *testing.T, ns string) {
 		{"errors_total", []string{"type", "timeout"}, 0},
 		{"request_duration_seconds_count", nil, total},
 		{"request_duration_seconds_bucket", []string{"le", "+Inf"}, total},
-		{"request_span_duration_seconds_count", []string{"span", "processing_image"}, ok200},
+		{"request_span_duration_seconds_count", []string{"span", "processing_image"}, ok200 - raw},
+		{"request_span_duration_seconds_count", []string{"span", "streaming_image"}, raw},
+		{"processing_duration_seconds_count", nil, ok200 - raw},
 	} {
 		name := n(d.name)
 		if !after.has(name, d.kv...) {
@@ -410,8 +415,8 @@ func testMetrics(t *testing.T, ns string) {
 		}
 	}
 	// The download span saw every fetch that got to the source.
-	if got := after.val(n("request_span_duration_seconds_count"), "span", "downloading_source_image"); got < ok200 {
-		t.Errorf("downloading_source_image span count %v; want >= %d", got, ok200)
+	if got := after.val(n("request_span_duration_seconds_count"), "span", "downloading_source_image"); got < ok200-raw {
+		t.Errorf("downloading_source_image span count %v; want >= %d", got, ok200-raw)
 	}
 
 	// Types, labels and buckets as imgproxy exposes them.
@@ -420,19 +425,35 @@ func testMetrics(t *testing.T, ns string) {
 		"request_duration_seconds": "histogram", "request_span_duration_seconds": "histogram",
 		"workers": "gauge", "requests_in_progress": "gauge", "images_in_progress": "gauge",
 		"workers_utilization": "gauge", "vips_memory_bytes": "gauge", "vips_max_memory_bytes": "gauge",
-		"vips_allocs": "gauge",
+		"vips_allocs": "gauge", "download_duration_seconds": "histogram", "processing_duration_seconds": "histogram",
+		"buffer_size_bytes": "histogram", "queue_length": "gauge", "coalesced_requests_total": "counter",
 	} {
 		if got := after.types[n(fam)]; got != typ {
 			t.Errorf("# TYPE %s: got %q; want %s", n(fam), got, typ)
 		}
 	}
 	wantLe := []string{"+Inf", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "10", "2.5", "5"}
-	for _, h := range []string{"request_duration_seconds_bucket"} {
+	for _, h := range []string{"request_duration_seconds_bucket", "request_span_duration_seconds_bucket", "download_duration_seconds_bucket", "processing_duration_seconds_bucket"} {
 		if got := after.labelValues(n(h), "le"); !slices.Equal(got, wantLe) {
 			t.Errorf("%s buckets: got %v; want %v", n(h), got, wantLe)
 		}
 	}
-	for _, span := range []string{"queue", "downloading_source_image", "processing_image"} {
+	// buffer_size_bytes{type="download"}: 1024·2^k for k = 0..13, then +Inf.
+	var wantBuf, gotBuf []float64
+	for k := 0; k < 14; k++ {
+		wantBuf = append(wantBuf, float64(int64(1024)<<k))
+	}
+	for _, le := range after.labelValues(n("buffer_size_bytes_bucket"), "le") {
+		var f float64
+		if _, err := fmt.Sscanf(le, "%g", &f); err == nil && le != "+Inf" {
+			gotBuf = append(gotBuf, f)
+		}
+	}
+	slices.Sort(gotBuf)
+	if !slices.Equal(gotBuf, wantBuf) || !after.has(n("buffer_size_bytes_bucket"), "type", "download", "le", "+Inf") {
+		t.Errorf(`buffer_size_bytes{type="download"} buckets: got %v; want %v and +Inf`, gotBuf, wantBuf)
+	}
+	for _, span := range []string{"queue", "downloading_source_image", "processing_image", "streaming_image"} {
 		if !after.has(n("request_span_duration_seconds_bucket"), "span", span, "le", "0.005") {
 			t.Errorf("no request_span_duration_seconds series with span=%q", span)
 		}
