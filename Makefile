@@ -35,10 +35,11 @@ DEB_DEPS := libvips-dev:- pkg-config:pkg-config gcc:gcc libvips-tools:vips \
 
 # Packages whose tests must pass without cgo (architecture.md).
 PURE_PKGS := ./edge/... ./sign/... ./workers/... ./options/... ./fetch/...
-# Packages with fuzz targets; `make test` runs each target for FUZZTIME_SHORT.
-FUZZ_PKGS := ./options ./sign ./vips/imagemeta ./vips/svgsan
+# Packages with fuzz targets (found by their `func Fuzz...`); `make test` runs
+# each target for FUZZTIME_SHORT, `make fuzz` for FUZZTIME.
+FUZZ_PKGS ?= $(shell grep -rl --include='*_test.go' '^func Fuzz' . 2>/dev/null | xargs -r -n1 dirname | sort -u)
 FUZZTIME ?= 60s
-FUZZTIME_SHORT ?= 5s
+FUZZTIME_SHORT ?= 4s
 TEST_TIMEOUT ?= 12m
 TEST_FLAGS ?=
 
