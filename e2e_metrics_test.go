@@ -4,7 +4,7 @@ package main
 // scraped during load and checked by Debian's promtool, the JSON request
 // log, the warn log level, and /health while draining.
 //
-// TestMetricsEndpointPromtool (e2e_cdn_test.go) checks absolute counts with
+// TestCDNMetricsPromtool (e2e_cdn_test.go) checks absolute counts with
 // a namespace after a load. These tests add: counter deltas across a load
 // with every error type the load causes, gauges that move while a request is
 // in flight, label values and histogram buckets, the namespace applied to
@@ -280,12 +280,12 @@ func TestE2EMetrics(t *testing.T) {
 	for _, ns := range []string{"", "imgedge_e2e"} {
 		t.Run("namespace="+ns, func(t *testing.T) {
 			t.Parallel()
-			testMetrics(t, ns)
+			rcTestMetrics(t, ns)
 		})
 	}
 }
 
-func testMetrics(t *testing.T, ns string) {
+func rcTestMetrics(t *testing.T, ns string) {
 	root := rcImageDir(t)
 	origin := rcNewSlowOrigin(t)
 	env := map[string]string{

@@ -342,6 +342,8 @@ func TestE2EVarnish(t *testing.T) {
 		"IMGPROXY_AUTO_WEBP":             "true",
 		"IMGPROXY_TTL":                   strconv.Itoa(shortTTL),
 		"IMGPROXY_PATH_PREFIX":           "/short",
+		// Revalidation then also goes through the buster's wrap/unwrap.
+		"IMGPROXY_ETAG_BUSTER": "v2",
 	})
 	const errorTTL = time.Second
 	v := rcStartVarnish(t, rcVCL(t, map[string]string{
@@ -406,8 +408,8 @@ func TestE2EVarnish(t *testing.T) {
 			if want := fmt.Sprintf("max-age=%d, public", shortTTL); r.Header.Get("Cache-Control") != want {
 				t.Errorf("GET %s: Cache-Control %q; want %q", path, r.Header.Get("Cache-Control"), want)
 			}
-			if etag = r.Header.Get("ETag"); etag == "" {
-				t.Fatalf("GET %s (Accept %q): no ETag, nothing to revalidate with", path, accept)
+			if etag = r.Header.Get("ETag"); !strings.HasPrefix(etag, `"v2/`) {
+				t.Fatalf("GET %s (Accept %q): ETag %q; want one wrapped by the buster (\"v2/...)", path, accept, etag)
 			}
 			stored[accept] = b
 		}
