@@ -437,3 +437,20 @@ func TestE2EPrometheusListener(t *testing.T) {
 		t.Errorf("GET /metrics on the main listener: got 200; want metrics only on IMGPROXY_PROMETHEUS_BIND")
 	}
 }
+
+// IMGPROXY_SO_REUSEPORT lets a second process bind the same address (for
+// zero-downtime restarts); without it the second start fails with exit 1.
+func TestE2EReusePort(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"IMGPROXY_SO_REUSEPORT": "true"}
+	first := launch(t, env)
+	env["IMGPROXY_BIND"] = first.Addr
+	second := launch(t, env)
+	if second.Addr != first.Addr {
+		t.Errorf("second instance: got address %s; want %s", second.Addr, first.Addr)
+	}
+	code, out := runImgedge(t, map[string]string{"IMGPROXY_BIND": first.Addr})
+	if code != 1 || !strings.Contains(out, "IMGPROXY_BIND") {
+		t.Errorf("third instance without SO_REUSEPORT: exit %d (%q); want 1 naming IMGPROXY_BIND", code, out)
+	}
+}
