@@ -653,7 +653,6 @@ func (c *config) check() error {
 	if err := c.Sign.Validate(); err != nil {
 		return err
 	}
-	c.Workers.ThreadExit = nil // set by main once vips is up
 	if err := c.Workers.Validate(); err != nil {
 		return fmt.Errorf("IMGPROXY_CONCURRENCY: %w", err)
 	}
