@@ -210,8 +210,10 @@ func (j *job) run(neg *options.Negotiation, res *options.ResultMeta) ([]byte, fu
 	o, f := j.o, j.meta.Format
 	animSrc := j.meta.Animated && j.meta.Frames > 1 && o.Limits.MaxAnimationFrames > 1 &&
 		(f == options.FormatGIF || f == options.FormatWebP)
-	needAlpha := j.meta.HasAlpha || f == options.FormatSVG ||
-		((o.Padding.Enabled || o.Extend.Enabled || o.ExtendAspectRatio.Enabled) && !o.HasBackground)
+	// url-api.md §6: transparency is needed when the image has alpha or
+	// padding/extend adds a canvas, and no background flattens it.
+	needAlpha := (j.meta.HasAlpha || f == options.FormatSVG ||
+		o.Padding.Enabled || o.Extend.Enabled || o.ExtendAspectRatio.Enabled) && !o.HasBackground
 	j.out = chooseFormat(o.Format, f, neg, animSrc, needAlpha)
 	if !canSave[j.out] {
 		return nil, nil, options.Errorf(options.KindCannotSave, "cannot save %q", j.out)

@@ -1,0 +1,60 @@
+package vips
+
+import (
+	"testing"
+
+	gv "github.com/davidbyttow/govips/v2/vips"
+
+	"github.com/imgedge/imgedge/options"
+)
+
+// TestAutoFormatBackground: an alpha source whose own format is not
+// preferred needs a format with alpha only when no background flattens it
+// (url-api.md §6).
+func TestAutoFormatBackground(t *testing.T) {
+	p := newTestProcessor(t, nil)
+	src := sourceIn(t, options.FormatTIFF, true)
+	neg := &options.Negotiation{Preferred: []options.Format{options.FormatJPEG, options.FormatPNG}}
+	for _, c := range []struct {
+		name string
+		bg   bool
+		pad  bool
+		want options.Format
+	}{
+		{"alpha", false, false, options.FormatPNG},
+		{"alpha+pad", false, true, options.FormatPNG},
+		{"alpha+bg", true, false, options.FormatJPEG},
+		{"alpha+pad+bg", true, true, options.FormatJPEG},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o := defaultOptions()
+			o.Width = 80
+			if c.pad {
+				o.Padding = options.Padding{Enabled: true, Top: 5, Right: 5, Bottom: 5, Left: 5}
+			}
+			if c.bg {
+				o.Background, o.HasBackground = options.Color{R: 255, G: 255, B: 255}, true
+			}
+			out, res := process(t, p, src, o, neg)
+			if got := sniff(out); got != c.want || res.Format != c.want {
+				t.Fatalf("got %v (meta %v); want %v", got, res.Format, c.want)
+			}
+			if !c.bg || c.pad {
+				return
+			}
+			// Content: the source flattened onto white, resized by govips.
+			ref := gvLoad(t, src)
+			defer ref.Close()
+			must(t, ref.Flatten(&gv.Color{R: 255, G: 255, B: 255}))
+			must(t, ref.Resize(0.5, gv.KernelLanczos3))
+			refPix, _, _ := refPixels(t, ref)
+			pix, w, h := pixels(t, out)
+			if w != 80 || h != 60 {
+				t.Fatalf("got %dx%d; want 80x60", w, h)
+			}
+			if d := meanDiff(pix, refPix); d > 6 {
+				t.Fatalf("mean difference %.2f; want <= 6", d)
+			}
+		})
+	}
+}
