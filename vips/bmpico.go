@@ -197,13 +197,54 @@ func (im *image) goImage() (goimage.Image, error) {
 	return out, nil
 }
 
-// encodeBMP writes a 24-bit BMP (alpha was flattened by the pipeline).
+// encodeBMP writes a 24-bit BMP for an opaque image and a 32-bit one with
+// alpha otherwise (as imgproxy does).
 func encodeBMP(m goimage.Image) ([]byte, error) {
+	if n, ok := m.(*goimage.NRGBA); ok && !n.Opaque() {
+		return encodeBMP32(n), nil
+	}
 	var buf bytes.Buffer
 	if err := bmp.Encode(&buf, m); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// encodeBMP32 writes m as a top-down 32-bit BMP with a BITMAPV5HEADER and
+// BI_BITFIELDS masks (BGRA, straight alpha), the layout readers honour
+// alpha in.
+func encodeBMP32(m *goimage.NRGBA) []byte {
+	const fileHdr, infoHdr = 14, 124
+	w, h := m.Rect.Dx(), m.Rect.Dy()
+	size := fileHdr + infoHdr + 4*w*h
+	out := make([]byte, fileHdr+infoHdr, size)
+	le := binary.LittleEndian
+	out[0], out[1] = 'B', 'M'
+	le.PutUint32(out[2:], uint32(size))
+	le.PutUint32(out[10:], fileHdr+infoHdr) // pixel data offset
+	d := out[fileHdr:]
+	le.PutUint32(d[0:], infoHdr)
+	le.PutUint32(d[4:], uint32(int32(w)))
+	le.PutUint32(d[8:], uint32(int32(-h))) // negative: top-down rows
+	le.PutUint16(d[12:], 1)                 // planes
+	le.PutUint16(d[14:], 32)                // bits per pixel
+	le.PutUint32(d[16:], 3)                 // BI_BITFIELDS
+	le.PutUint32(d[20:], uint32(4*w*h))     // image size
+	le.PutUint32(d[24:], 2835)              // 72 dpi
+	le.PutUint32(d[28:], 2835)
+	le.PutUint32(d[40:], 0x00ff0000) // red mask
+	le.PutUint32(d[44:], 0x0000ff00) // green mask
+	le.PutUint32(d[48:], 0x000000ff) // blue mask
+	le.PutUint32(d[52:], 0xff000000) // alpha mask
+	le.PutUint32(d[56:], 0x73524742) // LCS_sRGB
+	le.PutUint32(d[108:], 4)         // LCS_GM_IMAGES
+	for y := 0; y < h; y++ {
+		row := m.Pix[y*m.Stride : y*m.Stride+4*w]
+		for x := 0; x < 4*w; x += 4 {
+			out = append(out, row[x+2], row[x+1], row[x], row[x+3])
+		}
+	}
+	return out
 }
 
 // wrapICO wraps one PNG image (≤256×256) into an ICO container.

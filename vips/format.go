@@ -6,9 +6,10 @@ import (
 	"github.com/imgedge/imgedge/options"
 )
 
-// supportsAlpha reports whether f can store transparency.
+// supportsAlpha reports whether f can store transparency (BMP: 32-bit
+// with an alpha mask, as imgproxy writes it).
 func supportsAlpha(f options.Format) bool {
-	return f != options.FormatJPEG && f != options.FormatBMP
+	return f != options.FormatJPEG
 }
 
 // supportsAnimation reports whether imgedge writes f animated.

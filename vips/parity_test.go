@@ -1,9 +1,13 @@
 package vips
 
 import (
+	"bytes"
+	"encoding/binary"
+	goimage "image"
 	"testing"
 
 	gv "github.com/davidbyttow/govips/v2/vips"
+	"golang.org/x/image/bmp"
 
 	"github.com/imgedge/imgedge/options"
 )
@@ -56,5 +60,47 @@ func TestAutoFormatBackground(t *testing.T) {
 				t.Fatalf("mean difference %.2f; want <= 6", d)
 			}
 		})
+	}
+}
+
+// TestBMPAlpha: a BMP result keeps transparency as a 32-bit BMP (read back
+// with golang.org/x/image/bmp, which honours alpha only in V4/V5 headers).
+func TestBMPAlpha(t *testing.T) {
+	p := newTestProcessor(t, nil)
+	src := sourceIn(t, options.FormatPNG, true)
+	o := defaultOptions()
+	o.Width, o.Format = 80, options.FormatBMP
+	out, res := process(t, p, src, o, nil)
+	if sniff(out) != options.FormatBMP || res.Format != options.FormatBMP {
+		t.Fatalf("got %v; want bmp", sniff(out))
+	}
+	if bpp := binary.LittleEndian.Uint16(out[28:]); bpp != 32 {
+		t.Fatalf("got %d bits per pixel; want 32", bpp)
+	}
+	m, err := bmp.Decode(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, ok := m.(*goimage.NRGBA)
+	if !ok || n.Opaque() {
+		t.Fatalf("got %T (opaque %v); want a translucent NRGBA", m, ok && n.Opaque())
+	}
+	if b := n.Bounds(); b.Dx() != 80 || b.Dy() != 60 {
+		t.Fatalf("got %v; want 80x60", b)
+	}
+	ref := gvLoad(t, src)
+	defer ref.Close()
+	must(t, ref.PremultiplyAlpha())
+	must(t, ref.Resize(0.5, gv.KernelLanczos3))
+	must(t, ref.UnpremultiplyAlpha())
+	must(t, ref.Cast(gv.BandFormatUchar))
+	refPix, _, _ := refPixels(t, ref)
+	if d := meanDiff(n.Pix, refPix); d > 4 {
+		t.Fatalf("mean difference %.2f; want <= 4", d)
+	}
+	// An opaque result stays 24-bit.
+	out, _ = process(t, p, sourceIn(t, options.FormatPNG, false), o, nil)
+	if bpp := binary.LittleEndian.Uint16(out[28:]); bpp != 24 {
+		t.Fatalf("opaque: got %d bits per pixel; want 24", bpp)
 	}
 }
