@@ -226,11 +226,11 @@ func encodeBMP32(m *goimage.NRGBA) []byte {
 	le.PutUint32(d[0:], infoHdr)
 	le.PutUint32(d[4:], uint32(int32(w)))
 	le.PutUint32(d[8:], uint32(int32(-h))) // negative: top-down rows
-	le.PutUint16(d[12:], 1)                 // planes
-	le.PutUint16(d[14:], 32)                // bits per pixel
-	le.PutUint32(d[16:], 3)                 // BI_BITFIELDS
-	le.PutUint32(d[20:], uint32(4*w*h))     // image size
-	le.PutUint32(d[24:], 2835)              // 72 dpi
+	le.PutUint16(d[12:], 1)                // planes
+	le.PutUint16(d[14:], 32)               // bits per pixel
+	le.PutUint32(d[16:], 3)                // BI_BITFIELDS
+	le.PutUint32(d[20:], uint32(4*w*h))    // image size
+	le.PutUint32(d[24:], 2835)             // 72 dpi
 	le.PutUint32(d[28:], 2835)
 	le.PutUint32(d[40:], 0x00ff0000) // red mask
 	le.PutUint32(d[44:], 0x0000ff00) // green mask
