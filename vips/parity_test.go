@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	goimage "image"
+	"image/color"
 	"testing"
 
 	gv "github.com/davidbyttow/govips/v2/vips"
@@ -102,5 +103,60 @@ func TestBMPAlpha(t *testing.T) {
 	out, _ = process(t, p, sourceIn(t, options.FormatPNG, false), o, nil)
 	if bpp := binary.LittleEndian.Uint16(out[28:]); bpp != 24 {
 		t.Fatalf("opaque: got %d bits per pixel; want 24", bpp)
+	}
+}
+
+// TestWatermarkReplicateCentred: `re` tiles are centred on the image. With
+// a 60×40 mark on 202×259, imgproxy's tile edges are at x = 11+60k and
+// y = 30+40k; with spacing the mark sits at the top-left of a larger tile.
+func TestWatermarkReplicateCentred(t *testing.T) {
+	const mw, mh, W, H = 60, 40, 202, 259
+	mark := goimage.NewNRGBA(goimage.Rect(0, 0, mw, mh))
+	for y := 0; y < mh; y++ {
+		for x := 0; x < mw; x++ {
+			mark.SetNRGBA(x, y, color.NRGBA{uint8(x * 4), uint8(y * 6), 200, 255})
+		}
+	}
+	p := newTestProcessor(t, func(c *Config) { c.WatermarkData = pngBytes(t, mark) })
+	white := goimage.NewNRGBA(goimage.Rect(0, 0, W, H))
+	for i := range white.Pix {
+		white.Pix[i] = 255
+	}
+	src := pngBytes(t, white)
+	mod := func(a, m int) int { return ((a % m) + m) % m }
+	for _, c := range []struct {
+		name           string
+		sx, sy, ox, oy int // spacing; tile origin
+		tileW, tileH   int
+	}{
+		{"no spacing", 0, 0, 11, 30, mw, mh},
+		// 70×50 tiles: 3 across (210, left 4), 7 down (350, top 45).
+		{"spacing 10", 10, 10, -4, -45, mw + 10, mh + 10},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o := defaultOptions()
+			o.Format = options.FormatPNG
+			o.Watermark = options.Watermark{Opacity: 1, Position: options.Gravity{Type: options.GravityReplicate, X: float64(c.sx), Y: float64(c.sy)}}
+			out, _ := process(t, p, src, o, nil)
+			pix, w, h := pixels(t, out)
+			if w != W || h != H {
+				t.Fatalf("got %dx%d; want %dx%d", w, h, W, H)
+			}
+			want := make([]byte, 0, len(pix))
+			for y := 0; y < H; y++ {
+				for x := 0; x < W; x++ {
+					lx, ly := mod(x-c.ox, c.tileW), mod(y-c.oy, c.tileH)
+					if lx < mw && ly < mh {
+						px := mark.NRGBAAt(lx, ly)
+						want = append(want, px.R, px.G, px.B, 255)
+					} else {
+						want = append(want, 255, 255, 255, 255)
+					}
+				}
+			}
+			if d := meanDiff(pix, want); d > 0.5 {
+				t.Fatalf("mean difference %.2f from the centred grid; want <= 0.5", d)
+			}
+		})
 	}
 }

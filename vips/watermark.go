@@ -61,10 +61,14 @@ func (p *Processor) watermark(im *image, o *options.Options, dpr float64) error 
 				return err
 			}
 		}
-		if err := mark.replicate((W+tw-1)/tw, (H+th-1)/th); err != nil {
+		// The grid is centred on the image: one tile sits on the centre,
+		// so there is an odd number of tiles across and down and partial
+		// tiles on opposite edges are equal (like imgproxy).
+		across, down := oddCeil(W, tw), oddCeil(H, th)
+		if err := mark.replicate(across, down); err != nil {
 			return err
 		}
-		if err := mark.extractArea(0, 0, W, H); err != nil {
+		if err := mark.extractArea((across*tw-W)/2, (down*th-H)/2, W, H); err != nil {
 			return err
 		}
 	} else {
@@ -81,4 +85,13 @@ func (p *Processor) watermark(im *image, o *options.Options, dpr float64) error 
 		return im.extractBand(0, im.bands()-1)
 	}
 	return nil
+}
+
+// oddCeil is the smallest odd number of tiles of size t covering n.
+func oddCeil(n, t int) int {
+	k := (n + t - 1) / t
+	if k%2 == 0 {
+		k++
+	}
+	return k
 }
