@@ -160,3 +160,65 @@ func TestWatermarkReplicateCentred(t *testing.T) {
 		})
 	}
 }
+
+// TestSmartCropAnimated: g:sm picks a window per frame. Frame 0 has a red
+// disc on the left, frame 1 on the right; each output frame must match
+// libvips' attention crop of that frame alone (done with govips).
+func TestSmartCropAnimated(t *testing.T) {
+	const fw, fh = 120, 60
+	frame := func(cx int) *goimage.NRGBA {
+		m := goimage.NewNRGBA(goimage.Rect(0, 0, fw, fh))
+		for y := 0; y < fh; y++ {
+			for x := 0; x < fw; x++ {
+				c := color.NRGBA{128, 128, 128, 255}
+				if (x-cx)*(x-cx)+(y-30)*(y-30) < 15*15 {
+					c = color.NRGBA{230, 30, 20, 255}
+				}
+				m.SetNRGBA(x, y, c)
+			}
+		}
+		return m
+	}
+	frames := []*goimage.NRGBA{frame(22), frame(98)}
+	stack := goimage.NewNRGBA(goimage.Rect(0, 0, fw, fh*len(frames)))
+	var want []byte
+	for i, f := range frames {
+		copy(stack.Pix[i*fh*stack.Stride:], f.Pix)
+		ref := gvLoad(t, pngBytes(t, f))
+		must(t, ref.SmartCrop(60, 60, gv.InterestingAttention))
+		pix, _, _ := refPixels(t, ref)
+		ref.Close()
+		want = append(want, pix...)
+	}
+	anim := gvLoad(t, pngBytes(t, stack))
+	defer anim.Close()
+	must(t, anim.SetPageHeight(fh))
+	must(t, anim.SetPageDelay([]int{100, 100}))
+	p := newTestProcessor(t, nil)
+	for _, f := range []options.Format{options.FormatGIF, options.FormatWebP} {
+		t.Run(f.String(), func(t *testing.T) {
+			o := defaultOptions()
+			o.ResizingType, o.Width, o.Height = options.ResizeFill, 60, 60
+			o.Gravity = options.Gravity{Type: options.GravitySmart}
+			o.Limits.MaxAnimationFrames = 10
+			out, res := process(t, p, encodeAs(t, anim, f), o, nil)
+			if res.Width != 60 || res.Height != 60 {
+				t.Fatalf("got %dx%d; want 60x60", res.Width, res.Height)
+			}
+			ip := gv.NewImportParams()
+			ip.NumPages.Set(-1)
+			got, err := gv.LoadImageFromBuffer(out, ip)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer got.Close()
+			pix, w, h := refPixels(t, got)
+			if w != 60 || h != 120 {
+				t.Fatalf("got a %dx%d frame stack; want 60x120", w, h)
+			}
+			if d := meanDiff(pix, want); d > 3 {
+				t.Fatalf("mean difference %.2f to per-frame attention crops; want <= 3", d)
+			}
+		})
+	}
+}

@@ -272,14 +272,9 @@ func (j *job) run(neg *options.Negotiation, res *options.ResultMeta) ([]byte, fu
 	}
 	j.rawW, j.rawH = rawW, rawH
 	j.g = computeGeometry(o, ow, oh, vector)
-	j.smart = o.Gravity.Type == options.GravitySmart && !j.animated
-	if j.g.CropGravity.Type == options.GravitySmart && j.animated {
-		j.g.CropGravity.Type = options.GravityCenter
-		j.g.Crop.X, j.g.Crop.Y = position(ow, oh, j.g.Crop.W, j.g.Crop.H, j.g.CropGravity, 1, false)
-	}
-	if o.Gravity.Type == options.GravitySmart && j.animated {
-		j.g.ResultX, j.g.ResultY = (j.g.ScaledW-j.g.ResultW+1)/2, (j.g.ScaledH-j.g.ResultH+1)/2
-	}
+	// Smart crop runs per frame (processFrame), so each frame of an
+	// animation gets its own attention window, as in imgproxy.
+	j.smart = o.Gravity.Type == options.GravitySmart
 	fw, fh := capSize(j.out, j.g.FinalW, j.g.FinalH)
 	if j.out == options.FormatAVIF && min(fw, fh) < 16 {
 		j.out = options.FormatJPEG
