@@ -3,6 +3,7 @@ package vips
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	goimage "image"
 	"image/color"
 	"testing"
@@ -218,6 +219,55 @@ func TestSmartCropAnimated(t *testing.T) {
 			}
 			if d := meanDiff(pix, want); d > 3 {
 				t.Fatalf("mean difference %.2f to per-frame attention crops; want <= 3", d)
+			}
+		})
+	}
+}
+
+// TestCMYKKeptWithoutStrip: with strip_color_profile=false a CMYK JPEG
+// source stays CMYK with its profile for JPEG and TIFF output; with the
+// default, and for other formats, it becomes sRGB.
+func TestCMYKKeptWithoutStrip(t *testing.T) {
+	im := gvLoad(t, pngBytes(t, testPattern(160, 120, false)))
+	defer im.Close()
+	must(t, im.TransformICCProfile("cmyk")) // libvips' built-in CMYK profile, embedded
+	src := encodeAs(t, im, options.FormatJPEG)
+	ref := gvLoad(t, src)
+	defer ref.Close()
+	if ref.Interpretation() != gv.InterpretationCMYK || !ref.HasICCProfile() {
+		t.Fatalf("fixture: got %v (icc %v); want CMYK with a profile", ref.Interpretation(), ref.HasICCProfile())
+	}
+	must(t, ref.Resize(0.5, gv.KernelLanczos3))
+	refPix, _, _ := refPixels(t, ref)
+	p := newTestProcessor(t, nil)
+	for _, c := range []struct {
+		f     options.Format
+		strip bool
+		cmyk  bool
+	}{
+		{options.FormatJPEG, false, true},
+		{options.FormatTIFF, false, true},
+		{options.FormatJPEG, true, false},
+		{options.FormatPNG, false, false},
+	} {
+		t.Run(fmt.Sprintf("%v/strip=%v", c.f, c.strip), func(t *testing.T) {
+			o := defaultOptions()
+			o.Width, o.Format, o.StripColorProfile = 80, c.f, c.strip
+			out, _ := process(t, p, src, o, nil)
+			got := gvLoad(t, out)
+			defer got.Close()
+			if isCMYK := got.Interpretation() == gv.InterpretationCMYK && got.Bands() == 4; isCMYK != c.cmyk {
+				t.Fatalf("got %v with %d bands; want CMYK %v", got.Interpretation(), got.Bands(), c.cmyk)
+			}
+			if c.cmyk && !bytes.Equal(got.GetICCProfile(), ref.GetICCProfile()) {
+				t.Fatalf("got a %d-byte profile; want the source's %d-byte CMYK profile", len(got.GetICCProfile()), len(ref.GetICCProfile()))
+			}
+			pix, w, h := refPixels(t, got)
+			if w != 80 || h != 60 {
+				t.Fatalf("got %dx%d; want 80x60", w, h)
+			}
+			if d := meanDiff(pix, refPix); d > 6 {
+				t.Fatalf("mean difference %.2f; want <= 6", d)
 			}
 		})
 	}

@@ -204,6 +204,7 @@ type job struct {
 	rawW     int // raw (unoriented) source size after trim and vector guard
 	rawH     int
 	smart    bool // result crop uses smartcrop
+	keepCMYK bool // a CMYK source with a profile stays CMYK (strip_color_profile=false)
 }
 
 func (j *job) run(neg *options.Negotiation, res *options.ResultMeta) ([]byte, func(), error) {
@@ -282,6 +283,12 @@ func (j *job) run(neg *options.Negotiation, res *options.ResultMeta) ([]byte, fu
 			j.out = options.FormatPNG
 		}
 	}
+	// With strip_color_profile=false imgproxy keeps a CMYK source (and its
+	// profile) for outputs that store CMYK. Steps that paint sRGB colours
+	// (canvas, watermark) or need Lab (sharpen) convert as usual.
+	j.keepCMYK = !o.StripColorProfile && (j.out == options.FormatJPEG || j.out == options.FormatTIFF) &&
+		!j.animated && !o.Watermark.Enabled() && o.Sharpen == 0 && !o.Padding.Enabled &&
+		j.g.ExtW == j.g.ResultW && j.g.ExtH == j.g.ResultH && j.g.ArW == j.g.ExtW && j.g.ArH == j.g.ExtH
 	if int64(j.g.FinalW)*int64(j.g.FinalH) > j.p.cfg.MaxResultPixels ||
 		int64(j.g.ScaledW)*int64(j.g.ScaledH) > j.p.cfg.MaxResultPixels {
 		return nil, nil, options.Errorf(options.KindResultTooBig, "result %dx%d is too big", j.g.FinalW, j.g.FinalH)
@@ -527,7 +534,7 @@ func (j *job) processFrame(im *image, rawW, rawH int) error {
 		}
 	}
 
-	if err := j.p.importColour(im, o); err != nil {
+	if err := j.p.importColour(im, o, j.keepCMYK); err != nil {
 		return err
 	}
 
@@ -789,12 +796,17 @@ func pixelate(im *image, block int) error {
 // "colourspace import"): sRGB (or grey) 8-bit, or 16-bit with preserve_hdr.
 // An embedded sRGB profile, or any RGB/grey profile when
 // strip_color_profile=false, is left alone (no needless transform).
-func (p *Processor) importColour(im *image, o *options.Options) error {
+//
+// keepCMYK leaves a CMYK image with an embedded profile untouched.
+func (p *Processor) importColour(im *image, o *options.Options, keepCMYK bool) error {
 	interp := im.interp()
 	grey := interp == C.VIPS_INTERPRETATION_B_W || interp == C.VIPS_INTERPRETATION_GREY16
 	rgb := interp == C.VIPS_INTERPRETATION_sRGB || interp == C.VIPS_INTERPRETATION_RGB16
 	hdr := im.bandFormat() == C.VIPS_FORMAT_USHORT && o.PreserveHDR
 	if icc := im.getBlob("icc-profile-data"); icc != nil {
+		if keepCMYK && interp == C.VIPS_INTERPRETATION_CMYK && im.bands() == 4 {
+			return nil // CMYK pixels and profile stay as they are
+		}
 		switch {
 		case (rgb || grey) && !o.StripColorProfile:
 			// keep the profile and the pixels as they are
@@ -862,6 +874,9 @@ func (p *Processor) toSRGB8(im *image) error {
 // finishColour reduces the result to what the output format stores: 8-bit
 // unless preserve_hdr and the format keeps 16 bits.
 func (j *job) finishColour(im *image) error {
+	if j.keepCMYK && im.interp() == C.VIPS_INTERPRETATION_CMYK {
+		return im.cast(C.VIPS_FORMAT_UCHAR)
+	}
 	if im.bandFormat() == C.VIPS_FORMAT_UCHAR {
 		switch im.interp() {
 		case C.VIPS_INTERPRETATION_sRGB, C.VIPS_INTERPRETATION_B_W:
