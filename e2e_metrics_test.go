@@ -858,3 +858,72 @@ func rcCompact(ss []string) string {
 	}
 	return strings.TrimSpace(b.String())
 }
+
+// TestE2EHealthAfterSIGTERM: once imgedge has received SIGTERM, a load
+// balancer's health probe never sees it healthy again, while a request in
+// flight still completes and the process then exits 0.
+//
+// Issue 8 asks for /health to answer 503 while draining. edge.Server does
+// that during Config.DrainDelay, but main does not set DrainDelay (no
+// variable for it yet), so today the listener closes at once and probes are
+// refused; both count as "not healthy" here, and the probe log says which.
+func TestE2EHealthAfterSIGTERM(t *testing.T) {
+	t.Parallel()
+	origin := rcNewSlowOrigin(t)
+	s := launch(t, map[string]string{
+		"IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES": "true",
+		"IMGPROXY_GRACEFUL_STOP_TIMEOUT":           "15",
+	})
+	inflight := rcAsyncGet(s.URL + "/insecure/rs:fit:64:64/plain/" + origin.URL + "/slow.jpg")
+	origin.waitStarted(t)
+	if err := s.Proc.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	signalled := time.Now()
+	// Fresh connections each time, as a load balancer's probe.
+	probe := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	var seen []string
+	var unhealthySince time.Time
+	for time.Since(signalled) < 10*time.Second {
+		res := "refused"
+		if resp, err := probe.Get(s.URL + "/health"); err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			res = fmt.Sprint(resp.StatusCode)
+		}
+		seen = append(seen, res)
+		switch {
+		case res == "200" && !unhealthySince.IsZero():
+			t.Errorf("/health answered 200 again after answering not-healthy (probes: %s)", rcCompact(seen))
+		case res != "200" && unhealthySince.IsZero():
+			unhealthySince = time.Now()
+		}
+		if !unhealthySince.IsZero() && time.Since(unhealthySince) > 500*time.Millisecond {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Logf("health probes after SIGTERM: %s", rcCompact(seen))
+	if unhealthySince.IsZero() {
+		t.Errorf("/health still answered 200 10 s after SIGTERM (probes: %s)", rcCompact(seen))
+	}
+	origin.releaseAll()
+	select {
+	case st := <-inflight:
+		if st != http.StatusOK {
+			t.Errorf("in-flight request: got %d; want 200", st)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the in-flight request did not finish within 20 s")
+	}
+	exited := make(chan struct{})
+	go func() { s.Wait(); close(exited) }()
+	select {
+	case <-exited:
+		if st, _ := s.Wait(); st == nil || st.ExitCode() != 0 {
+			t.Errorf("exit status after SIGTERM: %v; want 0", st)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("imgedge did not exit within 20 s of SIGTERM")
+	}
+}
