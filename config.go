@@ -495,6 +495,9 @@ func table(c *config) []envVar {
 		{name: "IMGEDGE_COALESCE", section: secImgedge, def: "true",
 			help: "Process identical in-flight requests (same source, options and negotiated format) once and send the result to all of them.",
 			set:  setBool(&e.Coalesce)},
+		{name: "IMGEDGE_DRAIN_DELAY", section: secImgedge, def: "3",
+			help: "Seconds after SIGTERM during which imgedge keeps serving while `/health` answers 503, so a load balancer stops sending before the listener closes; counted inside `IMGPROXY_GRACEFUL_STOP_TIMEOUT`. `0` = close at once (imgproxy's behaviour).",
+			set:  setSeconds(&e.DrainDelay, false)},
 		{name: "IMGEDGE_SOURCE_CACHE_SIZE", section: secImgedge, def: "0",
 			help: "Bytes of an in-memory cache of recently fetched sources (several sizes of one source download it once); `0` = off.",
 			set:  setInt64(&f.SourceCacheSize)},
@@ -658,6 +661,11 @@ func (c *config) check() error {
 	}
 	if err := c.Fetch.Validate(); err != nil {
 		return err
+	}
+	// The drain delay is spent inside the graceful-stop budget: keep at
+	// least half of that budget for in-flight requests to finish.
+	if c.Edge.DrainDelay > c.GracefulStop/2 {
+		c.Edge.DrainDelay = c.GracefulStop / 2
 	}
 	if err := c.Edge.Validate(); err != nil {
 		return err

@@ -860,19 +860,16 @@ func rcCompact(ss []string) string {
 }
 
 // TestE2EHealthAfterSIGTERM: once imgedge has received SIGTERM, a load
-// balancer's health probe never sees it healthy again, while a request in
-// flight still completes and the process then exits 0.
-//
-// Issue 8 asks for /health to answer 503 while draining. edge.Server does
-// that during Config.DrainDelay, but main does not set DrainDelay (no
-// variable for it yet), so today the listener closes at once and probes are
-// refused; both count as "not healthy" here, and the probe log says which.
+// balancer's health probe sees 503 on fresh connections during
+// IMGEDGE_DRAIN_DELAY and never healthy again, while a request in flight
+// still completes and the process then exits 0 (issue 8 item 3).
 func TestE2EHealthAfterSIGTERM(t *testing.T) {
 	t.Parallel()
 	origin := rcNewSlowOrigin(t)
 	s := launch(t, map[string]string{
 		"IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES": "true",
 		"IMGPROXY_GRACEFUL_STOP_TIMEOUT":           "15",
+		"IMGEDGE_DRAIN_DELAY":                      "2",
 	})
 	inflight := rcAsyncGet(s.URL + "/insecure/rs:fit:64:64/plain/" + origin.URL + "/slow.jpg")
 	origin.waitStarted(t)
@@ -898,7 +895,7 @@ func TestE2EHealthAfterSIGTERM(t *testing.T) {
 		case res != "200" && unhealthySince.IsZero():
 			unhealthySince = time.Now()
 		}
-		if !unhealthySince.IsZero() && time.Since(unhealthySince) > 500*time.Millisecond {
+		if !unhealthySince.IsZero() && time.Since(unhealthySince) > 500*time.Millisecond && res != "503" {
 			break
 		}
 		time.Sleep(25 * time.Millisecond)
@@ -906,6 +903,17 @@ func TestE2EHealthAfterSIGTERM(t *testing.T) {
 	t.Logf("health probes after SIGTERM: %s", rcCompact(seen))
 	if unhealthySince.IsZero() {
 		t.Errorf("/health still answered 200 10 s after SIGTERM (probes: %s)", rcCompact(seen))
+	}
+	n503 := 0
+	for _, r := range seen {
+		if r == "503" {
+			n503++
+		}
+	}
+	// The drain delay is 2 s and probes come every ~25 ms: a load balancer
+	// must see many 503s, not a refused connection straight away.
+	if n503 < 5 {
+		t.Errorf("/health answered 503 %d times during the drain delay; want several (probes: %s)", n503, rcCompact(seen))
 	}
 	origin.releaseAll()
 	select {

@@ -350,6 +350,9 @@ func TestConfigDefaultsMatchPackages(t *testing.T) {
 		"edge.PreferredFormats": true,
 		// config.md: IMGPROXY_AVIF_SPEED defaults to 8; vips.DefaultConfig has 9.
 		"vips.AVIFSpeed": true,
+		// edge's zero keeps embedded servers and unit tests prompt; the
+		// binary drains for IMGEDGE_DRAIN_DELAY (3 s) so load balancers see 503.
+		"edge.DrainDelay": true,
 	}
 	for k := range got {
 		if !want[k] {
