@@ -190,9 +190,22 @@ int ie_cast(VipsImage *in, VipsImage **out, int format) { return vips_cast(in, o
 int ie_colourspace(VipsImage *in, VipsImage **out, int interp) {
 	return vips_colourspace(in, out, (VipsInterpretation) interp, NULL);
 }
-int ie_icc_to_srgb(VipsImage *in, VipsImage **out, int depth) {
-	return vips_icc_transform(in, out, "srgb", "embedded", TRUE, "depth", depth,
-		"intent", VIPS_INTENT_PERCEPTUAL, NULL);
+int ie_icc_to_srgb(VipsImage *in, VipsImage **out, int depth, int intent) {
+	if (intent == VIPS_INTENT_PERCEPTUAL)
+		return vips_icc_transform(in, out, "srgb", "embedded", TRUE, "depth", depth,
+			"intent", intent, NULL);
+	/* vips_icc_transform to the built-in sRGB ignores the input intent:
+	 * import to Lab with it, then convert. */
+	VipsImage *lab;
+	if (vips_icc_import(in, &lab, "embedded", TRUE, "intent", intent, NULL))
+		return -1;
+	int rc = vips_colourspace(lab, out, depth == 16 ? VIPS_INTERPRETATION_RGB16 : VIPS_INTERPRETATION_sRGB, NULL);
+	g_object_unref(lab);
+	return rc;
+}
+int ie_icc_export_embedded(VipsImage *in, VipsImage **out, int intent) {
+	/* no output_profile: libvips uses the profile attached to the image */
+	return vips_icc_export(in, out, "depth", 8, "intent", intent, NULL);
 }
 int ie_composite_over(VipsImage *base, VipsImage *overlay, VipsImage **out, int x, int y) {
 	return vips_composite2(base, overlay, out, VIPS_BLEND_MODE_OVER, "x", x, "y", y, NULL);

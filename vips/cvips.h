@@ -57,7 +57,8 @@ int ie_premultiply(VipsImage *in, VipsImage **out);
 int ie_unpremultiply(VipsImage *in, VipsImage **out);
 int ie_cast(VipsImage *in, VipsImage **out, int format);
 int ie_colourspace(VipsImage *in, VipsImage **out, int interp);
-int ie_icc_to_srgb(VipsImage *in, VipsImage **out, int depth);
+int ie_icc_to_srgb(VipsImage *in, VipsImage **out, int depth, int intent);
+int ie_icc_export_embedded(VipsImage *in, VipsImage **out, int intent); /* Lab in */
 int ie_composite_over(VipsImage *base, VipsImage *overlay, VipsImage **out, int x, int y);
 int ie_linear_alpha(VipsImage *in, VipsImage **out, double opacity);
 int ie_bandjoin_const1(VipsImage *in, VipsImage **out, double c);

@@ -265,9 +265,29 @@ func (im *image) colourspace(interp C.VipsInterpretation) error {
 	return im.result(C.ie_colourspace(im.p, &out, C.int(interp)), out, "colourspace")
 }
 
-func (im *image) iccToSRGB(depth int) error {
+// iccToSRGB converts with the embedded profile to sRGB (perceptual
+// intent, or relative colorimetric when relative is set).
+func (im *image) iccToSRGB(depth int, relative bool) error {
+	intent := C.VIPS_INTENT_PERCEPTUAL
+	if relative {
+		intent = C.VIPS_INTENT_RELATIVE
+	}
 	var out *C.VipsImage
-	return im.result(C.ie_icc_to_srgb(im.p, &out, C.int(depth)), out, "icc_transform")
+	return im.result(C.ie_icc_to_srgb(im.p, &out, C.int(depth), C.int(intent)), out, "icc_transform")
+}
+
+// iccExportTo converts im (any colourspace libvips can bring to Lab) to
+// the device space of profile, which is attached to the result.
+func (im *image) iccExportTo(profile []byte) error {
+	if err := im.colourspace(C.VIPS_INTERPRETATION_LAB); err != nil {
+		return err
+	}
+	if err := im.copy(); err != nil {
+		return err
+	}
+	im.setBlob("icc-profile-data", profile)
+	var out *C.VipsImage
+	return im.result(C.ie_icc_export_embedded(im.p, &out, C.VIPS_INTENT_RELATIVE), out, "icc_export")
 }
 
 func (im *image) compositeOver(overlay *image, x, y int) error {

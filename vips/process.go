@@ -203,8 +203,9 @@ type job struct {
 	g        geometry
 	rawW     int // raw (unoriented) source size after trim and vector guard
 	rawH     int
-	smart    bool // result crop uses smartcrop
-	keepCMYK bool // a CMYK source with a profile stays CMYK (strip_color_profile=false)
+	smart    bool   // result crop uses smartcrop
+	keepCMYK bool   // a CMYK source with a profile goes back to CMYK on output (strip_color_profile=false)
+	cmykICC  []byte // that profile, saved by importColour
 }
 
 func (j *job) run(neg *options.Negotiation, res *options.ResultMeta) ([]byte, func(), error) {
@@ -283,12 +284,10 @@ func (j *job) run(neg *options.Negotiation, res *options.ResultMeta) ([]byte, fu
 			j.out = options.FormatPNG
 		}
 	}
-	// With strip_color_profile=false imgproxy keeps a CMYK source (and its
-	// profile) for outputs that store CMYK. Steps that paint sRGB colours
-	// (canvas, watermark) or need Lab (sharpen) convert as usual.
-	j.keepCMYK = !o.StripColorProfile && (j.out == options.FormatJPEG || j.out == options.FormatTIFF) &&
-		!j.animated && !o.Watermark.Enabled() && o.Sharpen == 0 && !o.Padding.Enabled &&
-		j.g.ExtW == j.g.ResultW && j.g.ExtH == j.g.ResultH && j.g.ArW == j.g.ExtW && j.g.ArH == j.g.ExtH
+	// With strip_color_profile=false imgproxy returns a CMYK source in
+	// CMYK with its profile when the output stores CMYK: the pipeline
+	// works in sRGB and the result is converted back with that profile.
+	j.keepCMYK = !o.StripColorProfile && (j.out == options.FormatJPEG || j.out == options.FormatTIFF) && !j.animated
 	if int64(j.g.FinalW)*int64(j.g.FinalH) > j.p.cfg.MaxResultPixels ||
 		int64(j.g.ScaledW)*int64(j.g.ScaledH) > j.p.cfg.MaxResultPixels {
 		return nil, nil, options.Errorf(options.KindResultTooBig, "result %dx%d is too big", j.g.FinalW, j.g.FinalH)
@@ -534,7 +533,11 @@ func (j *job) processFrame(im *image, rawW, rawH int) error {
 		}
 	}
 
-	if err := j.p.importColour(im, o, j.keepCMYK); err != nil {
+	cmykKeep := !o.StripColorProfile && im.interp() == C.VIPS_INTERPRETATION_CMYK && im.bands() == 4
+	if cmykKeep && j.keepCMYK {
+		j.cmykICC = im.getBlob("icc-profile-data")
+	}
+	if err := j.p.importColour(im, o, cmykKeep); err != nil {
 		return err
 	}
 
@@ -797,16 +800,14 @@ func pixelate(im *image, block int) error {
 // An embedded sRGB profile, or any RGB/grey profile when
 // strip_color_profile=false, is left alone (no needless transform).
 //
-// keepCMYK leaves a CMYK image with an embedded profile untouched.
-func (p *Processor) importColour(im *image, o *options.Options, keepCMYK bool) error {
+// relative selects the relative colorimetric intent (a CMYK source that
+// goes back to CMYK: the round trip then matches imgproxy's).
+func (p *Processor) importColour(im *image, o *options.Options, relative bool) error {
 	interp := im.interp()
 	grey := interp == C.VIPS_INTERPRETATION_B_W || interp == C.VIPS_INTERPRETATION_GREY16
 	rgb := interp == C.VIPS_INTERPRETATION_sRGB || interp == C.VIPS_INTERPRETATION_RGB16
 	hdr := im.bandFormat() == C.VIPS_FORMAT_USHORT && o.PreserveHDR
 	if icc := im.getBlob("icc-profile-data"); icc != nil {
-		if keepCMYK && interp == C.VIPS_INTERPRETATION_CMYK && im.bands() == 4 {
-			return nil // CMYK pixels and profile stay as they are
-		}
 		switch {
 		case (rgb || grey) && !o.StripColorProfile:
 			// keep the profile and the pixels as they are
@@ -817,7 +818,7 @@ func (p *Processor) importColour(im *image, o *options.Options, keepCMYK bool) e
 			if hdr {
 				depth = 16
 			}
-			if err := im.iccToSRGB(depth); err != nil {
+			if err := im.iccToSRGB(depth, relative); err != nil {
 				// A broken profile should not fail the request: fall back
 				// to libvips' own conversion.
 				C.vips_error_clear()
@@ -874,8 +875,13 @@ func (p *Processor) toSRGB8(im *image) error {
 // finishColour reduces the result to what the output format stores: 8-bit
 // unless preserve_hdr and the format keeps 16 bits.
 func (j *job) finishColour(im *image) error {
-	if j.keepCMYK && im.interp() == C.VIPS_INTERPRETATION_CMYK {
-		return im.cast(C.VIPS_FORMAT_UCHAR)
+	if j.cmykICC != nil && im.bands() == 3 {
+		if err := im.iccExportTo(j.cmykICC); err == nil {
+			return nil
+		}
+		// Cannot go back (broken profile): fall through to sRGB.
+		C.vips_error_clear()
+		im.remove("icc-profile-data")
 	}
 	if im.bandFormat() == C.VIPS_FORMAT_UCHAR {
 		switch im.interp() {
