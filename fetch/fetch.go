@@ -285,7 +285,7 @@ func readKnown(r io.Reader, size, limit int64) (*buffer, error) {
 	if limit > 0 && size > limit {
 		return nil, options.Errorf(options.KindSourceTooBig, "source is %d bytes; limit is %d", size, limit)
 	}
-	if size > int64(maxInt) {
+	if size > int64(maxInt) || limit <= 0 && size > maxInflated { // never preallocate an unbounded announced size
 		return nil, options.Errorf(options.KindSourceTooBig, "source is %d bytes", size)
 	}
 	buf := getBuffer(int(size))
