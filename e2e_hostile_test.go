@@ -1025,3 +1025,63 @@ func TestE2EHostileSSRF(t *testing.T) {
 	}
 	hxCheckRSS(t, s, "SSRF suite")
 }
+
+// With the default IMGPROXY_MAX_SRC_FILE_SIZE=0 (no size limit), an origin
+// that announces an absurd Content-Length or sends a compression bomb must
+// not make the server allocate it: the answer is a 4xx and the process
+// stays up and bounded.
+func TestE2EHostileUnlimitedSize(t *testing.T) {
+	t.Parallel()
+	// Hijacked so the announced length can be anything.
+	announce := func(cl string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			c, rw, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			fmt.Fprintf(rw, "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: %s\r\n\r\n\xff\xd8\xff\xe0", cl)
+			rw.Flush()
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	var bomb bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&bomb, gzip.BestCompression)
+	zw.Write([]byte("\x89PNG\r\n\x1a\n"))
+	zeros := make([]byte, 1<<20)
+	for i := 0; i < 64; i++ {
+		zw.Write(zeros)
+	}
+	zw.Close()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/cl-100GB", announce("100000000000"))
+	mux.HandleFunc("/cl-max", announce("9223372036854775807"))
+	mux.HandleFunc("/cl-8GB", announce("8000000000"))
+	mux.HandleFunc("/gzip-bomb", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(bomb.Bytes())
+	})
+	origin := httptest.NewServer(mux)
+	defer origin.Close()
+
+	s := launch(t, map[string]string{"IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES": "true"})
+	for _, p := range []string{"/cl-100GB", "/cl-max", "/cl-8GB", "/gzip-bomb"} {
+		t.Run(p, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, s.URL+"/insecure/rs:fit:50:50/plain/"+origin.URL+p, nil)
+			resp, err := s.Client.Do(req)
+			if err != nil {
+				t.Fatalf("GET %s: %v (did the server die?)", p, err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 422 {
+				t.Errorf("origin %s: got %d %q; want 422", p, resp.StatusCode, truncate(body))
+			}
+			if resp, _ := hxDo(t, s, "/health"); resp.StatusCode != 200 {
+				t.Fatalf("/health after %s: %d", p, resp.StatusCode)
+			}
+		})
+	}
+	hxCheckRSS(t, s, "unlimited source size")
+}
