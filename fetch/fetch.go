@@ -303,10 +303,20 @@ func readKnown(r io.Reader, size, limit int64) (*buffer, error) {
 
 const maxInt = int(^uint(0) >> 1)
 
+// hardMaxSize bounds a body of unknown length when IMGPROXY_MAX_SRC_FILE_SIZE
+// is 0 (unlimited): the same bound as a decompressed body. A variable so
+// tests can lower it.
+var hardMaxSize int64 = maxInflated
+
 // readUnknown reads r to EOF into a pooled buffer that grows by size
 // classes. limit > 0 caps the size (KindSourceTooBig); hint sizes the first
 // buffer.
 func readUnknown(r io.Reader, limit int64, hint int) (*buffer, error) {
+	if limit <= 0 || limit > hardMaxSize {
+		// No configured limit still means a bounded read: an endless body
+		// must not take the process's memory with it (issue 9).
+		limit = hardMaxSize
+	}
 	if hint <= 0 {
 		hint = 64 << 10
 	}
