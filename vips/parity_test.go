@@ -109,7 +109,8 @@ func TestBMPAlpha(t *testing.T) {
 
 // TestWatermarkReplicateCentred: `re` tiles are centred on the image. With
 // a 60×40 mark on 202×259, imgproxy's tile edges are at x = 11+60k and
-// y = 30+40k; with spacing the mark sits at the top-left of a larger tile.
+// y = 30+40k; spacing is split around the mark inside a larger tile (with
+// 10 px: mark edges at x = 1+70k, y = 10+50k, as imgproxy renders it).
 func TestWatermarkReplicateCentred(t *testing.T) {
 	const mw, mh, W, H = 60, 40, 202, 259
 	mark := goimage.NewNRGBA(goimage.Rect(0, 0, mw, mh))
@@ -131,8 +132,9 @@ func TestWatermarkReplicateCentred(t *testing.T) {
 		tileW, tileH   int
 	}{
 		{"no spacing", 0, 0, 11, 30, mw, mh},
-		// 70×50 tiles: 3 across (210, left 4), 7 down (350, top 45).
-		{"spacing 10", 10, 10, -4, -45, mw + 10, mh + 10},
+		// 70×50 tiles: 3 across (210, left 4), 7 down (350, top 45),
+		// mark 5 px into its tile.
+		{"spacing 10", 10, 10, 1, 10, mw + 10, mh + 10},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			o := defaultOptions()

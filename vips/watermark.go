@@ -57,11 +57,12 @@ func (p *Processor) watermark(im *image, o *options.Options, dpr float64) error 
 		sy := max(0, gravityOffset(wmo.Position.Y, dpr, H))
 		tw, th := mark.width()+sx, mark.height()+sy
 		if sx > 0 || sy > 0 {
-			if err := mark.embed(0, 0, tw, th, []float64{0, 0, 0, 0}); err != nil {
+			if err := mark.embed(sx/2, sy/2, tw, th, []float64{0, 0, 0, 0}); err != nil {
 				return err
 			}
 		}
-		// The grid is centred on the image: one tile sits on the centre,
+		// The spacing is split around the mark (half on each side); the
+		// grid is centred on the image: one tile sits on the centre,
 		// so there is an odd number of tiles across and down and partial
 		// tiles on opposite edges are equal (like imgproxy).
 		across, down := oddCeil(W, tw), oddCeil(H, th)
