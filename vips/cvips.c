@@ -283,3 +283,42 @@ int ie_live_objects(void) {
 	vips_object_map((VipsSListMap2Fn) count_object, &n, NULL);
 	return n;
 }
+
+/* Cancellation (IMGPROXY_TIMEOUT inside libvips). A request owns one
+ * IeCancel; ie_set_cancel makes it current for the calling thread (Process
+ * locks its goroutine to one thread). ie_watch connects an "eval" handler
+ * to an image about to be computed: once the token fires, the handler sets
+ * the image's kill flag and libvips stops the computation with an error.
+ * ie_unwatch removes the handler before the token can be freed. */
+struct _IeCancel {
+	gint fired;
+};
+
+static __thread IeCancel *ie_current_cancel;
+
+IeCancel *ie_cancel_new(void) { return g_new0(IeCancel, 1); }
+void ie_cancel_free(IeCancel *c) { g_free(c); }
+void ie_cancel_fire(IeCancel *c) { g_atomic_int_set(&c->fired, 1); }
+void ie_set_cancel(IeCancel *c) { ie_current_cancel = c; }
+
+static void ie_eval_cb(VipsImage *im, VipsProgress *progress, void *user) {
+	IeCancel *c = user;
+	if (g_atomic_int_get(&c->fired))
+		vips_image_set_kill(im, TRUE);
+}
+
+unsigned long ie_watch(VipsImage *im) {
+	IeCancel *c = ie_current_cancel;
+	if (!c)
+		return 0;
+	vips_image_set_progress(im, TRUE);
+	return g_signal_connect(im, "eval", G_CALLBACK(ie_eval_cb), c);
+}
+
+void ie_unwatch(VipsImage *im, unsigned long id) {
+	if (!id)
+		return;
+	g_signal_handler_disconnect(im, id);
+	vips_image_set_progress(im, FALSE);
+	vips_image_set_kill(im, FALSE);
+}

@@ -78,4 +78,13 @@ int ie_gifsave(VipsImage *in, void **buf, size_t *len);
 int ie_tiffsave(VipsImage *in, void **buf, size_t *len, int q);
 int ie_jxlsave(VipsImage *in, void **buf, size_t *len, int q, int effort);
 
+/* cancellation: see cvips.c */
+typedef struct _IeCancel IeCancel;
+IeCancel *ie_cancel_new(void);
+void ie_cancel_free(IeCancel *c);
+void ie_cancel_fire(IeCancel *c);
+void ie_set_cancel(IeCancel *c);
+unsigned long ie_watch(VipsImage *im);
+void ie_unwatch(VipsImage *im, unsigned long id);
+
 #endif

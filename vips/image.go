@@ -147,8 +147,11 @@ func (im *image) result(rc C.int, out *C.VipsImage, op string) error {
 }
 
 func (im *image) copyMemory() error {
+	id := C.ie_watch(im.p)
 	var out *C.VipsImage
-	return im.result(C.ie_copy_memory(im.p, &out), out, "copy_memory")
+	rc := C.ie_copy_memory(im.p, &out)
+	C.ie_unwatch(im.p, id)
+	return im.result(rc, out, "copy_memory")
 }
 
 // copy makes a private copy of the header so metadata can be changed

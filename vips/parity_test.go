@@ -2,11 +2,13 @@ package vips
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 	goimage "image"
 	"image/color"
 	"testing"
+	"time"
 
 	gv "github.com/davidbyttow/govips/v2/vips"
 	"golang.org/x/image/bmp"
@@ -272,5 +274,49 @@ func TestCMYKKeptWithoutStrip(t *testing.T) {
 				t.Fatalf("mean difference %.2f; want <= 6", d)
 			}
 		})
+	}
+}
+
+// TestDeadlineStopsLibvips: a deadline that passes while libvips computes a
+// large result (a 7000×7000 SVG render with a wide blur, many seconds of
+// work) stops the computation: Process returns the context's error kind
+// instead of finishing. A later request on the same thread still works.
+func TestDeadlineStopsLibvips(t *testing.T) {
+	if !CanLoad(options.FormatSVG) {
+		t.Skip("no svg loader")
+	}
+	p := newTestProcessor(t, nil)
+	src := []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="7000" height="7000">` +
+		`<rect width="7000" height="7000" fill="#3366cc"/><circle cx="3500" cy="3500" r="3000" fill="#cc3322"/></svg>`)
+	for _, c := range []struct {
+		name string
+		want options.ErrorKind
+	}{{"deadline", options.KindTimeout}, {"cancel", options.KindCanceled}} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if c.want == options.KindTimeout {
+				ctx, cancel = context.WithTimeout(ctx, 300*time.Millisecond)
+				defer cancel()
+			} else {
+				go func() { time.Sleep(300 * time.Millisecond); cancel() }()
+			}
+			o := defaultOptions()
+			o.Format, o.Blur = options.FormatPNG, 40
+			data, release, err := p.Process(ctx, src, &o, nil, nil)
+			if err == nil {
+				release()
+				t.Fatalf("got a %d-byte result; want the computation stopped", len(data))
+			}
+			if k := kindOf(err); k != c.want {
+				t.Fatalf("got %v (%v); want kind %v", k, err, c.want)
+			}
+		})
+	}
+	o := defaultOptions()
+	o.Width, o.Format = 50, options.FormatPNG
+	out, res := process(t, p, src, o, nil)
+	if sniff(out) != options.FormatPNG || res.Width != 50 {
+		t.Fatalf("after a stopped request: got %v %dx%d; want png 50 wide", sniff(out), res.Width, res.Height)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"math"
 	"runtime"
+	"sync"
 	"unsafe"
 
 	"github.com/imgedge/imgedge/options"
@@ -129,7 +130,9 @@ func interrupted(ctx context.Context) error {
 // OS thread for the duration of the call (libvips' error buffer). o must
 // not be nil; neg may be nil (no Accept negotiation, default preferred
 // formats); res is filled in (may be nil when the caller does not care).
-// ctx is checked between pipeline steps, not inside a libvips operation.
+// ctx is checked between pipeline steps and also stops a running libvips
+// computation (copy to memory, encoding): the error is then ctx's kind
+// (KindTimeout or KindCanceled).
 func (p *Processor) Process(ctx context.Context, src []byte, o *options.Options, neg *options.Negotiation, res *options.ResultMeta) (data []byte, release func(), err error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -164,10 +167,34 @@ func (p *Processor) Process(ctx context.Context, src []byte, o *options.Options,
 	if err := interrupted(ctx); err != nil {
 		return nil, nil, err
 	}
+	// A finished ctx stops a running libvips computation: the token is
+	// fired from another goroutine and checked by libvips' eval handler.
+	cancel := C.ie_cancel_new()
+	C.ie_set_cancel(cancel)
+	var mu sync.Mutex
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if cancel != nil {
+			C.ie_cancel_fire(cancel)
+		}
+	})
+	defer func() {
+		stop()
+		C.ie_set_cancel(nil)
+		mu.Lock()
+		C.ie_cancel_free(cancel)
+		cancel = nil
+		mu.Unlock()
+	}()
+
 	j := job{p: p, o: o, src: src, meta: meta, ctx: ctx}
 	data, release, err = j.run(neg, res)
 	if err != nil {
 		C.vips_error_clear()
+		if ierr := interrupted(ctx); ierr != nil {
+			return nil, nil, ierr
+		}
 		if _, ok := err.(*options.Error); !ok {
 			err = options.Wrap(options.KindBrokenImage, "processing", err)
 		}

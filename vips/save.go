@@ -25,6 +25,8 @@ func noRelease() {}
 // save encodes im as f with quality q. data lives in C memory until
 // release() for the libvips encoders, in Go memory for BMP/ICO.
 func (p *Processor) save(im *image, f options.Format, q int) (data []byte, release func(), err error) {
+	id := C.ie_watch(im.p) // computing im may be cancelled (Process)
+	defer C.ie_unwatch(im.p, id)
 	var buf unsafe.Pointer
 	var n C.size_t
 	var rc C.int
