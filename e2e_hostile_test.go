@@ -815,6 +815,15 @@ func hxEvilOrigin(t *testing.T, okJPEG []byte, svgs map[string]string) (*httptes
 			if _, err := zw.Write(zeros[:64<<10]); err != nil {
 				return
 			}
+			// Flush every block: zeros compress ~1000:1, and without a flush the
+			// compressor and the response buffer hold them back, so under -race
+			// the download timeout could fire before the size limit is reached.
+			if err := zw.Flush(); err != nil {
+				return
+			}
+			if f, ok := w.(http.Flusher); ok {
+				f.Flush()
+			}
 			if r.Context().Err() != nil {
 				return
 			}
