@@ -88,6 +88,10 @@ func (s *Server) handleHealth(ctx *fasthttp.RequestCtx) {
 	}
 }
 
+// clientWatchInterval is how often a running request checks whether its client
+// is still connected (see watchClient).
+const clientWatchInterval = 100 * time.Millisecond
+
 const landingPage = `<!doctype html><html><head><meta charset="utf-8"><title>imgedge</title></head>` +
 	`<body><h1>imgedge</h1><p>A fast, secure image server compatible with imgproxy URLs.</p></body></html>`
 
@@ -205,6 +209,8 @@ func (s *Server) process(ctx *fasthttp.RequestCtx, st *reqState) error {
 	deadline := st.start.Add(s.cfg.RequestTimeout)
 	rctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
+	// A client that leaves cancels its queued or running work (499).
+	defer watchClient(ctx.Conn(), cancel, clientWatchInterval)()
 
 	var r *result
 	if s.cfg.Coalesce {
