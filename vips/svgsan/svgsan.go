@@ -291,6 +291,11 @@ func (s *sanitizer) text(t xml.CharData) error {
 	if s.skipFrom > 0 {
 		return nil
 	}
+	if len(t) == 0 {
+		// An empty CDATA section: writing nothing keeps "<style/>" and
+		// "<style><![CDATA[]]></style>" the same, so sanitising is idempotent.
+		return nil
+	}
 	if s.styleDepth > 0 {
 		s.css = append(s.css, t...)
 	}
@@ -369,8 +374,16 @@ func appendEscaped[T ~string | ~[]byte](b []byte, s T, attr bool) []byte {
 		case '>':
 			// Only "]]>" must be escaped in text; leaving other '>' alone
 			// keeps CSS child selectors readable. Attributes escape all.
-			if !attr && i >= 2 && (s[i-1] != ']' || s[i-2] != ']') {
-				continue
+			// The two characters before '>' are read from the output, not
+			// from s: text may arrive in several tokens (CDATA + plain), and
+			// the decision must not depend on where a token starts, or a
+			// second pass would write it differently.
+			if !attr {
+				b = append(b, s[last:i]...)
+				last = i
+				if n := len(b); n < 2 || b[n-1] != ']' || b[n-2] != ']' {
+					continue
+				}
 			}
 			esc = "&gt;"
 		case '"':
