@@ -39,6 +39,12 @@ func stripMetadata(im *image, o *options.Options) {
 			} else {
 				im.remove(name)
 			}
+		case o.KeepCopyright && name == "xmp-data":
+			if b, ok := filterXMP(im.getBlob(name)); ok {
+				im.setBlob(name, b)
+			} else {
+				im.remove(name)
+			}
 		case name == "exif-data" && o.KeepCopyright:
 			// Decided below, once we know whether a copyright tag exists.
 		case strings.HasPrefix(name, "exif-"), strings.HasPrefix(name, "xmp"), strings.HasPrefix(name, "iptc"),
