@@ -26,16 +26,19 @@ const (
 	FormatBMP
 	FormatTIFF
 	FormatJXL
+	// FormatPDF is a source-only format (first page, IMGEDGE_ENABLE_PDF);
+	// ParseFormat does not accept it: PDF output is not supported.
+	FormatPDF
 	numFormats
 )
 
 // NumFormats is the size of arrays indexed by Format.
 const NumFormats = int(numFormats)
 
-var formatNames = [...]string{"", "jpeg", "png", "webp", "avif", "gif", "ico", "svg", "heic", "bmp", "tiff", "jxl"}
-var formatExts = [...]string{"", "jpg", "png", "webp", "avif", "gif", "ico", "svg", "heic", "bmp", "tiff", "jxl"}
+var formatNames = [...]string{"", "jpeg", "png", "webp", "avif", "gif", "ico", "svg", "heic", "bmp", "tiff", "jxl", "pdf"}
+var formatExts = [...]string{"", "jpg", "png", "webp", "avif", "gif", "ico", "svg", "heic", "bmp", "tiff", "jxl", "pdf"}
 var formatMIME = [...]string{"application/octet-stream", "image/jpeg", "image/png", "image/webp", "image/avif", "image/gif",
-	"image/x-icon", "image/svg+xml", "image/heif", "image/bmp", "image/tiff", "image/jxl"}
+	"image/x-icon", "image/svg+xml", "image/heif", "image/bmp", "image/tiff", "image/jxl", "application/pdf"}
 
 // String returns the canonical format name ("jpeg", "png", ...), "" for FormatUnknown.
 func (f Format) String() string {

@@ -52,6 +52,12 @@ type Config struct {
 	// sniffing (IMGPROXY_MAX_SVG_CHECK_BYTES, default 32 KiB).
 	MaxSVGCheckBytes int
 
+	// EnablePDF is IMGEDGE_ENABLE_PDF: load the first page of PDF sources
+	// (default false: a PDF is KindInvalidImage, like OSS imgproxy). The
+	// pdfload operation is unblocked by Startup only when the Config given
+	// to Startup has it set.
+	EnablePDF bool
+
 	// MaxResultPixels refuses results larger than this many pixels with
 	// KindResultTooBig (protects against enlarge+dpr explosions; default
 	// 16384×16384). It is not an imgproxy setting.

@@ -1,6 +1,6 @@
 #include "cvips.h"
 
-int ie_startup(int concurrency) {
+int ie_startup(int concurrency, int enable_pdf) {
 	if (VIPS_INIT("imgedge"))
 		return -1;
 	vips_cache_set_max(0);
@@ -19,6 +19,8 @@ int ie_startup(int concurrency) {
 	vips_operation_block_set("VipsForeignLoadTiff", FALSE);
 	vips_operation_block_set("VipsForeignLoadSvg", FALSE);
 	vips_operation_block_set("VipsForeignLoadJxl", FALSE);
+	if (enable_pdf)
+		vips_operation_block_set("VipsForeignLoadPdf", FALSE);
 	vips_operation_block_set("VipsForeignSaveJxl", FALSE);
 	vips_operation_block_set("VipsForeignSaveMagick", TRUE);
 	return 0;
@@ -30,7 +32,7 @@ void ie_g_free(void *p) { g_free(p); }
 const char *ie_error(void) { return vips_error_buffer(); }
 
 /* Keep in sync with options.Format. */
-enum { F_JPEG = 1, F_PNG, F_WEBP, F_AVIF, F_GIF, F_ICO, F_SVG, F_HEIC, F_BMP, F_TIFF, F_JXL };
+enum { F_JPEG = 1, F_PNG, F_WEBP, F_AVIF, F_GIF, F_ICO, F_SVG, F_HEIC, F_BMP, F_TIFF, F_JXL, F_PDF };
 
 int ie_load(int fmt, void *buf, size_t len, int access_seq, int shrink, double scale,
 	int n, int thumbnail, int unlimited, VipsImage **out) {
@@ -54,6 +56,10 @@ int ie_load(int fmt, void *buf, size_t len, int access_seq, int shrink, double s
 			"unlimited", unlimited, NULL);
 	case F_JXL:
 		return vips_jxlload_buffer(buf, len, out, "access", acc, NULL);
+	case F_PDF:
+		/* First page only, rendered on white at 72 dpi × scale. */
+		return vips_pdfload_buffer(buf, len, out, "access", acc, "page", 0, "n", 1,
+			"scale", scale > 0 ? scale : 1.0, NULL);
 	}
 	vips_error("imgedge", "no libvips loader for format %d", fmt);
 	return -1;
@@ -69,6 +75,7 @@ static const char *loader_nick(int fmt) {
 	case F_TIFF: return "tiffload_buffer";
 	case F_SVG: return "svgload_buffer";
 	case F_JXL: return "jxlload_buffer";
+	case F_PDF: return "pdfload_buffer";
 	}
 	return NULL;
 }

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <vips/vips.h>
 
-int ie_startup(int concurrency);
+int ie_startup(int concurrency, int enable_pdf);
 void ie_unref(VipsImage *im);
 void ie_g_free(void *p);
 const char *ie_error(void);

@@ -21,6 +21,7 @@ import (
 
 func TestMain(m *testing.M) {
 	cfg := DefaultConfig()
+	cfg.EnablePDF = true // unblock pdfload; each Processor still gates PDF on its own Config
 	if err := Startup(cfg); err != nil {
 		panic(err)
 	}

@@ -57,6 +57,9 @@ func (p *Processor) loadWatermark(data []byte) (*image, error) {
 	if err != nil {
 		return nil, err
 	}
+	if meta.Format == options.FormatPDF && !p.cfg.EnablePDF {
+		return nil, options.Errorf(options.KindInvalidImage, "pdf sources are not supported")
+	}
 	im, err := p.load(data, meta.Format, loadParams{n: 1})
 	if err != nil {
 		return nil, err
@@ -145,11 +148,14 @@ func (p *Processor) Process(ctx context.Context, src []byte, o *options.Options,
 		return nil, nil, err
 	}
 	f := meta.Format
+	if f == options.FormatPDF && !p.cfg.EnablePDF {
+		return nil, nil, options.Errorf(options.KindInvalidImage, "pdf sources are not supported")
+	}
 	res.SrcFormat, res.SrcWidth, res.SrcHeight = f, meta.Width, meta.Height
 	if !canLoad[f] {
 		return nil, nil, options.Errorf(options.KindUnsupportedFormat, "cannot load %q sources", f)
 	}
-	if o.SkipProcessing.Has(f) && (o.Format == options.FormatUnknown || o.Format == f) {
+	if f != options.FormatPDF && o.SkipProcessing.Has(f) && (o.Format == options.FormatUnknown || o.Format == f) {
 		return p.passthrough(src, meta, res)
 	}
 	if f == options.FormatSVG && (o.Format == options.FormatSVG || (o.Format == options.FormatUnknown && !p.cfg.AlwaysRasterizeSVG)) {
@@ -252,7 +258,7 @@ func (j *job) run(neg *options.Negotiation, res *options.ResultMeta) ([]byte, fu
 	if j.animated {
 		j.frames = min(j.meta.Frames, o.Limits.MaxAnimationFrames)
 	}
-	vector := f == options.FormatSVG
+	vector := f == options.FormatSVG || f == options.FormatPDF
 
 	// Header (lazy load: no pixels decoded yet).
 	hdr, err := j.p.load(j.src, f, loadParams{seq: true, n: j.frames})
@@ -379,7 +385,7 @@ func (j *job) run(neg *options.Negotiation, res *options.ResultMeta) ([]byte, fu
 func (j *job) shrinkOnLoad(vscale float64) loadParams {
 	lp := loadParams{seq: !j.animated, n: j.frames, scale: vscale, shrink: 1}
 	f := j.meta.Format
-	if f == options.FormatSVG {
+	if f == options.FormatSVG || f == options.FormatPDF {
 		// Vector: render directly at the needed scale.
 		lp.scale = vscale * j.neededScale()
 		return lp

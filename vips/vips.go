@@ -32,9 +32,10 @@ var (
 // Startup initialises libvips once per process: operation cache off,
 // libvips' own concurrency 1 (the worker pool provides parallelism), and
 // every loader except JPEG, PNG, WebP, GIF, HEIF/AVIF, TIFF, SVG and JPEG XL
-// blocked (magick, openslide, fits, matlab, csv, raw, ... never see
+// (plus PDF when cfg.EnablePDF) blocked (magick, openslide, fits, matlab, csv, raw, ... never see
 // untrusted bytes). Safe to call more than once; later calls return the
-// first result. cfg is validated but otherwise only used by NewProcessor.
+// first result. cfg is validated; only cfg.EnablePDF of the first call is
+// used here (the rest is NewProcessor's).
 func Startup(cfg Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -42,12 +43,13 @@ func Startup(cfg Config) error {
 	startOnce.Do(func() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		if C.ie_startup(1) != 0 {
+		if C.ie_startup(1, cbool(cfg.EnablePDF)) != 0 {
 			startErr = vipsError("vips_init")
 			return
 		}
 		started = true
 		detectSavers()
+		canLoad[options.FormatPDF] = canLoad[options.FormatPDF] && cfg.EnablePDF
 	})
 	return startErr
 }

@@ -55,10 +55,10 @@ const DefaultMaxSVGCheckBytes = 32 << 10
 const MaxFrames = 1 << 16
 
 // Probe identifies data and reads its header. It returns an *options.Error
-// with KindInvalidImage when the bytes match no supported format (PDF
-// included: OSS imgproxy does not load PDF, http-behaviour.md §8) and
+// with KindInvalidImage when the bytes match no supported format and
 // KindBrokenImage when the signature matches but the header is truncated
-// or inconsistent. It reads at most DefaultMaxSVGCheckBytes to detect SVG.
+// or inconsistent. PDF is reported as FormatPDF with Width and Height 0
+// (whether to load it is the caller's decision: IMGEDGE_ENABLE_PDF). It reads at most DefaultMaxSVGCheckBytes to detect SVG.
 func Probe(data []byte) (Meta, error) {
 	return ProbeWith(data, DefaultMaxSVGCheckBytes)
 }
@@ -87,7 +87,8 @@ func ProbeWith(data []byte, maxSVGCheckBytes int) (Meta, error) {
 	case hasPrefix(data, "\xff\x0a"), hasPrefix(data, jxlContainerSig):
 		return probeJXL(data)
 	case hasPrefix(data, "%PDF-"):
-		return Meta{}, options.Errorf(options.KindInvalidImage, "pdf sources are not supported")
+		// Vector: the page size is only known to the renderer.
+		return Meta{Format: options.FormatPDF, Frames: 1}, nil
 	}
 	if maxSVGCheckBytes <= 0 {
 		maxSVGCheckBytes = DefaultMaxSVGCheckBytes
@@ -102,11 +103,11 @@ func ProbeWith(data []byte, maxSVGCheckBytes int) (Meta, error) {
 // (http-behaviour.md §8): frames are capped at l.MaxAnimationFrames (when
 // >= 1); with more than one frame left and l.MaxAnimationFrameResolution >
 // 0, one frame's width×height is checked against it, otherwise
-// width×height×frames against l.MaxSrcResolution (0 = no limit). SVG is
-// exempt (vector sources are pre-shrunk instead). Over a limit it returns
+// width×height×frames against l.MaxSrcResolution (0 = no limit). SVG and
+// PDF are exempt (vector sources are pre-shrunk instead). Over a limit it returns
 // an *options.Error with KindSourceTooBig.
 func CheckLimits(m Meta, l options.Limits) error {
-	if m.Format == options.FormatSVG || m.Width <= 0 || m.Height <= 0 {
+	if m.Format == options.FormatSVG || m.Format == options.FormatPDF || m.Width <= 0 || m.Height <= 0 {
 		return nil
 	}
 	frames := m.Frames

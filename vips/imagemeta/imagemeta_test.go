@@ -111,6 +111,21 @@ func wantKind(t *testing.T, err error, kind options.ErrorKind) {
 	}
 }
 
+func TestProbePDF(t *testing.T) {
+	// PDF is recognised (loading it is the vips package's decision) with an
+	// unknown size, and exempt from CheckLimits like SVG.
+	m, err := Probe([]byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj"))
+	if err != nil {
+		t.Fatalf("got error %v; want FormatPDF", err)
+	}
+	if m.Format != options.FormatPDF || m.Width != 0 || m.Height != 0 {
+		t.Fatalf("got %+v; want FormatPDF 0x0", m)
+	}
+	if err := CheckLimits(m, options.Limits{MaxSrcResolution: 1}); err != nil {
+		t.Fatalf("CheckLimits(pdf) = %v; want nil", err)
+	}
+}
+
 func TestProbeRejects(t *testing.T) {
 	pngData := genPNG(t, gradient(8, 8))
 	jpg := genJPEG(t, 8, 8, 0)
@@ -126,7 +141,6 @@ func TestProbeRejects(t *testing.T) {
 	f("empty", nil, options.KindInvalidImage)
 	f("text", []byte("hello, world"), options.KindInvalidImage)
 	f("html", []byte("<!DOCTYPE html><html><svg></svg></html>"), options.KindInvalidImage)
-	f("pdf", []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj"), options.KindInvalidImage)
 	f("mp4", bmffBox("ftyp", []byte("isom\x00\x00\x02\x00isomiso2mp41")), options.KindInvalidImage)
 	f("svg beyond window", append(bytes.Repeat([]byte(" "), DefaultMaxSVGCheckBytes), "<svg/>"...), options.KindInvalidImage)
 	f("svgfoo", []byte("<svgfoo/>"), options.KindInvalidImage)

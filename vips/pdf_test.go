@@ -1,0 +1,103 @@
+package vips
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image/jpeg"
+	"testing"
+
+	"github.com/imgedge/imgedge/options"
+)
+
+// onePagePDF writes a minimal valid PDF: one w×h pt page (white, no
+// background drawn) with a red rectangle inset by 10 pt, xref offsets computed.
+func onePagePDF(w, h int) []byte {
+	content := fmt.Sprintf("1 0 0 rg 10 10 %d %d re f\n", w-20, h-20)
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R /Resources << >> >>", w, h),
+		fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", len(content), content),
+	}
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.4\n")
+	offs := make([]int, len(objs))
+	for i, o := range objs {
+		offs[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	return b.Bytes()
+}
+
+func TestPDFFirstPage(t *testing.T) {
+	src := onePagePDF(200, 100)
+	p := newTestProcessor(t, func(c *Config) { c.EnablePDF = true })
+	o := defaultOptions()
+	o.Width = 400 // enlarge is ignored for vector sources
+	out, res := process(t, p, src, o, nil)
+	if res.Format != options.FormatJPEG || res.Passthrough {
+		t.Fatalf("got format %v passthrough %v; want jpeg, processed", res.Format, res.Passthrough)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(out))
+	if err != nil {
+		t.Fatalf("decode result: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != 400 || b.Dy() != 200 {
+		t.Fatalf("got %dx%d; want 400x200", b.Dx(), b.Dy())
+	}
+	// Centre is the rectangle (red), a corner is the page (white).
+	r, g, bl, _ := img.At(200, 100).RGBA()
+	if r>>8 < 200 || g>>8 > 60 || bl>>8 > 60 {
+		t.Fatalf("centre got rgb(%d,%d,%d); want red", r>>8, g>>8, bl>>8)
+	}
+	r, g, bl, _ = img.At(3, 3).RGBA()
+	if r>>8 < 220 || g>>8 < 220 || bl>>8 < 220 {
+		t.Fatalf("corner got rgb(%d,%d,%d); want white", r>>8, g>>8, bl>>8)
+	}
+
+	// Shrink: 200x100 pt page to width 50.
+	o.Width = 50
+	out, _ = process(t, p, src, o, nil)
+	img, err = jpeg.Decode(bytes.NewReader(out))
+	if err != nil {
+		t.Fatalf("decode result: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != 50 || b.Dy() != 25 {
+		t.Fatalf("got %dx%d; want 50x25", b.Dx(), b.Dy())
+	}
+
+	// skip_processing cannot name pdf, and a PDF is never passed through.
+	o.SkipProcessing = o.SkipProcessing.With(options.FormatPDF)
+	_, res = process(t, p, src, o, nil)
+	if res.Passthrough || res.Format == options.FormatPDF {
+		t.Fatalf("got %v passthrough %v; want a rendered image", res.Format, res.Passthrough)
+	}
+}
+
+func TestPDFDisabled(t *testing.T) {
+	p := newTestProcessor(t, nil)
+	o := defaultOptions()
+	o.Width = 50
+	var res options.ResultMeta
+	_, _, err := p.Process(context.Background(), onePagePDF(200, 100), &o, nil, &res)
+	if err == nil || kindOf(err) != options.KindInvalidImage {
+		t.Fatalf("got %v; want KindInvalidImage", err)
+	}
+}
+
+func TestPDFBroken(t *testing.T) {
+	p := newTestProcessor(t, func(c *Config) { c.EnablePDF = true })
+	o := defaultOptions()
+	var res options.ResultMeta
+	_, _, err := p.Process(context.Background(), []byte("%PDF-1.4\ngarbage"), &o, nil, &res)
+	if err == nil {
+		t.Fatal("got nil error for a broken PDF; want an error")
+	}
+}
