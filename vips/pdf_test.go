@@ -101,3 +101,19 @@ func TestPDFBroken(t *testing.T) {
 		t.Fatal("got nil error for a broken PDF; want an error")
 	}
 }
+
+func TestPDFPreShrunkToLimit(t *testing.T) {
+	// A vector source is rendered below MaxSrcResolution instead of refused.
+	p := newTestProcessor(t, func(c *Config) { c.EnablePDF = true })
+	o := defaultOptions()
+	o.Limits.MaxSrcResolution = 5000 // the 200x100 pt page is 20000 px at 72 dpi
+	out, res := process(t, p, onePagePDF(200, 100), o, nil)
+	img, err := jpeg.Decode(bytes.NewReader(out))
+	if err != nil {
+		t.Fatalf("decode result: %v", err)
+	}
+	b := img.Bounds()
+	if b.Dx()*b.Dy() > 5000 || b.Dx() < 90 || b.Dy() < 45 {
+		t.Fatalf("got %dx%d (%v); want about 100x50, at most 5000 px", b.Dx(), b.Dy(), res.Format)
+	}
+}
