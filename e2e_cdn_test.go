@@ -211,7 +211,12 @@ func TestCDNVarnish(t *testing.T) {
 		t.Errorf("revalidation: got %d X-Was-304=%q (body equal %v); want 200 refreshed by a backend 304",
 			a.status, a.was304, bytes.Equal(a.body, webp1.body))
 	}
-	if !regexp.MustCompile(`"status":304`).MatchString(s.Logs()) {
+	// The access log line is written after the response is sent: poll.
+	logged304 := regexp.MustCompile(`"status":304`)
+	for deadline := time.Now().Add(5 * time.Second); !logged304.MatchString(s.Logs()) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !logged304.MatchString(s.Logs()) {
 		t.Errorf("imgedge logged no 304 answer")
 	}
 
