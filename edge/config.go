@@ -66,10 +66,6 @@ type Config struct {
 	PreferredFormats []options.Format
 	// EnableClientHints (IMGPROXY_ENABLE_CLIENT_HINTS): DPR/Width hints become defaults.
 	EnableClientHints bool
-	// ReturnAttachment (IMGPROXY_RETURN_ATTACHMENT): "attachment" disposition
-	// for every response. Prefer setting ParserConfig.Defaults.ReturnAttachment
-	// (then URLs can turn it off); this switch is OR-ed with the parsed option.
-	ReturnAttachment bool
 
 	// FallbackImage (IMGPROXY_FALLBACK_IMAGE_DATA/PATH/URL, loaded by main):
 	// bytes processed instead of the source when the fetch stage fails. Nil = off.

@@ -197,9 +197,6 @@ func (s *Server) process(ctx *fasthttp.RequestCtx, st *reqState) error {
 		return err
 	}
 	opts := &st.req.Options
-	if s.cfg.ReturnAttachment {
-		opts.ReturnAttachment = true
-	}
 	if opts.Raw && s.deps.Streamer != nil {
 		return s.stream(ctx, st)
 	}
