@@ -104,7 +104,7 @@ func (c *ParserConfig) Validate() error {
 		}
 	}
 	for _, n := range c.AllowedProcessingOptions {
-		if _, ok := optionIDs[n]; !ok {
+		if lookupOption([]byte(n)) == nil {
 			return fmt.Errorf("options: unknown processing option %q (IMGPROXY_ALLOWED_PROCESSING_OPTIONS)", n)
 		}
 	}
@@ -166,53 +166,6 @@ func DefaultOptions() Options {
 			MaxAnimationFrames: 1,
 		},
 	}
-}
-
-// DefaultFormatQuality returns imgproxy's per-format quality defaults
-// (webp 79, avif 63, jxl 77; 0 = use IMGPROXY_QUALITY).
-func DefaultFormatQuality() [NumFormats]int {
-	var q [NumFormats]int
-	q[FormatWebP] = 79
-	q[FormatAVIF] = 63
-	q[FormatJXL] = 77
-	return q
-}
-
-// ParseFormatQuality parses IMGPROXY_FORMAT_QUALITY ("webp=79,avif=63")
-// and merges it over DefaultFormatQuality. Values must be 1..100.
-func ParseFormatQuality(s string) ([NumFormats]int, error) {
-	q := DefaultFormatQuality()
-	for _, e := range splitList(s, ",") {
-		name, val, ok := strings.Cut(e, "=")
-		if !ok {
-			return q, fmt.Errorf("format quality entry %q: want format=quality", e)
-		}
-		f, ok := ParseFormat(strings.TrimSpace(name))
-		if !ok {
-			return q, fmt.Errorf("format quality entry %q: unknown format %q", e, strings.TrimSpace(name))
-		}
-		n, err := parseIntString(strings.TrimSpace(val))
-		if err != nil || n < 1 || n > 100 {
-			return q, fmt.Errorf("format quality entry %q: quality %q must be an integer in 1..100", e, strings.TrimSpace(val))
-		}
-		q[f] = int(n)
-	}
-	return q, nil
-}
-
-// ParseFormatList parses a comma-separated list of format names
-// (IMGPROXY_PREFERRED_FORMATS, IMGPROXY_SKIP_PROCESSING_FORMATS). Blank
-// gives nil; an unknown name is an error quoting it.
-func ParseFormatList(s string) ([]Format, error) {
-	var out []Format
-	for _, e := range splitList(s, ",") {
-		f, ok := ParseFormat(e)
-		if !ok {
-			return nil, fmt.Errorf("unknown format %q", e)
-		}
-		out = append(out, f)
-	}
-	return out, nil
 }
 
 // ParsePresets parses IMGPROXY_PRESETS: "name=opts" entries separated by

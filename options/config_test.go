@@ -34,38 +34,6 @@ func TestParsePresets(t *testing.T) {
 	}
 }
 
-func TestParseFormatQuality(t *testing.T) {
-	got, err := ParseFormatQuality("")
-	if err != nil || got != DefaultFormatQuality() {
-		t.Fatalf("empty: got %v %v; want defaults", got, err)
-	}
-	got, err = ParseFormatQuality("webp=70, jpg=85")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got[FormatWebP] != 70 || got[FormatJPEG] != 85 || got[FormatAVIF] != 63 || got[FormatJXL] != 77 || got[FormatPNG] != 0 {
-		t.Fatalf("got %v; want webp 70 jpeg 85 avif 63 jxl 77", got)
-	}
-	for _, s := range []string{"webp", "tif=50", "webp=0", "webp=101", "webp=x"} {
-		if _, err := ParseFormatQuality(s); err == nil || !strings.Contains(err.Error(), "\"") {
-			t.Errorf("ParseFormatQuality(%q): got %v; want an error quoting the value", s, err)
-		}
-	}
-}
-
-func TestParseFormatList(t *testing.T) {
-	got, err := ParseFormatList(" jpeg, png ,gif,jpg ")
-	if err != nil || !reflect.DeepEqual(got, []Format{FormatJPEG, FormatPNG, FormatGIF, FormatJPEG}) {
-		t.Fatalf("got %v %v", got, err)
-	}
-	if got, err := ParseFormatList(""); err != nil || got != nil {
-		t.Fatalf("empty: got %v %v; want nil nil", got, err)
-	}
-	if _, err := ParseFormatList("png,tif"); err == nil || !strings.Contains(err.Error(), `"tif"`) {
-		t.Fatalf("got %v; want error quoting \"tif\"", err)
-	}
-}
-
 func TestParseURLReplacements(t *testing.T) {
 	got, err := ParseURLReplacements("a://=http://a/; b://*/=http://${1}.b/ ;")
 	if err != nil {
@@ -127,13 +95,14 @@ func TestEveryOptionNamed(t *testing.T) {
 		max_bytes mb format f ext skip_processing skp raw cachebuster cb expires exp filename fn
 		return_attachment att preset pr max_src_resolution msr max_src_file_size msfs max_animation_frames maf
 		max_animation_frame_resolution mafr max_result_dimension mrd`)
-	seen := map[optID]bool{}
+	seen := map[*optionSpec]bool{}
 	for _, n := range names {
-		id := optionIDs[n]
-		if id == optUnknown || id == optPro {
-			t.Errorf("option %q: got id %d; want an OSS option", n, id)
+		e := lookupOption([]byte(n))
+		if e == nil || e.parse == nil {
+			t.Errorf("option %q: got %+v; want an OSS option", n, e)
+			continue
 		}
-		seen[id] = true
+		seen[e] = true
 	}
 	if len(seen) != 45 {
 		t.Fatalf("got %d distinct options; want 45", len(seen))

@@ -108,3 +108,24 @@ func KindOf(err error) ErrorKind {
 	}
 	return KindUnexpected
 }
+
+// ConfigError is a setting that cannot be used. Package main and every
+// package's Config.Validate report bad settings with it, so that each
+// message starts the same way, with the environment variable to fix:
+// "IMGPROXY_QUALITY: 101 is above the maximum 100".
+type ConfigError struct {
+	// Var is the environment variable (IMGPROXY_*, IMGEDGE_*), or the Go
+	// field for a setting no variable sets ("vips.Config.MaxResultPixels").
+	Var string
+	Err error
+}
+
+func (e *ConfigError) Error() string { return e.Var + ": " + e.Err.Error() }
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// ConfigErrorf returns a *ConfigError for variable with a formatted
+// message; a %w verb keeps the cause.
+func ConfigErrorf(variable, format string, args ...any) error {
+	return &ConfigError{Var: variable, Err: fmt.Errorf(format, args...)}
+}

@@ -112,8 +112,10 @@ func NewParser(cfg ParserConfig) (*Parser, error) {
 			}
 		}
 		o := p.defaults
-		st := parseState{p: p, o: &o, now: time.Now()}
-		if err := st.applyPreset(i); err != nil {
+		st := p.acquireState(&o, time.Now())
+		err := st.applyPreset(i)
+		releaseState(st)
+		if err != nil {
 			return nil, fmt.Errorf("options: preset %q: %w (IMGPROXY_PRESETS)", pr.name, err)
 		}
 	}
@@ -237,7 +239,8 @@ func (p *Parser) Parse(path []byte, hints Hints, dst *Request) error {
 	dst.SourceURL = ""
 	dst.Options = p.defaults
 	o := &dst.Options
-	st := parseState{p: p, o: o, now: hints.Now}
+	st := p.acquireState(o, hints.Now)
+	defer releaseState(st)
 	if p.clientHints {
 		dpr := 1.0
 		if hints.DPR > 0 && hints.DPR <= MaxDpr {

@@ -1,0 +1,65 @@
+package options
+
+// proOptions are the processing options of imgproxy Pro (docs/options.md,
+// "imgproxy Pro options"). imgedge recognises their names so that a URL
+// written for imgproxy Pro is refused with a message saying which option is
+// missing (KindInvalidURL, 404, like imgproxy's open-source edition), not
+// as an unknown option.
+//
+// To implement one: add its fields to Options, give its entry a maxArgs
+// and a parse function (see table.go), and move the entry to optionTable.
+// An entry with a nil parse function is refused before the allow-list
+// (IMGPROXY_ALLOWED_PROCESSING_OPTIONS) is consulted; names listed there
+// are accepted by the configuration check either way.
+//
+// Other imgproxy Pro URL features are refused as invalid values by the
+// open-source parsers, with the same 404: the gravity types obj and objw,
+// the watermark position ch, the output formats best, pdf and mp4, chained
+// pipelines ("/-/" segments), encrypted source URLs ("/enc/"), and the
+// /info endpoint.
+var proOptions = []optionSpec{
+	{name: "resizing_algorithm", aliases: []string{"ra"}},
+	{name: "objects_position", aliases: []string{"obj_pos", "op"}},
+	{name: "crop_aspect_ratio", aliases: []string{"crop_ar", "car"}},
+	{name: "background_alpha", aliases: []string{"bga"}},
+	{name: "adjust", aliases: []string{"a"}},
+	{name: "brightness", aliases: []string{"br"}},
+	{name: "contrast", aliases: []string{"co"}},
+	{name: "saturation", aliases: []string{"sa"}},
+	{name: "monochrome", aliases: []string{"mc"}},
+	{name: "duotone", aliases: []string{"dt"}},
+	{name: "unsharp_masking", aliases: []string{"ush"}},
+	{name: "blur_areas", aliases: []string{"ba"}},
+	{name: "progressive_blur", aliases: []string{"pbl"}},
+	{name: "blur_detections", aliases: []string{"bd"}},
+	{name: "draw_detections", aliases: []string{"dd"}},
+	// imgproxy's docs give crop_objects the alias "co", which contrast
+	// already has; "co" stays contrast.
+	{name: "crop_objects"},
+	{name: "colorize", aliases: []string{"col"}},
+	{name: "gradient", aliases: []string{"gr"}},
+	{name: "watermark_url", aliases: []string{"wmu"}},
+	{name: "watermark_text", aliases: []string{"wmt"}},
+	{name: "watermark_size", aliases: []string{"wms"}},
+	{name: "watermark_rotate", aliases: []string{"wm_rot", "wmr"}},
+	{name: "watermark_shadow", aliases: []string{"wmsh"}},
+	{name: "style", aliases: []string{"st"}},
+	{name: "dpi"},
+	{name: "color_profile", aliases: []string{"cp", "icc"}},
+	{name: "autoquality", aliases: []string{"aq"}},
+	{name: "jpeg_options", aliases: []string{"jpgo"}},
+	{name: "png_options", aliases: []string{"pngo"}},
+	{name: "webp_options", aliases: []string{"webpo"}},
+	{name: "avif_options", aliases: []string{"avifo"}},
+	{name: "page", aliases: []string{"pg"}},
+	{name: "pages", aliases: []string{"pgs"}},
+	{name: "disable_animation", aliases: []string{"da"}},
+	{name: "video_thumbnail_second", aliases: []string{"vts"}},
+	{name: "video_thumbnail_keyframes", aliases: []string{"vtk"}},
+	{name: "video_thumbnail_tile", aliases: []string{"vtt"}},
+	{name: "video_thumbnail_animation", aliases: []string{"vta"}},
+	{name: "fallback_image_url", aliases: []string{"fiu"}},
+	{name: "bypass_cache", aliases: []string{"bc"}},
+	{name: "cache_tags", aliases: []string{"ct"}},
+	{name: "hashsum", aliases: []string{"hs"}},
+}
