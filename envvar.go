@@ -1,10 +1,10 @@
 package main
 
-// The machinery behind the configuration table in config.go: how one
-// environment variable is looked up, defaulted, parsed and reported. The
-// table itself (names, defaults, meanings, destinations) lives in config.go
-// and is the single source for start-up parsing, `imgedge -h` and
-// docs/config.md.
+// The machinery behind the configuration table (config.go and the section
+// files config_*.go): how one environment variable is looked up,
+// defaulted, parsed and reported. The table itself (names, defaults,
+// meanings, destinations) is the single source for start-up parsing,
+// `imgedge -h` and docs/config.md.
 
 import (
 	"bufio"
@@ -24,8 +24,7 @@ import (
 
 // envVar is one row of the configuration table.
 type envVar struct {
-	name    string
-	section string
+	name string
 	// def is the default as text; when the variable is unset or blank, def
 	// is parsed by set exactly like a user value (so the documented default
 	// and the applied one cannot differ). "" = set is not called at all and
@@ -53,6 +52,9 @@ type alias struct {
 	// logged as a warning otherwise.
 	deprecated bool
 }
+
+// deprecated lists one deprecated alias.
+func deprecated(name string) []alias { return []alias{{name: name, deprecated: true}} }
 
 // lookupFunc is os.LookupEnv (tests pass a map).
 type lookupFunc func(string) (string, bool)
@@ -103,9 +105,9 @@ func (v *envVar) apply(lookup lookupFunc, warn func(string)) (usedAlias alias, e
 	}
 	if err := v.set(strings.TrimSpace(val)); err != nil {
 		if !v.secret {
-			return usedAlias, fmt.Errorf("%s: %w", src, err)
+			return usedAlias, options.ConfigErrorf(src, "%w", err)
 		}
-		return usedAlias, fmt.Errorf("%s: %s", src, redact(err, val))
+		return usedAlias, options.ConfigErrorf(src, "%s", redact(err, val))
 	}
 	return usedAlias, nil
 }

@@ -1,0 +1,58 @@
+package main
+
+// The Response section of the configuration table: caching headers,
+// validators, Content-Disposition, the fallback image and error bodies.
+
+func responseSection(c *config) section {
+	e, d := &c.Edge, &c.Parser.Defaults
+	return section{
+		title: "Response",
+		rows: []envVar{
+			{name: "IMGPROXY_TTL", def: "31536000",
+				help: "`Cache-Control: max-age` of successful responses in seconds; `0` → `no-cache`.",
+				set:  setSeconds(&e.TTL, false)},
+			{name: "IMGPROXY_CACHE_CONTROL_PASSTHROUGH", def: "false",
+				help: "Reuse the origin's `Cache-Control` (or `Expires`) instead of `IMGPROXY_TTL`.",
+				set:  setBool(&e.CacheControlPassthrough)},
+			{name: "IMGPROXY_USE_ETAG", def: "true",
+				help: "Send ETags and answer `If-None-Match` with 304.",
+				set:  setBool(&e.UseETag)},
+			{name: "IMGPROXY_ETAG_BUSTER",
+				help: "Mixed into ETags; change it to invalidate cached validators.",
+				set:  setString(&e.ETagBuster)},
+			{name: "IMGPROXY_USE_LAST_MODIFIED", def: "true",
+				help: "Send the origin's `Last-Modified` and answer `If-Modified-Since` with 304.",
+				set:  setBool(&e.UseLastModified)},
+			{name: "IMGPROXY_LAST_MODIFIED_BUSTER",
+				help: "RFC 3339 time; `Last-Modified` is never older than it.",
+				set:  setTime(&e.LastModifiedBuster)},
+			{name: "IMGPROXY_RETURN_ATTACHMENT", def: "false",
+				help: "`Content-Disposition: attachment` unless the URL says otherwise.",
+				set:  setBool(&d.ReturnAttachment)},
+			{name: "IMGPROXY_SET_CANONICAL_HEADER", def: "false",
+				help: "`Link: <source>; rel=\"canonical\"` for http(s) sources.",
+				set:  setBool(&e.SetCanonicalHeader)},
+			{name: "IMGPROXY_ENABLE_DEBUG_HEADERS", def: "false",
+				help: "Add `X-Origin-Content-Length`, `X-Origin-Width/Height`, `X-Result-Width/Height`.",
+				set:  setBool(&e.EnableDebugHeaders)},
+			{name: "IMGPROXY_FALLBACK_IMAGE_DATA", secret: true,
+				help: "Fallback image as base64, served (processed with the request's options) when the source cannot be fetched.",
+				set:  setString(&c.FallbackData)},
+			{name: "IMGPROXY_FALLBACK_IMAGE_PATH",
+				help: "Fallback image file.",
+				set:  setString(&c.FallbackPath)},
+			{name: "IMGPROXY_FALLBACK_IMAGE_URL",
+				help: "Fallback image URL (fetched once at start-up).",
+				set:  setString(&c.FallbackURL)},
+			{name: "IMGPROXY_FALLBACK_IMAGE_HTTP_CODE", def: "200",
+				help: "Status of fallback responses; `0` = the original error's status.",
+				set:  setInt(&e.FallbackImageHTTPCode, 0, 599)},
+			{name: "IMGPROXY_FALLBACK_IMAGE_TTL", def: "0",
+				help: "`max-age` of fallback responses in seconds; `0` = `IMGPROXY_TTL`.",
+				set:  setSeconds(&e.FallbackImageTTL, false)},
+			{name: "IMGPROXY_DEVELOPMENT_ERRORS_MODE", def: "false",
+				help: "Detailed error bodies (never in production).",
+				set:  setBool(&e.DevelopmentErrorsMode)},
+		},
+	}
+}
