@@ -43,8 +43,11 @@ type config struct {
 	LogFormat          string // pretty, structured, json, gcp
 	LogLevel           string // error, warn, info, debug
 	PrometheusBind     string
-	FailOnDeprecation  bool
-	EnvFile            string
+	// Metrics carries IMGPROXY_PROMETHEUS_NAMESPACE; serve adds the set
+	// and hands the same value to the pool and edge.
+	Metrics           workers.Metrics
+	FailOnDeprecation bool
+	EnvFile           string
 
 	// Sources of images loaded by main at start-up (first non-empty wins).
 	WatermarkData, WatermarkPath, WatermarkURL string
@@ -112,8 +115,10 @@ func table(c *config) []envVar {
 	return rows
 }
 
-// newConfig returns a config holding the packages' zero-risk defaults; the
-// table's defaults are applied on top by loadConfig.
+// newConfig returns a config holding the packages' DefaultConfig values.
+// Only the settings no variable controls keep them: loadConfig applies
+// every row, with its default when unset, on top (TestDefaultsComeFromTable
+// checks that the table alone produces the packages' defaults).
 func newConfig() *config {
 	c := &config{
 		Edge:  edge.DefaultConfig(),

@@ -3,6 +3,8 @@ package main
 // The Formats and quality section of the configuration table: output
 // quality, format negotiation and the encoders' settings.
 
+import "github.com/imgedge/imgedge/options"
+
 func formatsSection(c *config) section {
 	e, v, d := &c.Edge, &c.Vips, &c.Parser.Defaults
 	return section{
@@ -32,7 +34,7 @@ func formatsSection(c *config) section {
 			{name: "IMGPROXY_ENFORCE_JXL", def: "false",
 				help: "Like `IMGPROXY_AUTO_JXL`, and also over a format given in the URL.",
 				set:  setBool(&e.EnforceJXL)},
-			{name: "IMGPROXY_PREFERRED_FORMATS", def: "jpeg,png,gif",
+			{name: "IMGPROXY_PREFERRED_FORMATS", def: formatList(options.DefaultPreferredFormats()),
 				help: "Output format candidates, in order, when none is requested.",
 				set:  setFormats(&e.PreferredFormats)},
 			{name: "IMGPROXY_SKIP_PROCESSING_FORMATS",

@@ -26,15 +26,15 @@ func observabilitySection(c *config) section {
 				set:  setString(&c.PrometheusBind)},
 			{name: "IMGPROXY_PROMETHEUS_NAMESPACE",
 				help: "Prefix of metric names (`<ns>_requests_total`).",
-				set: func(s string) error {
-					e.MetricsNamespace, c.Workers.Namespace = s, s
-					return nil
-				}},
+				set:  setString(&c.Metrics.Namespace)},
 			{name: "IMGPROXY_HEALTH_CHECK_PATH",
 				help: "Extra path answering like `/health`.",
 				set:  setString(&e.HealthCheckPath)},
 		},
 		validate: func() error {
+			if err := c.Metrics.Validate(); err != nil {
+				return err
+			}
 			if c.PrometheusBind == "" {
 				return nil
 			}

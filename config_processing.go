@@ -6,19 +6,13 @@ package main
 import "github.com/imgedge/imgedge/options"
 
 func processingSection(c *config) section {
-	e, v, p, d, raw := &c.Edge, &c.Vips, &c.Parser, &c.Parser.Defaults, &c.raw
+	v, p, d, raw := &c.Vips, &c.Parser, &c.Parser.Defaults, &c.raw
 	return section{
 		title: "Processing",
 		rows: []envVar{
 			{name: "IMGPROXY_ENABLE_CLIENT_HINTS", def: "false",
 				help: "Default width and dpr from `Sec-CH-Width`/`Width` and `Sec-CH-DPR`/`DPR` request headers.",
-				set: func(s string) error {
-					if err := setBool(&e.EnableClientHints)(s); err != nil {
-						return err
-					}
-					p.EnableClientHints = e.EnableClientHints
-					return nil
-				}},
+				set:  setBool(&p.EnableClientHints)},
 			{name: "IMGPROXY_ALWAYS_RASTERIZE_SVG", def: "false",
 				help: "Rasterise SVG sources even when no output format is requested.",
 				set:  setBool(&v.AlwaysRasterizeSVG)},

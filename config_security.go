@@ -3,8 +3,6 @@ package main
 // The Security section of the configuration table: signing, source limits,
 // the URL allow-lists and the address classes sources may use.
 
-import "github.com/imgedge/imgedge/options"
-
 func securitySection(c *config) section {
 	f, v, p, d := &c.Fetch, &c.Vips, &c.Parser, &c.Parser.Defaults
 	return section{
@@ -27,13 +25,7 @@ func securitySection(c *config) section {
 				set:  setMegapixels(&d.Limits.MaxSrcResolution)},
 			{name: "IMGPROXY_MAX_SRC_FILE_SIZE", def: "0",
 				help: "Largest source in bytes; larger → 422. `0` = no limit.",
-				set: func(s string) error {
-					if err := setInt64(&d.Limits.MaxSrcFileSize)(s); err != nil {
-						return err
-					}
-					f.MaxSrcFileSize = d.Limits.MaxSrcFileSize
-					return nil
-				}},
+				set:  setInt64(&d.Limits.MaxSrcFileSize)},
 			{name: "IMGPROXY_MAX_ANIMATION_FRAMES", def: "1",
 				help: "Animation frames processed; `1` turns animations into their first frame.",
 				set:  setInt(&d.Limits.MaxAnimationFrames, 1, 1<<20)},
@@ -73,19 +65,6 @@ func securitySection(c *config) section {
 			{name: "IMGPROXY_SANITIZE_SVG", def: "true",
 				help: "Remove scripts, event handlers and external references from SVG sources.",
 				set:  setBool(&v.SanitizeSVG)},
-		},
-		validate: func() error {
-			// One salt per key; the sign package checks the pairs themselves.
-			switch k, s := len(c.Sign.Keys), len(c.Sign.Salts); {
-			case k == s:
-				return nil
-			case s == 0:
-				return options.ConfigErrorf("IMGPROXY_SALT", "missing; IMGPROXY_KEY is set, so a salt is required (one per key)")
-			case k == 0:
-				return options.ConfigErrorf("IMGPROXY_KEY", "missing; IMGPROXY_SALT is set, so a key is required (one per salt)")
-			default:
-				return options.ConfigErrorf("IMGPROXY_SALT", "%d salts for %d keys in IMGPROXY_KEY; give one salt per key", s, k)
-			}
 		},
 	}
 }

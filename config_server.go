@@ -28,7 +28,7 @@ func serverSection(c *config) section {
 				set:  setOneOf(&c.Network, "tcp", "tcp4", "tcp6", "unix")},
 			{name: "IMGPROXY_PATH_PREFIX",
 				help: "Prefix of every route (also `/health`), e.g. `/img`: a leading `/` and no trailing `/`.",
-				set:  func(s string) error { e.PathPrefix, p.PathPrefix = s, s; return nil }},
+				set:  setString(&p.PathPrefix)},
 			{name: "IMGPROXY_TIMEOUT", def: "10", aliases: deprecated("IMGPROXY_WRITE_TIMEOUT"),
 				help: "Seconds a processing request may take in all (queue wait, download, processing); on expiry 503.",
 				set:  setSeconds(&e.RequestTimeout, true)},

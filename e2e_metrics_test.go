@@ -789,11 +789,10 @@ func TestE2EBusyServer(t *testing.T) {
 	for _, g := range []struct {
 		name string
 		want float64
-	}{{"queue_length", 1}, {"images_in_progress", 1}, {"workers", 1}} {
-		// workers_utilization is left out here: the spec's
-		// requests_in_progress / workers × 100 would be 300, but the
-		// worker pool's gauge (running + queued) says 200 as the joined
-		// request holds no pool slot. Reported, not pinned either way.
+	}{{"queue_length", 1}, {"images_in_progress", 1}, {"workers", 1}, {"workers_utilization", 300}} {
+		// workers_utilization is imgproxy's requests_in_progress / workers
+		// × 100 (docs/metrics.md): the joined request counts although it
+		// holds no pool slot.
 		if got := busy.val(g.name); got != g.want {
 			t.Errorf("busy: %s = %v; want %v", g.name, got, g.want)
 		}

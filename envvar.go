@@ -8,7 +8,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/imgedge/imgedge/options"
+	"github.com/imgedge/imgedge/sign"
 )
 
 // envVar is one row of the configuration table.
@@ -266,31 +266,13 @@ func setList(dst *[]string) func(string) error {
 	return func(v string) error { *dst = splitList(v, ","); return nil }
 }
 
-// setHexList decodes a comma list of hex strings. The values are secrets:
-// messages name the item's position, never its content.
+// setHexList decodes a comma list of hex strings (IMGPROXY_KEY,
+// IMGPROXY_SALT) with sign.ParseHexList, whose messages never contain the
+// secret.
 func setHexList(dst *[][]byte) func(string) error {
-	return func(v string) error {
-		items := splitList(v, ",")
-		out := make([][]byte, 0, len(items))
-		for i, s := range items {
-			b, err := hex.DecodeString(s)
-			if err != nil {
-				var what string
-				switch {
-				case errors.Is(err, hex.ErrLength):
-					what = "has an odd number of hex digits"
-				default:
-					what = "is not hexadecimal"
-				}
-				if len(items) == 1 {
-					return fmt.Errorf("the value %s", what)
-				}
-				return fmt.Errorf("item %d of %d %s", i+1, len(items), what)
-			}
-			out = append(out, b)
-		}
-		*dst = out
-		return nil
+	return func(v string) (err error) {
+		*dst, err = sign.ParseHexList(v)
+		return err
 	}
 }
 
@@ -300,6 +282,15 @@ func parseFormatName(s string) (options.Format, error) {
 		return 0, fmt.Errorf("unknown format %q", s)
 	}
 	return f, nil
+}
+
+// formatList writes formats as the comma list setFormats parses.
+func formatList(fs []options.Format) string {
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = f.String()
+	}
+	return strings.Join(names, ",")
 }
 
 // setFormats parses an ordered comma list of format names.

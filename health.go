@@ -44,7 +44,7 @@ func runHealth(args []string, stdout, stderr io.Writer) int {
 			network = "tcp"
 		}
 	}
-	path := cfg.Edge.PathPrefix + "/health"
+	path := cfg.Parser.PathPrefix + "/health"
 	err = checkHealth(network, bind, path, *timeout)
 	if err != nil {
 		fmt.Fprintf(stderr, "imgedge health: %v\n", err)

@@ -101,10 +101,12 @@ func serve(cfg *config, log *slog.Logger) error {
 		return err
 	}
 	defer fetcher.Close()
-	if vcfg.WatermarkData, err = loadImage(fetcher, "IMGPROXY_WATERMARK", cfg.WatermarkData, cfg.WatermarkPath, cfg.WatermarkURL); err != nil {
+	// Image URLs are fetched with the server's source size limit.
+	maxSize := cfg.Parser.Defaults.Limits.MaxSrcFileSize
+	if vcfg.WatermarkData, err = loadImage(fetcher, maxSize, "IMGPROXY_WATERMARK", cfg.WatermarkData, cfg.WatermarkPath, cfg.WatermarkURL); err != nil {
 		return err
 	}
-	if cfg.Edge.FallbackImage, err = loadImage(fetcher, "IMGPROXY_FALLBACK_IMAGE", cfg.FallbackData, cfg.FallbackPath, cfg.FallbackURL); err != nil {
+	if cfg.Edge.FallbackImage, err = loadImage(fetcher, maxSize, "IMGPROXY_FALLBACK_IMAGE", cfg.FallbackData, cfg.FallbackPath, cfg.FallbackURL); err != nil {
 		return err
 	}
 
@@ -124,13 +126,16 @@ func serve(cfg *config, log *slog.Logger) error {
 	}
 	defer processor.Close()
 
-	set := metrics.NewSet()
+	// One set and one namespace for every metric: the pool registers its
+	// gauges, edge its HTTP metrics (docs/metrics.md).
+	reg := cfg.Metrics
+	reg.Set = metrics.NewSet()
 	wcfg := cfg.Workers
 	wcfg.ThreadExit = vips.ThreadShutdown
-	wcfg.Metrics = set
+	wcfg.Metrics = reg
 	pool, err := workers.New(wcfg)
 	if err != nil {
-		return fmt.Errorf("IMGPROXY_CONCURRENCY: %w", err)
+		return err
 	}
 	verifier, err := sign.New(cfg.Sign)
 	if err != nil {
@@ -149,7 +154,7 @@ func serve(cfg *config, log *slog.Logger) error {
 		Streamer:     fetcher,
 		Health:       vips.Health,
 		Logger:       log,
-		Metrics:      set,
+		Metrics:      reg,
 		VipsMemStats: vips.MemStats,
 	})
 	if err != nil {
@@ -279,8 +284,9 @@ func startFreeMemory(interval time.Duration) (stop func()) {
 }
 
 // loadImage returns the bytes of a watermark or fallback image given as
-// base64 data, a file path or a URL (first non-empty wins). nil = none.
-func loadImage(f *fetch.Fetcher, name, data, path, url string) ([]byte, error) {
+// base64 data, a file path or a URL (first non-empty wins; a URL is
+// fetched with at most maxSize bytes, 0 = unlimited). nil = none.
+func loadImage(f *fetch.Fetcher, maxSize int64, name, data, path, url string) ([]byte, error) {
 	switch {
 	case data != "":
 		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(data))
@@ -300,6 +306,7 @@ func loadImage(f *fetch.Fetcher, name, data, path, url string) ([]byte, error) {
 	case url != "":
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
+		ctx = fetch.WithMaxSize(ctx, maxSize)
 		var meta options.SourceMeta
 		b, release, err := f.Fetch(ctx, url, nil, &meta)
 		if err != nil {

@@ -144,18 +144,15 @@ func TestConfigValues(t *testing.T) {
 		{"WebP quality", c.Vips.FormatQuality[options.FormatWebP], 90},
 		{"AVIF quality kept", c.Vips.FormatQuality[options.FormatAVIF], 63},
 		{"MaxSrcResolution", c.Parser.Defaults.Limits.MaxSrcResolution, int64(12_500_000)},
-		{"MaxSrcFileSize parser", c.Parser.Defaults.Limits.MaxSrcFileSize, int64(1000)},
-		{"MaxSrcFileSize fetch", c.Fetch.MaxSrcFileSize, int64(1000)},
+		{"MaxSrcFileSize", c.Parser.Defaults.Limits.MaxSrcFileSize, int64(1000)},
 		{"UseETag", c.Edge.UseETag, false},
 		{"PreferredFormats", len(c.Edge.PreferredFormats), 2},
 		{"AllowedSources", len(c.Parser.AllowedSources), 2},
 		{"AllowedSources[1]", c.Parser.AllowedSources[1], "https://*.b.example/"},
 		{"Presets", len(c.Parser.Presets), 2},
-		{"PathPrefix edge", c.Edge.PathPrefix, "/img"},
-		{"PathPrefix parser", c.Parser.PathPrefix, "/img"},
-		{"ClientHints parser", c.Parser.EnableClientHints, true},
-		{"Namespace workers", c.Workers.Namespace, "ns"},
-		{"Namespace edge", c.Edge.MetricsNamespace, "ns"},
+		{"PathPrefix", c.Parser.PathPrefix, "/img"},
+		{"ClientHints", c.Parser.EnableClientHints, true},
+		{"Namespace", c.Metrics.Namespace, "ns"},
 		{"SourceURLQuerySeparator set-but-empty", c.Fetch.SourceURLQuerySeparator, ""},
 	}
 	for _, ck := range checks {
@@ -339,8 +336,9 @@ func fieldDiffs(prefix string, a, b reflect.Value, out map[string]bool) {
 	}
 }
 
-// The documented defaults (the table) and the packages' DefaultConfig
-// values agree, except where the difference is deliberate.
+// The configuration table is the one source of defaults: an empty
+// environment gives exactly each package's DefaultConfig (which the
+// packages' own tests use), so tests run with production settings.
 func TestConfigDefaultsMatchPackages(t *testing.T) {
 	c, _ := mustLoad(t, nil)
 	got := map[string]bool{}
@@ -348,23 +346,41 @@ func TestConfigDefaultsMatchPackages(t *testing.T) {
 	fieldDiffs("fetch.", reflect.ValueOf(c.Fetch), reflect.ValueOf(fetch.DefaultConfig()), got)
 	fieldDiffs("vips.", reflect.ValueOf(c.Vips), reflect.ValueOf(vips.DefaultConfig()), got)
 	fieldDiffs("options.", reflect.ValueOf(c.Parser.Defaults), reflect.ValueOf(options.DefaultOptions()), got)
-	want := map[string]bool{
-		// edge's nil means "jpeg,png,gif"; the table spells it out.
-		"edge.PreferredFormats": true,
-		// config.md: IMGPROXY_AVIF_SPEED defaults to 8; vips.DefaultConfig has 9.
-		"vips.AVIFSpeed": true,
-		// edge's zero keeps embedded servers and unit tests prompt; the
-		// binary drains for IMGEDGE_DRAIN_DELAY (3 s) so load balancers see 503.
-		"edge.DrainDelay": true,
-	}
 	for k := range got {
-		if !want[k] {
-			t.Errorf("%s: the table's default differs from the package's DefaultConfig", k)
+		t.Errorf("%s: the table's default differs from the package's default", k)
+	}
+}
+
+// Starting from zero values, the table alone sets every default the
+// packages define, except the settings no variable controls (listed).
+// A package default without a row (or a row without its default) fails.
+func TestDefaultsComeFromTable(t *testing.T) {
+	c := &config{}
+	for _, r := range table(c) {
+		if _, err := r.apply(mapLookup(nil), func(string) {}); err != nil {
+			t.Fatalf("%s: %v", r.name, err)
 		}
 	}
-	for k := range want {
+	got := map[string]bool{}
+	fieldDiffs("edge.", reflect.ValueOf(c.Edge), reflect.ValueOf(edge.DefaultConfig()), got)
+	fieldDiffs("fetch.", reflect.ValueOf(c.Fetch), reflect.ValueOf(fetch.DefaultConfig()), got)
+	fieldDiffs("vips.", reflect.ValueOf(c.Vips), reflect.ValueOf(vips.DefaultConfig()), got)
+	fieldDiffs("options.", reflect.ValueOf(c.Parser.Defaults), reflect.ValueOf(options.DefaultOptions()), got)
+	notFromEnv := map[string]bool{
+		"fetch.SourceCacheTTL": true, // internal: how long a cached source is fresh
+		"vips.MaxResultPixels": true, // internal guard against enlarge+dpr explosions
+		"options.ZoomX":        true, // URL-only options: 1 = unchanged
+		"options.ZoomY":        true,
+		"options.Dpr":          true,
+	}
+	for k := range got {
+		if !notFromEnv[k] {
+			t.Errorf("%s: the package's default does not come from the configuration table", k)
+		}
+	}
+	for k := range notFromEnv {
 		if !got[k] {
-			t.Logf("%s: no longer differs; remove it from the list", k)
+			t.Errorf("%s: now set by the table; remove it from notFromEnv", k)
 		}
 	}
 }

@@ -1,23 +1,22 @@
 package edge
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/imgedge/imgedge/options"
 )
 
-// Config is the front-end configuration: everything http-behaviour.md and
-// config.md (Server, Response, Observability) put in the HTTP layer. main.go
-// fills it from IMGPROXY_* variables; the listen address (IMGPROXY_BIND,
-// IMGPROXY_NETWORK) stays in main, which hands a net.Listener to Serve.
+// Config is the front-end configuration: the settings of docs/config.md
+// that live in the HTTP layer (timeouts, caching headers, negotiation,
+// fallback image). main.go fills it from IMGPROXY_* variables. Values other
+// parts own are not repeated here: the listen address stays in main, which
+// hands a net.Listener to Serve; the path prefix and the client-hints
+// switch belong to the parser (Deps.Parser); the metrics namespace comes
+// with Deps.Metrics.
 //
 // A Config is read-only after New: the Server keeps a copy.
 type Config struct {
-	// PathPrefix (IMGPROXY_PATH_PREFIX) prefixes every route, e.g. "/img".
-	// Empty, or a leading "/" and no trailing "/".
-	PathPrefix string
 	// HealthCheckPath (IMGPROXY_HEALTH_CHECK_PATH) is an extra path answering
 	// like /health (below PathPrefix). Empty = none.
 	HealthCheckPath string
@@ -62,10 +61,9 @@ type Config struct {
 	// (IMGPROXY_ENFORCE_*) drive format negotiation from Accept.
 	AutoWebP, AutoAVIF, AutoJXL          bool
 	EnforceWebP, EnforceAVIF, EnforceJXL bool
-	// PreferredFormats (IMGPROXY_PREFERRED_FORMATS); nil = jpeg, png, gif.
+	// PreferredFormats (IMGPROXY_PREFERRED_FORMATS); nil = the default
+	// list of options.ChooseFormat (options.DefaultPreferredFormats).
 	PreferredFormats []options.Format
-	// EnableClientHints (IMGPROXY_ENABLE_CLIENT_HINTS): DPR/Width hints become defaults.
-	EnableClientHints bool
 
 	// FallbackImage (IMGPROXY_FALLBACK_IMAGE_DATA/PATH/URL, loaded by main):
 	// bytes processed instead of the source when the fetch stage fails. Nil = off.
@@ -80,20 +78,21 @@ type Config struct {
 	// (same source, options, negotiation and validators) share one fetch+process.
 	Coalesce bool
 
-	// DrainDelay is how long Shutdown keeps accepting requests with /health
-	// answering 503 before it closes the listener, so that load balancers
-	// notice and stop sending. 0 = close at once. It counts against the
-	// graceful stop timeout (IMGPROXY_GRACEFUL_STOP_TIMEOUT) given to Shutdown.
+	// DrainDelay (IMGEDGE_DRAIN_DELAY) is how long Shutdown keeps
+	// accepting requests with /health answering 503 before it closes the
+	// listener, so that load balancers notice and stop sending. 0 = close
+	// at once. It counts against the graceful stop timeout
+	// (IMGPROXY_GRACEFUL_STOP_TIMEOUT) given to Shutdown.
 	DrainDelay time.Duration
 
-	// ServerName is the Server header. Default "imgproxy" (http-behaviour.md §1;
-	// drop-in compatibility wins over branding).
+	// ServerName is the Server header; "" = "imgproxy" (docs/cdn.md:
+	// drop-in compatibility wins over branding). No variable sets it.
 	ServerName string
-	// MetricsNamespace (IMGPROXY_PROMETHEUS_NAMESPACE) prefixes metric names with "<ns>_".
-	MetricsNamespace string
 }
 
-// DefaultConfig returns the documented defaults (config.md).
+// DefaultConfig returns the defaults of docs/config.md. The configuration
+// table in package main is their source; TestConfigDefaultsMatchPackages
+// keeps this function equal to it, so tests run with production settings.
 func DefaultConfig() Config {
 	return Config{
 		ReadRequestTimeout:    10 * time.Second,
@@ -104,19 +103,18 @@ func DefaultConfig() Config {
 		TTL:                   31536000 * time.Second,
 		UseETag:               true,
 		UseLastModified:       true,
+		PreferredFormats:      options.DefaultPreferredFormats(),
 		FallbackImageHTTPCode: 200,
 		Coalesce:              true,
-		ServerName:            "imgproxy",
+		DrainDelay:            3 * time.Second,
 	}
 }
 
-// Validate checks the values and names the offending variable.
+// Validate checks the values; errors are *options.ConfigError naming the
+// variable.
 func (c *Config) Validate() error {
-	if c.PathPrefix != "" && (!strings.HasPrefix(c.PathPrefix, "/") || strings.HasSuffix(c.PathPrefix, "/")) {
-		return fmt.Errorf("IMGPROXY_PATH_PREFIX: %q must start with \"/\" and not end with \"/\"", c.PathPrefix)
-	}
 	if c.HealthCheckPath != "" && !strings.HasPrefix(c.HealthCheckPath, "/") {
-		return fmt.Errorf("IMGPROXY_HEALTH_CHECK_PATH: %q must start with \"/\"", c.HealthCheckPath)
+		return options.ConfigErrorf("IMGPROXY_HEALTH_CHECK_PATH", "%q must start with \"/\"", c.HealthCheckPath)
 	}
 	for _, d := range []struct {
 		name string
@@ -129,42 +127,28 @@ func (c *Config) Validate() error {
 		{"IMGPROXY_TIMEOUT", c.RequestTimeout, true},
 		{"IMGPROXY_TTL", c.TTL, false},
 		{"IMGPROXY_FALLBACK_IMAGE_TTL", c.FallbackImageTTL, false},
-		{"drain delay", c.DrainDelay, false},
+		{"IMGEDGE_DRAIN_DELAY", c.DrainDelay, false},
 	} {
 		if d.v < 0 || (d.pos && d.v == 0) {
-			return fmt.Errorf("%s: %v must be positive", d.name, d.v)
+			return options.ConfigErrorf(d.name, "%v must be positive", d.v)
 		}
 	}
 	if c.MaxClients < 0 {
-		return fmt.Errorf("IMGPROXY_MAX_CLIENTS: %d must not be negative", c.MaxClients)
+		return options.ConfigErrorf("IMGPROXY_MAX_CLIENTS", "%d must not be negative", c.MaxClients)
 	}
 	if c.FallbackImageHTTPCode != 0 && (c.FallbackImageHTTPCode < 100 || c.FallbackImageHTTPCode > 599) {
-		return fmt.Errorf("IMGPROXY_FALLBACK_IMAGE_HTTP_CODE: %d is not an HTTP status", c.FallbackImageHTTPCode)
+		return options.ConfigErrorf("IMGPROXY_FALLBACK_IMAGE_HTTP_CODE", "%d is not an HTTP status", c.FallbackImageHTTPCode)
 	}
 	if strings.ContainsAny(c.ETagBuster, "\"\r\n") {
-		return fmt.Errorf("IMGPROXY_ETAG_BUSTER: %q must not contain quotes or newlines", c.ETagBuster)
+		return options.ConfigErrorf("IMGPROXY_ETAG_BUSTER", "%q must not contain quotes or newlines", c.ETagBuster)
 	}
 	if strings.ContainsAny(c.AllowOrigin, "\r\n") {
-		return fmt.Errorf("IMGPROXY_ALLOW_ORIGIN: %q must not contain newlines", c.AllowOrigin)
+		return options.ConfigErrorf("IMGPROXY_ALLOW_ORIGIN", "%q must not contain newlines", c.AllowOrigin)
 	}
 	for _, f := range c.PreferredFormats {
 		if f == options.FormatUnknown || int(f) >= options.NumFormats {
-			return fmt.Errorf("IMGPROXY_PREFERRED_FORMATS: unknown format %d", f)
+			return options.ConfigErrorf("IMGPROXY_PREFERRED_FORMATS", "unknown format %d", f)
 		}
-	}
-	if c.MetricsNamespace != "" && !validMetricName(c.MetricsNamespace) {
-		return fmt.Errorf("IMGPROXY_PROMETHEUS_NAMESPACE: %q is not a valid metric name prefix", c.MetricsNamespace)
 	}
 	return nil
-}
-
-func validMetricName(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '_' || c == ':' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9') {
-			continue
-		}
-		return false
-	}
-	return true
 }

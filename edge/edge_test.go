@@ -39,8 +39,6 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 	f("defaults", func(c *Config) {}, "")
-	f("prefix without slash", func(c *Config) { c.PathPrefix = "img" }, "IMGPROXY_PATH_PREFIX")
-	f("prefix trailing slash", func(c *Config) { c.PathPrefix = "/img/" }, "IMGPROXY_PATH_PREFIX")
 	f("negative timeout", func(c *Config) { c.RequestTimeout = -time.Second }, "IMGPROXY_TIMEOUT")
 	f("zero read timeout", func(c *Config) { c.ReadRequestTimeout = 0 }, "IMGPROXY_READ_REQUEST_TIMEOUT")
 	f("negative ttl", func(c *Config) { c.TTL = -1 }, "IMGPROXY_TTL")
@@ -48,7 +46,6 @@ func TestConfigValidate(t *testing.T) {
 	f("bad fallback code", func(c *Config) { c.FallbackImageHTTPCode = 700 }, "IMGPROXY_FALLBACK_IMAGE_HTTP_CODE")
 	f("fallback code 0", func(c *Config) { c.FallbackImageHTTPCode = 0 }, "")
 	f("quote in buster", func(c *Config) { c.ETagBuster = `a"b` }, "IMGPROXY_ETAG_BUSTER")
-	f("bad namespace", func(c *Config) { c.MetricsNamespace = "my-ns" }, "IMGPROXY_PROMETHEUS_NAMESPACE")
 	f("health path", func(c *Config) { c.HealthCheckPath = "healthz" }, "IMGPROXY_HEALTH_CHECK_PATH")
 }
 
@@ -110,7 +107,6 @@ func TestRoutesAndCommonHeaders(t *testing.T) {
 
 func TestPathPrefix(t *testing.T) {
 	cfg := testConfig()
-	cfg.PathPrefix = "/img"
 	env := startEnv(t, cfg, envOpts{parser: options.ParserConfig{PathPrefix: "/img"}})
 	if r := env.get("/img/health"); r.status != 200 {
 		t.Errorf("/img/health: got %d; want 200", r.status)
@@ -212,7 +208,6 @@ func TestNegotiationAndVary(t *testing.T) {
 	cfg := testConfig()
 	cfg.AutoWebP = true
 	cfg.AutoAVIF = true
-	cfg.EnableClientHints = true
 	env := startEnv(t, cfg, envOpts{parser: options.ParserConfig{EnableClientHints: true}})
 	const vary = "Accept, Sec-CH-DPR, DPR, Sec-CH-Width, Width"
 	f := func(accept, wantCT string) {
@@ -692,9 +687,7 @@ func TestLogs(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
-	cfg := testConfig()
-	cfg.MetricsNamespace = "imgproxy"
-	env := startEnv(t, cfg, envOpts{})
+	env := startEnv(t, testConfig(), envOpts{namespace: "imgproxy"})
 	for i := 0; i < 3; i++ {
 		env.get(catPath)
 	}
@@ -788,9 +781,7 @@ func TestMetricsPromtool(t *testing.T) {
 	if err != nil {
 		t.Skip("promtool not installed (Debian package prometheus)")
 	}
-	cfg := testConfig()
-	cfg.MetricsNamespace = "imgproxy"
-	env := startEnv(t, cfg, envOpts{})
+	env := startEnv(t, testConfig(), envOpts{namespace: "imgproxy"})
 	env.get(catPath)
 	env.get("/insecure/rs:fit:10:10/plain/http://origin.test/status404")
 	cmd := exec.Command(promtool, "check", "metrics")

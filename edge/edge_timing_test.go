@@ -56,7 +56,7 @@ func newBenchServer(tb testing.TB, coalesce bool) (*Server, string) {
 	cfg.AutoWebP = true
 	s, err := New(cfg, Deps{Parser: parser, Verifier: ver, Pool: pool,
 		Fetcher: &staticOrigin{data: make([]byte, 20000)}, Processor: &staticProcessor{data: make([]byte, 8000)},
-		Logger: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn})), Metrics: metrics.NewSet()})
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn})), Metrics: workers.Metrics{Set: metrics.NewSet()}})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -190,7 +190,7 @@ func (s *Server) process(ctx *fasthttp.RequestCtx, st *reqState) error {
 		return err
 	}
 	hints := options.Hints{Now: st.start}
-	if s.cfg.EnableClientHints {
+	if s.clientHints {
 		clientHints(&ctx.Request.Header, &hints)
 	}
 	if err := s.deps.Parser.Parse(path, hints, &st.req); err != nil {
@@ -289,8 +289,6 @@ func (s *Server) runJob(ctx context.Context, r *result) {
 	ran := false
 	err := s.deps.Pool.Do(ctx, func() {
 		ran = true
-		s.m.imagesProgress.Add(1)
-		defer s.m.imagesProgress.Add(-1)
 		t0 := time.Now()
 		r.queue = t0.Sub(queued)
 		data, rel, err := s.deps.Fetcher.Fetch(ctx, r.url, &r.cond, &r.meta)

@@ -84,15 +84,12 @@ func (s *Server) initNegotiation() {
 	}
 	s.negAuto = add(add(add(0, c.AutoWebP, options.FormatWebP), c.AutoAVIF, options.FormatAVIF), c.AutoJXL, options.FormatJXL)
 	s.negEnforce = add(add(add(0, c.EnforceWebP, options.FormatWebP), c.EnforceAVIF, options.FormatAVIF), c.EnforceJXL, options.FormatJXL)
-	s.preferred = c.PreferredFormats
-	if len(s.preferred) == 0 {
-		s.preferred = []options.Format{options.FormatJPEG, options.FormatPNG, options.FormatGIF}
-	}
+	s.preferred = c.PreferredFormats // nil = options.ChooseFormat's default
 	var parts []string
 	if s.negAuto|s.negEnforce != 0 {
 		parts = append(parts, "Accept")
 	}
-	if c.EnableClientHints {
+	if s.clientHints {
 		parts = append(parts, "Sec-CH-DPR", "DPR", "Sec-CH-Width", "Width")
 	}
 	s.vary = strings.Join(parts, ", ")

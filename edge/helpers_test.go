@@ -186,6 +186,7 @@ type envOpts struct {
 	parser         options.ParserConfig
 	logLevel       slog.Level
 	health         func() error
+	namespace      string // IMGPROXY_PROMETHEUS_NAMESPACE of the shared metrics
 }
 
 // startEnv runs a real Server on 127.0.0.1:0 with the real parser, signature
@@ -203,14 +204,15 @@ func startEnv(t *testing.T, cfg Config, eo envOpts) *testEnv {
 	if err != nil {
 		t.Fatalf("sign.New: %v", err)
 	}
-	pool, err := workers.New(workers.Config{Workers: eo.workers, QueueSize: eo.queue, DisableEarlyReject: true})
+	env := &testEnv{t: t, origin: newOrigin(), proc: &testProcessor{}, set: metrics.NewSet(), logs: &syncBuffer{}, done: make(chan error, 1)}
+	reg := workers.Metrics{Set: env.set, Namespace: eo.namespace}
+	pool, err := workers.New(workers.Config{Workers: eo.workers, QueueSize: eo.queue, DisableEarlyReject: true, Metrics: reg})
 	if err != nil {
 		t.Fatalf("workers.New: %v", err)
 	}
-	env := &testEnv{t: t, origin: newOrigin(), proc: &testProcessor{}, set: metrics.NewSet(), logs: &syncBuffer{}, done: make(chan error, 1)}
 	logger := slog.New(slog.NewJSONHandler(env.logs, &slog.HandlerOptions{Level: eo.logLevel}))
 	srv, err := New(cfg, Deps{Parser: parser, Verifier: ver, Pool: pool, Fetcher: env.origin, Processor: env.proc,
-		Health: eo.health, Logger: logger, Metrics: env.set})
+		Health: eo.health, Logger: logger, Metrics: reg})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -235,6 +237,7 @@ func startEnv(t *testing.T, cfg Config, eo envOpts) *testEnv {
 func testConfig() Config {
 	c := DefaultConfig()
 	c.MaxClients = 100
+	c.DrainDelay = 0 // tests shut servers down often
 	return c
 }
 

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/imgedge/imgedge/workers"
 )
 
 // promBuckets are the Prometheus client default buckets imgproxy's
@@ -24,10 +26,14 @@ var bufferBuckets = metrics.ExponentialBuckets(1024, 2, 14)
 // path never formats a metric name.
 var knownStatuses = []int{200, 206, 304, 400, 403, 404, 410, 416, 422, 429, 499, 500, 502, 503, 504}
 
-// serverMetrics holds every metric object, created once in New.
+// serverMetrics holds the metrics edge owns (docs/metrics.md), created
+// once in New: the HTTP request metrics, requests_in_progress and
+// workers_utilization. The pool owns its gauges (workers,
+// images_in_progress, queue_length, queue_wait_seconds) and the group its
+// counter; all share one set.
 type serverMetrics struct {
+	reg workers.Metrics
 	set *metrics.Set
-	ns  string
 
 	requests        *metrics.Counter
 	status          [600]atomic.Pointer[metrics.Counter] // by status code; filled lazily for unknown codes
@@ -44,19 +50,14 @@ type serverMetrics struct {
 	v3Processing    *metrics.PrometheusHistogram // processing_duration_seconds (imgproxy v3 dashboards)
 	bufferDownload  *metrics.PrometheusHistogram // buffer_size_bytes{type="download"}
 
-	inProgress     atomic.Int64 // requests_in_progress
-	imagesProgress atomic.Int64 // images_in_progress
+	inProgress atomic.Int64 // requests_in_progress
 }
 
-func (m *serverMetrics) name(s string) string {
-	if m.ns == "" {
-		return s
-	}
-	return m.ns + "_" + s
-}
+func (m *serverMetrics) name(s string) string { return m.reg.Name(s) }
 
-func newServerMetrics(set *metrics.Set, ns string, d *Deps) *serverMetrics {
-	m := &serverMetrics{set: set, ns: ns}
+func newServerMetrics(reg workers.Metrics, d *Deps) *serverMetrics {
+	set := reg.Set
+	m := &serverMetrics{reg: reg, set: set}
 	m.requests = set.NewCounter(m.name("requests_total"))
 	for _, code := range knownStatuses {
 		m.status[code].Store(set.NewCounter(m.name(`status_codes_total{status="` + strconv.Itoa(code) + `"}`)))
@@ -78,18 +79,14 @@ func newServerMetrics(set *metrics.Set, ns string, d *Deps) *serverMetrics {
 	m.v3Processing = set.NewPrometheusHistogramExt(m.name("processing_duration_seconds"), promBuckets)
 	m.bufferDownload = set.NewPrometheusHistogramExt(m.name(`buffer_size_bytes{type="download"}`), bufferBuckets)
 
-	// The pool may have registered workers, images_in_progress,
-	// workers_utilization and queue_length in the same set already
-	// (workers.Config.Metrics): GetOrCreate keeps its definitions.
-	workers := float64(d.Pool.Size())
-	p := d.Pool
-	set.GetOrCreateGauge(m.name("workers"), func() float64 { return workers })
-	set.GetOrCreateGauge(m.name("images_in_progress"), func() float64 { return float64(m.imagesProgress.Load()) })
-	set.GetOrCreateGauge(m.name("workers_utilization"), func() float64 {
-		return float64(m.inProgress.Load()) / workers * 100
-	})
-	set.GetOrCreateGauge(m.name("queue_length"), func() float64 { return float64(p.QueueLen()) })
 	set.NewGauge(m.name("requests_in_progress"), func() float64 { return float64(m.inProgress.Load()) })
+	// imgproxy's definition: processing requests in progress (queued,
+	// running or joined to a coalesced one) per worker, in percent; it
+	// exceeds 100 when requests wait.
+	workerCount := float64(d.Pool.Size())
+	set.NewGauge(m.name("workers_utilization"), func() float64 {
+		return float64(m.inProgress.Load()) / workerCount * 100
+	})
 	if d.VipsMemStats != nil {
 		stats := d.VipsMemStats
 		set.NewGauge(m.name("vips_memory_bytes"), func() float64 { mem, _, _ := stats(); return float64(mem) })
@@ -188,13 +185,8 @@ var helpTexts = map[string]string{
 	"download_duration_seconds":     "Source download duration in seconds (imgproxy v3 name).",
 	"processing_duration_seconds":   "Image processing duration in seconds (imgproxy v3 name).",
 	"buffer_size_bytes":             "Size of downloaded source images in bytes.",
-	"workers":                       "Configured number of workers.",
 	"requests_in_progress":          "Processing requests in flight.",
-	"images_in_progress":            "Images being fetched or processed on a worker.",
-	"workers_utilization":           "Share of workers in use, percent.",
-	"queue_length":                  "Requests waiting for a worker.",
-	"queue_wait_seconds":            "Time requests waited for a worker in seconds.",
-	"coalesced_requests_total":      "Requests that joined an identical request in flight instead of fetching and processing again.",
+	"workers_utilization":           "Processing requests in flight per worker, percent (over 100 when requests wait).",
 	"fallback_images_total":         "Responses that carried the fallback image.",
 	"not_modified_total":            "304 Not Modified responses.",
 	"vips_memory_bytes":             "Memory tracked by libvips in bytes.",
@@ -203,11 +195,14 @@ var helpTexts = map[string]string{
 }
 
 func (m *serverMetrics) help(name string) string {
-	short := strings.TrimPrefix(name, m.ns+"_")
-	if m.ns == "" {
-		short = name
+	short := name
+	if m.reg.Namespace != "" {
+		short = strings.TrimPrefix(name, m.reg.Namespace+"_")
 	}
 	if h, ok := helpTexts[short]; ok {
+		return h
+	}
+	if h := workers.MetricHelp(short); h != "" {
 		return h
 	}
 	switch {

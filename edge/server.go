@@ -65,8 +65,10 @@ type Deps struct {
 	Health func() error
 	// Logger receives one line per request; nil = slog.Default().
 	Logger *slog.Logger
-	// Metrics receives the server's metrics; nil = a private set.
-	Metrics *metrics.Set
+	// Metrics receives the HTTP metrics edge owns and the coalescing
+	// counter (docs/metrics.md), named with Metrics.Name; the pool
+	// registers its own gauges there. A nil Metrics.Set = a private set.
+	Metrics workers.Metrics
 	// VipsMemStats feeds vips_memory_bytes, vips_max_memory_bytes and
 	// vips_allocs (vips.MemStats); nil = those gauges are absent.
 	VipsMemStats func() (mem, highwater, allocs int64)
@@ -81,13 +83,14 @@ type Server struct {
 	m    *serverMetrics
 	srv  *fasthttp.Server
 
-	prefix     []byte // PathPrefix
-	vary       string // precomputed Vary value, "" = none
-	negAuto    options.FormatSet
-	negEnforce options.FormatSet
-	preferred  []options.Format
-	authHeader []byte // "Bearer <secret>"
-	lmBuster   string // LastModifiedBuster in HTTP date format
+	prefix      []byte // the parser's path prefix (IMGPROXY_PATH_PREFIX)
+	clientHints bool   // the parser's IMGPROXY_ENABLE_CLIENT_HINTS
+	vary        string // precomputed Vary value, "" = none
+	negAuto     options.FormatSet
+	negEnforce  options.FormatSet
+	preferred   []options.Format
+	authHeader  []byte // "Bearer <secret>"
+	lmBuster    string // LastModifiedBuster in HTTP date format
 
 	group    *workers.Group
 	draining atomic.Bool
@@ -118,17 +121,22 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	set := deps.Metrics
-	if set == nil {
-		set = metrics.NewSet()
+	reg := deps.Metrics
+	if reg.Set == nil {
+		reg.Set = metrics.NewSet()
+	}
+	if err := reg.Validate(); err != nil {
+		return nil, err
 	}
 	// HELP/TYPE lines make the exposition acceptable to promtool and match
 	// what Prometheus' own client writes. It is a process-wide switch.
 	metrics.ExposeMetadata(true)
-	s.m = newServerMetrics(set, cfg.MetricsNamespace, &deps)
-	s.group = workers.NewGroup(workers.GroupConfig{Metrics: set, Namespace: cfg.MetricsNamespace})
+	s.m = newServerMetrics(reg, &deps)
+	s.group = workers.NewGroup(workers.GroupConfig{Metrics: reg})
 
-	s.prefix = []byte(cfg.PathPrefix)
+	p := deps.Parser.PathPrefix()
+	s.prefix = []byte(p)
+	s.clientHints = deps.Parser.ClientHints()
 	s.initNegotiation()
 	if cfg.Secret != "" {
 		s.authHeader = []byte("Bearer " + cfg.Secret)
@@ -144,7 +152,6 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	r.HandleOPTIONS = false
 	r.NotFound = s.dispatch
 	r.PanicHandler = s.handlePanic
-	p := cfg.PathPrefix
 	r.GET(p+"/health", s.handleHealth)
 	if cfg.HealthCheckPath != "" && cfg.HealthCheckPath != "/health" {
 		r.GET(p+cfg.HealthCheckPath, s.handleHealth)

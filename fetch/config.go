@@ -9,10 +9,11 @@
 package fetch
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/imgedge/imgedge/options"
 )
 
 // Version replaces "%current_version" in Config.UserAgent. main may set it
@@ -58,11 +59,6 @@ type Config struct {
 	// fc00::/7 and fec0::/10 (IMGPROXY_ALLOW_PRIVATE_SOURCE_ADDRESSES).
 	// Default FALSE: stricter than imgproxy, whose default is true.
 	AllowPrivate bool
-
-	// MaxSrcFileSize is the default source size limit in bytes
-	// (IMGPROXY_MAX_SRC_FILE_SIZE); 0 = unlimited. A per-request limit set
-	// with options.WithLimits or WithMaxSize overrides it when > 0.
-	MaxSrcFileSize int64
 
 	// LocalRoot enables local:/// sources served from this directory
 	// (IMGPROXY_LOCAL_FILESYSTEM_ROOT); empty disables them.
@@ -122,7 +118,9 @@ type Config struct {
 	SourceCacheTTL time.Duration
 }
 
-// DefaultConfig returns the documented defaults (config.md).
+// DefaultConfig returns the defaults of docs/config.md. The configuration
+// table in package main is their source; TestConfigDefaultsMatchPackages
+// keeps this function equal to it.
 func DefaultConfig() Config {
 	return Config{
 		DownloadTimeout:         5 * time.Second,
@@ -138,51 +136,48 @@ func DefaultConfig() Config {
 // Validate checks c and names the IMGPROXY_* variable behind a bad value.
 func (c *Config) Validate() error {
 	if c.DownloadTimeout <= 0 {
-		return fmt.Errorf("IMGPROXY_DOWNLOAD_TIMEOUT must be > 0; got %s", c.DownloadTimeout)
+		return options.ConfigErrorf("IMGPROXY_DOWNLOAD_TIMEOUT", "must be > 0; got %s", c.DownloadTimeout)
 	}
 	if c.ClientKeepAliveTimeout < 0 {
-		return fmt.Errorf("IMGPROXY_CLIENT_KEEP_ALIVE_TIMEOUT must be >= 0; got %s", c.ClientKeepAliveTimeout)
+		return options.ConfigErrorf("IMGPROXY_CLIENT_KEEP_ALIVE_TIMEOUT", "must be >= 0; got %s", c.ClientKeepAliveTimeout)
 	}
 	if c.MaxRedirects < 0 {
-		return fmt.Errorf("IMGPROXY_MAX_REDIRECTS must be >= 0; got %d", c.MaxRedirects)
-	}
-	if c.MaxSrcFileSize < 0 {
-		return fmt.Errorf("IMGPROXY_MAX_SRC_FILE_SIZE must be >= 0; got %d", c.MaxSrcFileSize)
+		return options.ConfigErrorf("IMGPROXY_MAX_REDIRECTS", "must be >= 0; got %d", c.MaxRedirects)
 	}
 	if strings.ContainsAny(c.UserAgent, "\r\n") {
-		return fmt.Errorf("IMGPROXY_USER_AGENT must not contain line breaks; got %q", c.UserAgent)
+		return options.ConfigErrorf("IMGPROXY_USER_AGENT", "must not contain line breaks; got %q", c.UserAgent)
 	}
 	for k, vs := range c.Header {
 		if !validHeaderName(k) {
-			return fmt.Errorf("invalid source request header name %q", k)
+			return options.ConfigErrorf("fetch.Config.Header", "invalid header name %q", k)
 		}
 		for _, v := range vs {
 			if strings.ContainsAny(v, "\r\n\x00") {
-				return fmt.Errorf("invalid value of source request header %q: %q", k, v)
+				return options.ConfigErrorf("fetch.Config.Header", "invalid value of header %q: %q", k, v)
 			}
 		}
 	}
 	if c.SourceCacheSize < 0 {
-		return fmt.Errorf("IMGEDGE_SOURCE_CACHE_SIZE must be >= 0; got %d", c.SourceCacheSize)
+		return options.ConfigErrorf("IMGEDGE_SOURCE_CACHE_SIZE", "must be >= 0; got %d", c.SourceCacheSize)
 	}
 	if c.SourceCacheSize > 0 && c.SourceCacheTTL <= 0 {
-		return fmt.Errorf("source cache TTL must be > 0 when IMGEDGE_SOURCE_CACHE_SIZE is set; got %s", c.SourceCacheTTL)
+		return options.ConfigErrorf("fetch.Config.SourceCacheTTL", "must be > 0 when IMGEDGE_SOURCE_CACHE_SIZE is set; got %s", c.SourceCacheTTL)
 	}
 	if c.UseS3 && c.S3Endpoint != "" && !hasHTTPScheme(c.S3Endpoint) {
-		return fmt.Errorf("IMGPROXY_S3_ENDPOINT must start with http:// or https://; got %q", c.S3Endpoint)
+		return options.ConfigErrorf("IMGPROXY_S3_ENDPOINT", "must start with http:// or https://; got %q", c.S3Endpoint)
 	}
 	if c.UseGCS && c.GCSEndpoint != "" && !hasHTTPScheme(c.GCSEndpoint) {
-		return fmt.Errorf("IMGPROXY_GCS_ENDPOINT must start with http:// or https://; got %q", c.GCSEndpoint)
+		return options.ConfigErrorf("IMGPROXY_GCS_ENDPOINT", "must start with http:// or https://; got %q", c.GCSEndpoint)
 	}
 	if c.UseABS {
 		if c.ABSEndpoint != "" && !hasHTTPScheme(c.ABSEndpoint) {
-			return fmt.Errorf("IMGPROXY_ABS_ENDPOINT must start with http:// or https://; got %q", c.ABSEndpoint)
+			return options.ConfigErrorf("IMGPROXY_ABS_ENDPOINT", "must start with http:// or https://; got %q", c.ABSEndpoint)
 		}
 		if c.ABSEndpoint == "" && c.ABSName == "" {
-			return fmt.Errorf("IMGPROXY_ABS_NAME or IMGPROXY_ABS_ENDPOINT must be set when IMGPROXY_USE_ABS is on")
+			return options.ConfigErrorf("IMGPROXY_USE_ABS", "is on, so IMGPROXY_ABS_NAME or IMGPROXY_ABS_ENDPOINT must be set")
 		}
 		if c.ABSKey != "" && c.ABSName == "" {
-			return fmt.Errorf("IMGPROXY_ABS_NAME must be set when IMGPROXY_ABS_KEY is set")
+			return options.ConfigErrorf("IMGPROXY_ABS_NAME", "must be set when IMGPROXY_ABS_KEY is set")
 		}
 	}
 	return nil

@@ -33,7 +33,6 @@ func TestConfigValidate(t *testing.T) {
 	f(func(c *Config) { c.DownloadTimeout = 0 }, "IMGPROXY_DOWNLOAD_TIMEOUT")
 	f(func(c *Config) { c.ClientKeepAliveTimeout = -time.Second }, "IMGPROXY_CLIENT_KEEP_ALIVE_TIMEOUT")
 	f(func(c *Config) { c.MaxRedirects = -1 }, "IMGPROXY_MAX_REDIRECTS")
-	f(func(c *Config) { c.MaxSrcFileSize = -1 }, "IMGPROXY_MAX_SRC_FILE_SIZE")
 	f(func(c *Config) { c.UserAgent = "a\r\nX-Evil: 1" }, "IMGPROXY_USER_AGENT")
 	f(func(c *Config) { c.Header = http.Header{"Bad Name": {"x"}} }, "header")
 	f(func(c *Config) { c.Header = http.Header{"X-Ok": {"a\nb"}} }, "header")

@@ -109,7 +109,7 @@ func (f *Fetcher) close() {
 }
 
 // WithMaxSize returns a context whose fetches are limited to n bytes
-// (overriding Config.MaxSrcFileSize when n > 0). It stores the limit as
+// (0 = unlimited). It stores the limit as
 // options.Limits via options.WithLimits, which is what edge calls directly
 // since it does not import fetch.
 func WithMaxSize(ctx context.Context, n int64) context.Context {
@@ -123,10 +123,10 @@ func WithMaxSize(ctx context.Context, n int64) context.Context {
 
 // maxSize is the effective size limit of a fetch (0 = unlimited).
 func (f *Fetcher) maxSize(ctx context.Context) int64 {
-	if l := options.LimitsFrom(ctx); l != nil && l.MaxSrcFileSize > 0 {
+	if l := options.LimitsFrom(ctx); l != nil {
 		return l.MaxSrcFileSize
 	}
-	return f.cfg.MaxSrcFileSize
+	return 0
 }
 
 // Fetch downloads the source at url and fills meta.
@@ -135,8 +135,8 @@ func (f *Fetcher) maxSize(ctx context.Context) int64 {
 // valid until release() is called; release is never nil on success and must
 // be called exactly once. When cond matched the source's validators,
 // meta.NotModified is true and data is empty. Errors are *options.Error.
-// The size limit is Config.MaxSrcFileSize unless the context carries a
-// per-request limit (options.WithLimits / WithMaxSize). The download is
+// The size limit is the per-request limit the context carries
+// (options.WithLimits / WithMaxSize; none = unlimited). The download is
 // bounded by Config.DownloadTimeout (→ KindDownloadTimeout) and by ctx
 // (→ KindTimeout / KindCanceled).
 func (f *Fetcher) Fetch(ctx context.Context, url string, cond *options.Conditional, meta *options.SourceMeta) (data []byte, release func(), err error) {

@@ -341,14 +341,17 @@ func TestHTTPSizeLimit(t *testing.T) {
 		}
 		w.Write(body)
 	})
-	f := newLoopbackFetcher(t, func(c *Config) { c.MaxSrcFileSize = 50_000 })
+	f := newLoopbackFetcher(t, nil)
 	for _, p := range []string{"/len", "/chunked"} {
-		_, _, err := f.Fetch(context.Background(), srv.URL+p, nil, nil)
+		_, _, err := f.Fetch(WithMaxSize(context.Background(), 50_000), srv.URL+p, nil, nil)
 		wantKind(t, err, options.KindSourceTooBig)
-		// A per-request limit overrides the configured one, both ways.
+		// The limit is the request's: a larger one or none lets it through.
 		ctx := WithMaxSize(context.Background(), 100_000)
 		if got := mustFetch(t, f, ctx, srv.URL+p, nil, nil); len(got) != len(body) {
 			t.Fatalf("%s: got %d bytes; want %d", p, len(got), len(body))
+		}
+		if got := mustFetch(t, f, context.Background(), srv.URL+p, nil, nil); len(got) != len(body) {
+			t.Fatalf("%s without a limit: got %d bytes; want %d", p, len(got), len(body))
 		}
 		ctx = options.WithLimits(context.Background(), &options.Limits{MaxSrcFileSize: 99_999})
 		_, _, err = f.Fetch(ctx, srv.URL+p, nil, nil)
@@ -408,8 +411,7 @@ func TestHTTPContentEncoding(t *testing.T) {
 	_, _, err := f.Fetch(context.Background(), srv.URL+"/bomb", nil, nil)
 	wantKind(t, err, options.KindSourceTooBig)
 	// With a limit the decoded size counts.
-	fl := newLoopbackFetcher(t, func(c *Config) { c.MaxSrcFileSize = 10_000 })
-	_, _, err = fl.Fetch(context.Background(), srv.URL+"/gzip", nil, nil)
+	_, _, err = f.Fetch(WithMaxSize(context.Background(), 10_000), srv.URL+"/gzip", nil, nil)
 	wantKind(t, err, options.KindSourceTooBig)
 	_, _, err = f.Fetch(context.Background(), srv.URL+"/corrupt", nil, nil)
 	wantKind(t, err, options.KindUnreachable)

@@ -1,7 +1,6 @@
 package options
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -41,7 +40,9 @@ type URLReplacement struct {
 // ParserConfig configures a Parser. Only main fills it from IMGPROXY_*
 // variables; the zero value of every field is its documented default.
 type ParserConfig struct {
-	// PathPrefix is IMGPROXY_PATH_PREFIX ("/img"); used verbatim.
+	// PathPrefix is IMGPROXY_PATH_PREFIX ("/img"): empty, or a leading "/"
+	// and no trailing "/". The parser owns it; edge routes with
+	// Parser.PathPrefix.
 	PathPrefix string
 	// ArgumentsSeparator is IMGPROXY_ARGUMENTS_SEPARATOR; "" means ":".
 	ArgumentsSeparator string
@@ -72,7 +73,8 @@ type ParserConfig struct {
 	// nor "http://example.com@evil.com". Empty = any source.
 	AllowedSources []string
 	// EnableClientHints is IMGPROXY_ENABLE_CLIENT_HINTS: when false,
-	// Hints.DPR and Hints.Width are ignored.
+	// Hints.DPR and Hints.Width are ignored. The parser owns it; edge asks
+	// Parser.ClientHints whether to read the hint headers.
 	EnableClientHints bool
 	// MaxDimension caps width/height/min-width/min-height/padding/
 	// pixelate option values; 0 means DefaultMaxDimension.
@@ -90,60 +92,66 @@ type ParserConfig struct {
 // Validate checks the configuration. Presets are checked by NewParser.
 func (c *ParserConfig) Validate() error {
 	// A prefix without a leading "/" can never match a request target
-	// (imgproxy would silently answer 404 to everything); a trailing "/"
-	// works because Split drops one "/" after the prefix.
-	if c.PathPrefix != "" && (!strings.HasPrefix(c.PathPrefix, "/") || strings.ContainsAny(c.PathPrefix, "?#")) {
-		return fmt.Errorf("options: path prefix %q must start with \"/\" and contain no \"?\" or \"#\" (IMGPROXY_PATH_PREFIX)", c.PathPrefix)
+	// (imgproxy would silently answer 404 to everything); with a trailing
+	// "/" the routes below it ("/img//health") would never match either.
+	if c.PathPrefix != "" && (!strings.HasPrefix(c.PathPrefix, "/") || strings.HasSuffix(c.PathPrefix, "/") || strings.ContainsAny(c.PathPrefix, "?#")) {
+		return ConfigErrorf("IMGPROXY_PATH_PREFIX", "%q must start with \"/\", not end with \"/\" and contain no \"?\" or \"#\"", c.PathPrefix)
 	}
 	if strings.ContainsAny(c.ArgumentsSeparator, "/?%") {
-		return fmt.Errorf("options: arguments separator %q must not contain \"/\", \"?\" or \"%%\" (IMGPROXY_ARGUMENTS_SEPARATOR)", c.ArgumentsSeparator)
+		return ConfigErrorf("IMGPROXY_ARGUMENTS_SEPARATOR", "%q must not contain \"/\", \"?\" or \"%%\"", c.ArgumentsSeparator)
 	}
 	for name := range c.Presets {
 		if name == "" || strings.ContainsAny(name, "/") {
-			return fmt.Errorf("options: invalid preset name %q (IMGPROXY_PRESETS)", name)
+			return ConfigErrorf("IMGPROXY_PRESETS", "invalid preset name %q", name)
 		}
 	}
 	for _, n := range c.AllowedProcessingOptions {
 		if lookupOption([]byte(n)) == nil {
-			return fmt.Errorf("options: unknown processing option %q (IMGPROXY_ALLOWED_PROCESSING_OPTIONS)", n)
+			return ConfigErrorf("IMGPROXY_ALLOWED_PROCESSING_OPTIONS", "unknown processing option %q", n)
 		}
 	}
 	for _, r := range c.URLReplacements {
 		if r.Pattern == "" {
-			return errors.New("options: empty url replacement pattern (IMGPROXY_URL_REPLACEMENTS)")
+			return ConfigErrorf("IMGPROXY_URL_REPLACEMENTS", "empty pattern")
 		}
 	}
 	for _, s := range c.AllowedSources {
 		if s == "" {
-			return errors.New("options: empty allowed source pattern (IMGPROXY_ALLOWED_SOURCES)")
+			return ConfigErrorf("IMGPROXY_ALLOWED_SOURCES", "empty pattern")
 		}
 	}
 	if c.MaxDimension < 0 {
-		return fmt.Errorf("options: max dimension %d must be >= 0", c.MaxDimension)
+		return ConfigErrorf("options.ParserConfig.MaxDimension", "%d must be >= 0", c.MaxDimension)
 	}
 	if c.MaxURLLength < 0 {
-		return fmt.Errorf("options: max url length %d must be >= 0", c.MaxURLLength)
+		return ConfigErrorf("options.ParserConfig.MaxURLLength", "%d must be >= 0", c.MaxURLLength)
 	}
 	if c.Defaults != (Options{}) {
-		if err := c.Defaults.validateDefaults(); err != nil {
-			return fmt.Errorf("options: defaults: %w", err)
-		}
+		return c.Defaults.validateDefaults()
 	}
 	return nil
 }
 
+// validateDefaults checks the server-wide processing defaults; the
+// variable named is the one that sets the field (or the field itself).
 func (o *Options) validateDefaults() error {
 	switch {
 	case !(o.Dpr > 0):
-		return fmt.Errorf("dpr %v must be > 0", o.Dpr)
+		return ConfigErrorf("options.Options.Dpr", "%v must be > 0", o.Dpr)
 	case !(o.ZoomX > 0) || !(o.ZoomY > 0):
-		return fmt.Errorf("zoom %v:%v must be > 0", o.ZoomX, o.ZoomY)
+		return ConfigErrorf("options.Options.Zoom", "%v:%v must be > 0", o.ZoomX, o.ZoomY)
 	case o.Quality < 0 || o.Quality > 100:
-		return fmt.Errorf("quality %d outside 0..100", o.Quality)
+		return ConfigErrorf("options.Options.Quality", "%d outside 0..100", o.Quality)
 	case o.Limits.MaxAnimationFrames < 1:
-		return fmt.Errorf("max animation frames %d must be > 0 (IMGPROXY_MAX_ANIMATION_FRAMES)", o.Limits.MaxAnimationFrames)
-	case o.Limits.MaxSrcResolution < 0 || o.Limits.MaxSrcFileSize < 0 || o.Limits.MaxAnimationFrameResolution < 0 || o.Limits.MaxResultDimension < 0:
-		return errors.New("limits must be >= 0")
+		return ConfigErrorf("IMGPROXY_MAX_ANIMATION_FRAMES", "%d must be > 0", o.Limits.MaxAnimationFrames)
+	case o.Limits.MaxSrcResolution < 0:
+		return ConfigErrorf("IMGPROXY_MAX_SRC_RESOLUTION", "must be >= 0")
+	case o.Limits.MaxSrcFileSize < 0:
+		return ConfigErrorf("IMGPROXY_MAX_SRC_FILE_SIZE", "%d must be >= 0", o.Limits.MaxSrcFileSize)
+	case o.Limits.MaxAnimationFrameResolution < 0:
+		return ConfigErrorf("IMGPROXY_MAX_ANIMATION_FRAME_RESOLUTION", "must be >= 0")
+	case o.Limits.MaxResultDimension < 0:
+		return ConfigErrorf("IMGPROXY_MAX_RESULT_DIMENSION", "%d must be >= 0", o.Limits.MaxResultDimension)
 	}
 	return nil
 }

@@ -52,6 +52,7 @@ func TestParserConfigValidate(t *testing.T) {
 	bad := []ParserConfig{
 		{PathPrefix: "img"},
 		{PathPrefix: "/img?"},
+		{PathPrefix: "/img/"},
 		{ArgumentsSeparator: "/"},
 		{ArgumentsSeparator: "%"},
 		{AllowedProcessingOptions: []string{"bogus"}},

@@ -3,7 +3,6 @@ package options
 import (
 	"bytes"
 	"encoding/base64"
-	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -78,7 +77,7 @@ func NewParser(cfg ParserConfig) (*Parser, error) {
 	for _, r := range cfg.URLReplacements {
 		c, err := compileReplacement(r)
 		if err != nil {
-			return nil, fmt.Errorf("options: %w", err)
+			return nil, ConfigErrorf("IMGPROXY_URL_REPLACEMENTS", "%w", err)
 		}
 		p.replacements = append(p.replacements, c)
 	}
@@ -108,7 +107,7 @@ func NewParser(cfg ParserConfig) (*Parser, error) {
 		pr := &p.presets[i]
 		for _, seg := range pr.segments {
 			if bytes.Index(seg, p.sep) < 0 {
-				return nil, fmt.Errorf("options: preset %q: %q is not a processing option (IMGPROXY_PRESETS)", pr.name, seg)
+				return nil, ConfigErrorf("IMGPROXY_PRESETS", "preset %q: %q is not a processing option", pr.name, seg)
 			}
 		}
 		o := p.defaults
@@ -116,11 +115,19 @@ func NewParser(cfg ParserConfig) (*Parser, error) {
 		err := st.applyPreset(i)
 		releaseState(st)
 		if err != nil {
-			return nil, fmt.Errorf("options: preset %q: %w (IMGPROXY_PRESETS)", pr.name, err)
+			return nil, ConfigErrorf("IMGPROXY_PRESETS", "preset %q: %w", pr.name, err)
 		}
 	}
 	return p, nil
 }
+
+// PathPrefix returns IMGPROXY_PATH_PREFIX ("" = none): edge mounts every
+// route below it.
+func (p *Parser) PathPrefix() string { return string(p.prefix) }
+
+// ClientHints reports whether IMGPROXY_ENABLE_CLIENT_HINTS is on: edge then
+// reads the DPR and Width hint headers into Hints and varies on them.
+func (p *Parser) ClientHints() bool { return p.clientHints }
 
 // Split cuts a raw request-target (as received, still percent-encoded,
 // e.g. fasthttp's RequestURI()) into the signature and the signed path

@@ -20,7 +20,6 @@ func TestSplit(t *testing.T) {
 		{"query dropped", p, "/sig/w:1/plain/http://x/a.jpg@png?v=2&x=/y", "sig", "/w:1/plain/http://x/a.jpg@png", 0},
 		{"prefix", pp, "/img/sig/plain/http://x/a.jpg", "sig", "/plain/http://x/a.jpg", 0},
 		{"prefix missing", pp, "/sig/plain/http://x/a.jpg", "", "", KindInvalidURL},
-		{"prefix with trailing slash", newParser(t, ParserConfig{PathPrefix: "/img/"}), "/img/sig/plain/x", "sig", "/plain/x", 0},
 		{"no leading slash", p, "sig/plain/x", "sig", "/plain/x", 0},
 		{"colon repair", p, "/sig/rs%3Afill%3A300%3A400%3A0/g%3Asm/plain/http://x/a%3Ab.jpg",
 			"sig", "/rs:fill:300:400:0/g:sm/plain/http://x/a%3Ab.jpg", 0},

@@ -35,26 +35,32 @@ type Config struct {
 	Trusted []string
 }
 
-// Validate reports configuration errors. Messages never contain key or
-// salt material.
+// Validate reports configuration errors as *options.ConfigError naming the
+// variable. Messages never contain key or salt material.
 func (c *Config) Validate() error {
-	if len(c.Keys) != len(c.Salts) {
-		return fmt.Errorf("sign: number of keys (%d) and salts (%d) must be equal (IMGPROXY_KEY, IMGPROXY_SALT)", len(c.Keys), len(c.Salts))
+	switch k, s := len(c.Keys), len(c.Salts); {
+	case k == s:
+	case s == 0:
+		return options.ConfigErrorf("IMGPROXY_SALT", "missing; IMGPROXY_KEY is set, so a salt is required (one per key)")
+	case k == 0:
+		return options.ConfigErrorf("IMGPROXY_KEY", "missing; IMGPROXY_SALT is set, so a key is required (one per salt)")
+	default:
+		return options.ConfigErrorf("IMGPROXY_SALT", "%d salts for %d keys in IMGPROXY_KEY; give one salt per key", s, k)
 	}
 	for i := range c.Keys {
 		if len(c.Keys[i]) == 0 {
-			return fmt.Errorf("sign: key #%d is empty (IMGPROXY_KEY)", i+1)
+			return options.ConfigErrorf("IMGPROXY_KEY", "key #%d is empty", i+1)
 		}
 		if len(c.Salts[i]) == 0 {
-			return fmt.Errorf("sign: salt #%d is empty (IMGPROXY_SALT)", i+1)
+			return options.ConfigErrorf("IMGPROXY_SALT", "salt #%d is empty", i+1)
 		}
 	}
 	if c.SignatureSize < 0 || c.SignatureSize > sha256.Size {
-		return fmt.Errorf("sign: signature size %d is outside 1..32 (IMGPROXY_SIGNATURE_SIZE)", c.SignatureSize)
+		return options.ConfigErrorf("IMGPROXY_SIGNATURE_SIZE", "%d is outside 1..32", c.SignatureSize)
 	}
 	for i, t := range c.Trusted {
 		if t == "" {
-			return fmt.Errorf("sign: trusted signature #%d is empty (IMGPROXY_TRUSTED_SIGNATURES)", i+1)
+			return options.ConfigErrorf("IMGPROXY_TRUSTED_SIGNATURES", "signature #%d is empty", i+1)
 		}
 	}
 	return nil

@@ -156,14 +156,14 @@ func TestConfigValidate(t *testing.T) {
 		{"one pair", Config{Keys: k, Salts: s}, ""},
 		{"size 1", Config{Keys: k, Salts: s, SignatureSize: 1}, ""},
 		{"size 32", Config{Keys: k, Salts: s, SignatureSize: 32}, ""},
-		{"key without salt", Config{Keys: k}, "number of keys (1) and salts (0)"},
-		{"salt without key", Config{Salts: s}, "number of keys (0) and salts (1)"},
-		{"count mismatch", Config{Keys: [][]byte{[]byte("a"), []byte("b")}, Salts: s}, "must be equal"},
-		{"empty key with salt", Config{Keys: [][]byte{{}}, Salts: s}, "key #1 is empty"},
-		{"empty salt", Config{Keys: k, Salts: [][]byte{nil}}, "salt #1 is empty"},
-		{"size 33", Config{Keys: k, Salts: s, SignatureSize: 33}, "signature size 33 is outside 1..32"},
-		{"size negative", Config{Keys: k, Salts: s, SignatureSize: -1}, "signature size -1"},
-		{"empty trusted", Config{Trusted: []string{""}}, "trusted signature #1 is empty"},
+		{"key without salt", Config{Keys: k}, "IMGPROXY_SALT: missing"},
+		{"salt without key", Config{Salts: s}, "IMGPROXY_KEY: missing"},
+		{"count mismatch", Config{Keys: [][]byte{[]byte("a"), []byte("b")}, Salts: s}, "IMGPROXY_SALT: 1 salts for 2 keys"},
+		{"empty key with salt", Config{Keys: [][]byte{{}}, Salts: s}, "IMGPROXY_KEY: key #1 is empty"},
+		{"empty salt", Config{Keys: k, Salts: [][]byte{nil}}, "IMGPROXY_SALT: salt #1 is empty"},
+		{"size 33", Config{Keys: k, Salts: s, SignatureSize: 33}, "IMGPROXY_SIGNATURE_SIZE: 33 is outside 1..32"},
+		{"size negative", Config{Keys: k, Salts: s, SignatureSize: -1}, "IMGPROXY_SIGNATURE_SIZE: -1"},
+		{"empty trusted", Config{Trusted: []string{""}}, "IMGPROXY_TRUSTED_SIGNATURES: signature #1 is empty"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -177,8 +177,8 @@ func TestConfigValidate(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("got %v; want error containing %q", err, tc.want)
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Fatalf("got %v; want an error starting with %q", err, tc.want)
 			}
 			if _, err := New(tc.cfg); err == nil {
 				t.Fatalf("New: got nil error; want %q", tc.want)

@@ -1,10 +1,6 @@
 package vips
 
-import (
-	"fmt"
-
-	"github.com/imgedge/imgedge/options"
-)
+import "github.com/imgedge/imgedge/options"
 
 // Config holds the server-wide processing settings (IMGPROXY_QUALITY,
 // IMGPROXY_FORMAT_QUALITY, encoder knobs, watermark, SVG switches). main.go
@@ -22,11 +18,11 @@ type Config struct {
 	PNGQuantize     bool // IMGPROXY_PNG_QUANTIZE
 	// PNGQuantizationColors is IMGPROXY_PNG_QUANTIZATION_COLORS (2..256, default 256).
 	PNGQuantizationColors int
-	// WebPEffort is libwebp's effort 0..6 (default 4).
+	// WebPEffort is IMGPROXY_WEBP_EFFORT, libwebp's effort 1..6 (default 4).
 	WebPEffort int
 	// WebPPreset is IMGPROXY_WEBP_PRESET: default, photo, picture, drawing, icon, text.
 	WebPPreset string
-	// AVIFSpeed is IMGPROXY_AVIF_SPEED 0..9 (default 9; libvips effort = 9 - speed).
+	// AVIFSpeed is IMGPROXY_AVIF_SPEED 0..9 (default 8; libvips effort = 9 - speed).
 	AVIFSpeed int
 	// JXLEffort is IMGPROXY_JXL_EFFORT 1..9 (default 4).
 	JXLEffort int
@@ -64,14 +60,17 @@ type Config struct {
 	MaxResultPixels int64
 }
 
-// DefaultConfig returns the imgproxy defaults.
+// DefaultConfig returns the defaults of docs/config.md (imgproxy's). The
+// configuration table in package main is their source;
+// TestConfigDefaultsMatchPackages keeps this function equal to it, so the
+// package's tests run with the settings production uses.
 func DefaultConfig() Config {
 	c := Config{
 		Quality:               80,
 		PNGQuantizationColors: 256,
 		WebPEffort:            4,
 		WebPPreset:            "default",
-		AVIFSpeed:             9,
+		AVIFSpeed:             8,
 		JXLEffort:             4,
 		WatermarkOpacity:      1,
 		SanitizeSVG:           true,
@@ -86,39 +85,40 @@ func DefaultConfig() Config {
 
 var webpPresets = map[string]int{"default": 0, "picture": 1, "photo": 2, "drawing": 3, "icon": 4, "text": 5}
 
-// Validate checks ranges; errors name the IMGPROXY_* variable.
+// Validate checks ranges; errors are *options.ConfigError naming the
+// variable.
 func (c *Config) Validate() error {
 	if c.Quality < 1 || c.Quality > 100 {
-		return fmt.Errorf("IMGPROXY_QUALITY must be in 1..100; got %d", c.Quality)
+		return options.ConfigErrorf("IMGPROXY_QUALITY", "must be in 1..100; got %d", c.Quality)
 	}
 	for f, q := range c.FormatQuality {
 		if q < 0 || q > 100 {
-			return fmt.Errorf("IMGPROXY_FORMAT_QUALITY for %q must be in 0..100; got %d", options.Format(f), q)
+			return options.ConfigErrorf("IMGPROXY_FORMAT_QUALITY", "quality of %s must be in 0..100; got %d", options.Format(f), q)
 		}
 	}
 	if c.PNGQuantizationColors < 2 || c.PNGQuantizationColors > 256 {
-		return fmt.Errorf("IMGPROXY_PNG_QUANTIZATION_COLORS must be in 2..256; got %d", c.PNGQuantizationColors)
+		return options.ConfigErrorf("IMGPROXY_PNG_QUANTIZATION_COLORS", "must be in 2..256; got %d", c.PNGQuantizationColors)
 	}
 	if c.WebPEffort < 0 || c.WebPEffort > 6 {
-		return fmt.Errorf("WebP effort must be in 0..6; got %d", c.WebPEffort)
+		return options.ConfigErrorf("IMGPROXY_WEBP_EFFORT", "must be in 0..6; got %d", c.WebPEffort)
 	}
 	if _, ok := webpPresets[c.WebPPreset]; !ok {
-		return fmt.Errorf("IMGPROXY_WEBP_PRESET: unknown preset %q", c.WebPPreset)
+		return options.ConfigErrorf("IMGPROXY_WEBP_PRESET", "unknown preset %q", c.WebPPreset)
 	}
 	if c.AVIFSpeed < 0 || c.AVIFSpeed > 9 {
-		return fmt.Errorf("IMGPROXY_AVIF_SPEED must be in 0..9; got %d", c.AVIFSpeed)
+		return options.ConfigErrorf("IMGPROXY_AVIF_SPEED", "must be in 0..9; got %d", c.AVIFSpeed)
 	}
 	if c.JXLEffort < 1 || c.JXLEffort > 9 {
-		return fmt.Errorf("IMGPROXY_JXL_EFFORT must be in 1..9; got %d", c.JXLEffort)
+		return options.ConfigErrorf("IMGPROXY_JXL_EFFORT", "must be in 1..9; got %d", c.JXLEffort)
 	}
 	if c.WatermarkOpacity < 0 || c.WatermarkOpacity > 1 {
-		return fmt.Errorf("IMGPROXY_WATERMARK_OPACITY must be in 0..1; got %g", c.WatermarkOpacity)
+		return options.ConfigErrorf("IMGPROXY_WATERMARK_OPACITY", "must be in 0..1; got %g", c.WatermarkOpacity)
 	}
 	if c.MaxSVGCheckBytes < 0 {
-		return fmt.Errorf("IMGPROXY_MAX_SVG_CHECK_BYTES must be >= 0; got %d", c.MaxSVGCheckBytes)
+		return options.ConfigErrorf("IMGPROXY_MAX_SVG_CHECK_BYTES", "must be >= 0; got %d", c.MaxSVGCheckBytes)
 	}
 	if c.MaxResultPixels <= 0 {
-		return fmt.Errorf("MaxResultPixels must be > 0; got %d", c.MaxResultPixels)
+		return options.ConfigErrorf("vips.Config.MaxResultPixels", "must be > 0; got %d", c.MaxResultPixels)
 	}
 	return nil
 }

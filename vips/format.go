@@ -6,16 +6,11 @@ import (
 	"github.com/imgedge/imgedge/options"
 )
 
-// supportsAlpha reports whether f can store transparency (BMP: 32-bit
-// with an alpha mask, as imgproxy writes it).
-func supportsAlpha(f options.Format) bool {
-	return f != options.FormatJPEG
-}
+// supportsAlpha reports whether f can store transparency.
+func supportsAlpha(f options.Format) bool { return f.SupportsAlpha() }
 
 // supportsAnimation reports whether imgedge writes f animated.
-func supportsAnimation(f options.Format) bool {
-	return f == options.FormatGIF || f == options.FormatWebP
-}
+func supportsAnimation(f options.Format) bool { return f.SupportsAnimation() }
 
 // hasQuality reports whether f's encoder has a quality knob (max_bytes
 // re-encodes only those, url-api.md §7).
@@ -33,57 +28,17 @@ func supportsHDR(f options.Format) bool {
 	return f == options.FormatPNG || f == options.FormatTIFF
 }
 
-// enforcePriority is the ENFORCE_*/AUTO_* preference order (url-api.md §6).
-var enforcePriority = [...]options.Format{options.FormatJXL, options.FormatAVIF, options.FormatWebP}
-
-// pickNegotiated returns the best format in set that can be saved (and
-// animated when needed), or FormatUnknown.
-func pickNegotiated(set options.FormatSet, animated bool) options.Format {
-	for _, f := range enforcePriority {
-		if !set.Has(f) || !canSave[f] {
-			continue
-		}
-		if animated && (f == options.FormatAVIF || f == options.FormatJXL) {
-			continue
-		}
-		return f
-	}
-	return options.FormatUnknown
-}
-
-// chooseFormat implements url-api.md §6. requested is the format option
-// (FormatUnknown = auto); src the source format; animated and alpha
-// describe what the result needs.
+// chooseFormat decides the output format with options.ChooseFormat (the
+// one implementation, docs/options.md "Output format"), given the formats
+// this libvips can save.
 func chooseFormat(requested, src options.Format, neg *options.Negotiation, animated, alpha bool) options.Format {
-	var n options.Negotiation
-	if neg != nil {
-		n = *neg
-	}
-	if requested != options.FormatUnknown {
-		if f := pickNegotiated(n.Enforce, animated); f != options.FormatUnknown {
-			return f
-		}
-		return requested
-	}
-	if f := pickNegotiated(n.Auto|n.Enforce, animated); f != options.FormatUnknown {
-		return f
-	}
-	preferred := n.Preferred
-	if len(preferred) == 0 {
-		preferred = []options.Format{options.FormatJPEG, options.FormatPNG, options.FormatGIF}
-	}
-	for _, f := range preferred {
-		if f == src && canSave[f] {
-			return f
+	var savable options.FormatSet
+	for f, ok := range canSave {
+		if ok {
+			savable = savable.With(options.Format(f))
 		}
 	}
-	for _, f := range preferred {
-		if !canSave[f] || (animated && !supportsAnimation(f)) || (alpha && !supportsAlpha(f)) {
-			continue
-		}
-		return f
-	}
-	return preferred[0]
+	return options.ChooseFormat(requested, src, neg, animated, alpha, savable)
 }
 
 // qualityFor implements the quality fallback chain of url-api.md §7.

@@ -74,11 +74,9 @@ func (r *RefCount) Refs() int { return int(r.n.Load()) }
 
 // GroupConfig configures a Group's metrics; the zero value registers none.
 type GroupConfig struct {
-	// Metrics, when non-nil, receives the counter
-	// <Namespace>_coalesced_requests_total: calls that joined a call
-	// already in flight instead of starting their own.
-	Metrics   *metrics.Set
-	Namespace string
+	// Metrics receives the counter coalesced_requests_total: calls that
+	// joined a call already in flight instead of starting their own.
+	Metrics Metrics
 }
 
 // Group coalesces identical in-flight calls: while a call for a key runs,
@@ -97,8 +95,8 @@ type Group struct {
 // NewGroup returns a Group registering its metrics per cfg.
 func NewGroup(cfg GroupConfig) *Group {
 	g := &Group{}
-	if cfg.Metrics != nil {
-		g.counter = cfg.Metrics.NewCounter(metricName(cfg.Namespace, "coalesced_requests_total"))
+	if cfg.Metrics.Set != nil {
+		g.counter = cfg.Metrics.Set.NewCounter(cfg.Metrics.Name("coalesced_requests_total"))
 	}
 	return g
 }

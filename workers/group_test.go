@@ -31,7 +31,7 @@ func newTestValue(data string, free func()) *testValue {
 
 func TestGroupCoalescesAndReleasesOnce(t *testing.T) {
 	set := metrics.NewSet()
-	g := NewGroup(GroupConfig{Metrics: set, Namespace: "imgedge"})
+	g := NewGroup(GroupConfig{Metrics: Metrics{Set: set, Namespace: "imgedge"}})
 	const n = 20
 	var runs, frees atomic.Int32
 	unblock := make(chan struct{})

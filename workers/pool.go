@@ -44,24 +44,21 @@ type Config struct {
 	// recent job durations) is refused at once with KindTimeout instead of
 	// waiting in the queue only to time out (issue 7).
 	DisableEarlyReject bool
-	// Metrics, when non-nil, receives the pool's metrics (see
-	// RegisterMetrics). nil registers nothing, which tests use to create
-	// many pools.
-	Metrics *metrics.Set
-	// Namespace is prefixed with "_" to every metric name when non-empty
-	// (IMGPROXY_PROMETHEUS_NAMESPACE).
-	Namespace string
+	// Metrics receives the pool's gauges and histogram (see
+	// registerMetrics). The zero value registers nothing, which tests use
+	// to create many pools.
+	Metrics Metrics
 }
 
 // Validate reports the first invalid setting.
 func (c *Config) Validate() error {
 	if c.Workers <= 0 {
-		return fmt.Errorf("workers: Workers must be > 0; got %d", c.Workers)
+		return options.ConfigErrorf("IMGPROXY_CONCURRENCY", "must be > 0; got %d", c.Workers)
 	}
 	if c.QueueSize < 0 {
-		return fmt.Errorf("workers: QueueSize must be >= 0; got %d", c.QueueSize)
+		return options.ConfigErrorf("IMGPROXY_REQUESTS_QUEUE_SIZE", "must be >= 0; got %d", c.QueueSize)
 	}
-	return nil
+	return c.Metrics.Validate()
 }
 
 // ErrClosed is the cause of the error Do returns after Close was called.
@@ -101,7 +98,7 @@ type Pool struct {
 	// nanoseconds (weight 1/8), used by the early reject estimate.
 	avgRun atomic.Int64
 
-	queueWait *metrics.PrometheusHistogram // nil without Config.Metrics
+	queueWait *metrics.PrometheusHistogram // nil without Config.Metrics.Set
 }
 
 // New validates cfg and starts cfg.Workers pinned goroutines.
@@ -115,8 +112,8 @@ func New(cfg Config) (*Pool, error) {
 		stop:    make(chan struct{}),
 		drained: make(chan struct{}),
 	}
-	if cfg.Metrics != nil {
-		p.registerMetrics(cfg.Metrics, cfg.Namespace)
+	if cfg.Metrics.Set != nil {
+		p.registerMetrics(cfg.Metrics)
 	}
 	p.wg.Add(cfg.Workers)
 	for range cfg.Workers {
@@ -125,32 +122,22 @@ func New(cfg Config) (*Pool, error) {
 	return p, nil
 }
 
-// metricName joins the namespace and the name the way Prometheus
-// namespaces do.
-func metricName(ns, name string) string {
-	if ns == "" {
-		return name
-	}
-	return ns + "_" + name
-}
-
-// registerMetrics creates the pool's metrics in set. Names (with the
-// namespace prefix), http-behaviour.md §7 plus imgedge's own:
+// registerMetrics creates the metrics the pool owns (docs/metrics.md),
+// named with m.Name:
 //
 //	workers               gauge     configured worker count
 //	images_in_progress    gauge     jobs running on a worker now
-//	workers_utilization   gauge     calls admitted to the pool (running + queued) / workers × 100
 //	queue_length          gauge     calls waiting for a worker
 //	queue_wait_seconds    histogram time from Do to the start of the job (or refusal), default buckets
-func (p *Pool) registerMetrics(set *metrics.Set, ns string) {
-	workers := float64(p.cfg.Workers)
-	set.NewGauge(metricName(ns, "workers"), func() float64 { return workers })
-	set.NewGauge(metricName(ns, "images_in_progress"), func() float64 { return float64(p.Busy()) })
-	set.NewGauge(metricName(ns, "workers_utilization"), func() float64 {
-		return float64(p.inflight.Load()) / workers * 100
-	})
-	set.NewGauge(metricName(ns, "queue_length"), func() float64 { return float64(p.QueueLen()) })
-	p.queueWait = set.NewPrometheusHistogram(metricName(ns, "queue_wait_seconds"))
+//
+// workers_utilization is edge's: imgproxy defines it from the HTTP
+// requests in progress, which only edge counts.
+func (p *Pool) registerMetrics(m Metrics) {
+	set := m.Set
+	set.NewGauge(m.Name("workers"), func() float64 { return float64(p.cfg.Workers) })
+	set.NewGauge(m.Name("images_in_progress"), func() float64 { return float64(p.Busy()) })
+	set.NewGauge(m.Name("queue_length"), func() float64 { return float64(p.QueueLen()) })
+	p.queueWait = set.NewPrometheusHistogram(m.Name("queue_wait_seconds"))
 }
 
 // Size returns the configured number of workers.

@@ -357,7 +357,7 @@ func TestCloseContextEnds(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	set := metrics.NewSet()
-	p := newPool(t, Config{Workers: 2, Metrics: set, Namespace: "imgedge"})
+	p := newPool(t, Config{Workers: 2, Metrics: Metrics{Set: set, Namespace: "imgedge"}})
 	release := blockWorker(t, p)
 	var buf bytes.Buffer
 	set.WritePrometheus(&buf)
@@ -365,12 +365,14 @@ func TestMetrics(t *testing.T) {
 	for _, want := range []string{
 		"imgedge_workers 2\n",
 		"imgedge_images_in_progress 1\n",
-		"imgedge_workers_utilization 50\n",
 		"imgedge_queue_length 0\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("metrics output lacks %q; got\n%s", want, out)
 		}
+	}
+	if err := (Metrics{Namespace: "my-ns"}).Validate(); err == nil || !strings.HasPrefix(err.Error(), "IMGPROXY_PROMETHEUS_NAMESPACE: ") {
+		t.Errorf("namespace my-ns: got %v; want an IMGPROXY_PROMETHEUS_NAMESPACE error", err)
 	}
 	release()
 	buf.Reset()
