@@ -5,7 +5,8 @@
 #   deps       install missing Debian packages (quiet and idempotent)
 #   build      bin/imgedge with the version from `git describe` embedded
 #   run        deps + build + serve testdata/samples on 127.0.0.1:8080, signing off
-#   test       deps + vet + go test -race -shuffle=on ./... + CGO_ENABLED=0 tests + short fuzz runs
+#   test       deps + vet + go test -race -shuffle=on ./... + the deploy module's tests
+#              + CGO_ENABLED=0 tests + short fuzz runs
 #   test-pure  CGO_ENABLED=0 tests of the packages that must build without cgo
 #   fuzz       longer fuzz runs of every Fuzz* target (FUZZTIME=60s each by default)
 #   bench      the load/benchmark tool (bench/, see BENCHMARKS.md)
@@ -47,7 +48,7 @@ TEST_FLAGS ?=
 RUN_BIND ?= 127.0.0.1:8080
 RUN_ROOT ?= $(CURDIR)/testdata/samples
 
-.PHONY: all deps build run test test-go test-pure fuzz fuzz-short bench fmt vet lint docs install clean
+.PHONY: all deps build run test test-go test-deploy test-pure fuzz fuzz-short bench fmt vet lint docs install clean
 
 all: build
 
@@ -83,10 +84,18 @@ run: deps build
 
 # The one test command (README, .ci/run). Go tests with the race detector and
 # shuffled order, the cgo-free builds, then every fuzz target briefly.
-test: deps vet test-go test-pure fuzz-short
+test: deps vet test-go test-deploy test-pure fuzz-short
 
 test-go:
 	$(GO) test -race -shuffle=on -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) ./...
+
+# The packaging checks (Dockerfile, systemd unit, Kubernetes manifests) are
+# their own Go module in deploy/, so that their heavy test-only dependencies
+# (buildkit's Dockerfile parser, the Kubernetes API types) stay out of the
+# server's module. They build and run the real binary; without -race, which
+# would mean a second, slow race-enabled build of imgedge for little gain.
+test-deploy:
+	cd deploy && $(GO) test -shuffle=on -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) ./...
 
 test-pure:
 	CGO_ENABLED=0 $(GO) test -timeout $(TEST_TIMEOUT) $$(for p in $(PURE_PKGS); do d=$${p%/...}; [ -d "$$d" ] && echo "$$p"; done)
@@ -113,6 +122,7 @@ fmt:
 
 vet:
 	$(GO) vet ./...
+	cd deploy && $(GO) vet ./...
 
 lint: vet
 	@if command -v golangci-lint >/dev/null 2>&1; then golangci-lint run ./...; \

@@ -4,23 +4,28 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
-	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
 
 	"github.com/imgedge/imgedge/options"
 )
 
-// absSource reads abs://container/blob with azblob: shared key when
-// IMGPROXY_ABS_KEY is set, else the Azure default credential chain.
+// absSource reads abs://container/blob with azblob's blob client: shared
+// key when IMGPROXY_ABS_KEY is set, else the Azure default credential
+// chain. It uses the azblob/blob sub-package only: the root azblob and
+// azblob/container packages link Apache Arrow (for blob queries) into the
+// binary.
 type absSource struct {
-	client              *azblob.Client
+	endpoint            string
+	newClient           func(blobURL string) (*blob.Client, error)
 	allowList, denyList []string
 }
 
@@ -32,31 +37,35 @@ func newABSSource(cfg *Config) (*absSource, error) {
 	if !strings.HasSuffix(endpoint, "/") {
 		endpoint += "/"
 	}
-	opts := &azblob.ClientOptions{ClientOptions: azcore.ClientOptions{
+	opts := &blob.ClientOptions{ClientOptions: azcore.ClientOptions{
 		// One retry: the download timeout bounds the whole fetch anyway.
 		Retry: policy.RetryOptions{MaxRetries: 1, RetryDelay: 100 * time.Millisecond, MaxRetryDelay: time.Second},
 	}}
-	var (
-		client *azblob.Client
-		err    error
-	)
+	s := &absSource{endpoint: endpoint, allowList: cfg.ABSAllowedContainers, denyList: cfg.ABSDeniedContainers}
 	if cfg.ABSKey != "" {
-		cred, cerr := azblob.NewSharedKeyCredential(cfg.ABSName, cfg.ABSKey)
-		if cerr != nil {
-			return nil, errorf("IMGPROXY_ABS_KEY: %w", cerr)
+		cred, err := blob.NewSharedKeyCredential(cfg.ABSName, cfg.ABSKey)
+		if err != nil {
+			return nil, errorf("IMGPROXY_ABS_KEY: %w", err)
 		}
-		client, err = azblob.NewClientWithSharedKeyCredential(endpoint, cred, opts)
+		s.newClient = func(u string) (*blob.Client, error) { return blob.NewClientWithSharedKeyCredential(u, cred, opts) }
 	} else {
-		cred, cerr := azidentity.NewDefaultAzureCredential(nil)
-		if cerr != nil {
-			return nil, errorf("IMGPROXY_USE_ABS: no IMGPROXY_ABS_KEY and no default Azure credentials: %w", cerr)
+		cred, err := azidentity.NewDefaultAzureCredential(nil)
+		if err != nil {
+			return nil, errorf("IMGPROXY_USE_ABS: no IMGPROXY_ABS_KEY and no default Azure credentials: %w", err)
 		}
-		client, err = azblob.NewClient(endpoint, cred, opts)
+		s.newClient = func(u string) (*blob.Client, error) { return blob.NewClient(u, cred, opts) }
 	}
-	if err != nil {
+	// Build one client now so that a bad endpoint fails at start-up.
+	if _, err := s.client(objectRef{bucket: "c", key: "b"}); err != nil {
 		return nil, errorf("IMGPROXY_ABS_ENDPOINT: cannot create the client for %q: %w", endpoint, err)
 	}
-	return &absSource{client: client, allowList: cfg.ABSAllowedContainers, denyList: cfg.ABSDeniedContainers}, nil
+	return s, nil
+}
+
+// client returns a client for one blob; its URL is built as azblob's
+// container client builds it (the blob name path-escaped).
+func (s *absSource) client(ref objectRef) (*blob.Client, error) {
+	return s.newClient(runtime.JoinPaths(runtime.JoinPaths(s.endpoint, ref.bucket), url.PathEscape(ref.key)))
 }
 
 func (s *absSource) name() string { return "abs" }
@@ -66,7 +75,11 @@ func (s *absSource) allowed(container string) bool {
 }
 
 func (s *absSource) open(ctx context.Context, ref objectRef, cond *options.Conditional) (*object, error) {
-	var o azblob.DownloadStreamOptions
+	bc, err := s.client(ref)
+	if err != nil {
+		return nil, err
+	}
+	var o blob.DownloadStreamOptions
 	if cond != nil && (cond.IfNoneMatch != "" || cond.IfModifiedSince != "") {
 		mac := &blob.ModifiedAccessConditions{}
 		if cond.IfNoneMatch != "" {
@@ -82,7 +95,7 @@ func (s *absSource) open(ctx context.Context, ref objectRef, cond *options.Condi
 	// azblob turns a 304 into an empty success without headers; the
 	// captured raw response still has the validators.
 	var raw *http.Response
-	resp, err := s.client.DownloadStream(policy.WithCaptureResponse(ctx, &raw), ref.bucket, ref.key, &o)
+	resp, err := bc.DownloadStream(policy.WithCaptureResponse(ctx, &raw), &o)
 	if err != nil {
 		return nil, absErr(ref, err)
 	}
@@ -99,7 +112,7 @@ func (s *absSource) open(ctx context.Context, ref objectRef, cond *options.Condi
 		if obj.etag == "" && obj.lastModified == "" {
 			// Azurite (and possibly the service) sends a bare 304: ask for
 			// the validators with a HEAD request so the client gets them.
-			props, err := s.client.ServiceClient().NewContainerClient(ref.bucket).NewBlobClient(ref.key).GetProperties(ctx, nil)
+			props, err := bc.GetProperties(ctx, nil)
 			if err != nil {
 				return nil, absErr(ref, err)
 			}

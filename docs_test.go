@@ -1,4 +1,9 @@
-package deploy
+package main
+
+// Tests that keep the documentation honest: the signing examples of
+// docs/signing.md reproduce the test vectors, the example URLs of
+// docs/url-format.md parse, the CloudFront function of docs/cdn.md works,
+// and relative links between the docs resolve.
 
 import (
 	"encoding/json"
@@ -15,8 +20,8 @@ import (
 	"github.com/imgedge/imgedge/sign"
 )
 
-// signingVectors are the test vectors of the shared signing spec
-// (shared/spec/signing.md §3), also printed at the end of docs/signing.md.
+// signingVectors are imgproxy's signing test vectors, printed at the end of
+// docs/signing.md.
 var signingVectors = []struct {
 	key, salt string
 	size      int
@@ -264,7 +269,7 @@ func TestDocsLinks(t *testing.T) {
 			if file != "" {
 				rel = filepath.Join(filepath.Dir(doc), file)
 			}
-			b, err := os.ReadFile(filepath.Join(repoRoot, rel))
+			b, err := os.ReadFile(rel)
 			if err != nil {
 				if strings.HasSuffix(rel, "config.md") || strings.HasSuffix(rel, "BENCHMARKS.md") {
 					continue // generated / written by others; may not exist yet
@@ -286,4 +291,15 @@ func TestDocsLinks(t *testing.T) {
 			}
 		}
 	}
+}
+
+// readRepoFile returns the content of a file of the repository (relative
+// to its root, where this package's tests run).
+func readRepoFile(t *testing.T, rel string) string {
+	t.Helper()
+	b, err := os.ReadFile(rel)
+	if err != nil {
+		t.Fatalf("cannot read %s: %v", rel, err)
+	}
+	return string(b)
 }

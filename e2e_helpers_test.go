@@ -225,3 +225,14 @@ func runImgedge(t *testing.T, env map[string]string, args ...string) (code int, 
 	}
 	return cmd.ProcessState.ExitCode(), buf.String()
 }
+
+// needTool returns the path of an external program the test drives, and
+// skips the test when it is not installed (`make deps` installs them all).
+func needTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("%s not installed (make deps installs it)", name)
+	}
+	return p
+}
