@@ -136,7 +136,10 @@ func newConfig() *config {
 func loadConfig(lookup lookupFunc, environ []string) (c *config, warnings []string, err error) {
 	warn := func(s string) { warnings = append(warnings, s) }
 
-	// IMGPROXY_ENV_LOCAL_FILE_PATH first: the file feeds every other lookup.
+	// IMGPROXY_ENV_LOCAL_FILE_PATH first: the file feeds every other
+	// lookup, and like imgproxy (which sets the file's variables in its
+	// process environment) a variable in the file wins over the process
+	// environment.
 	if path, ok := lookup("IMGPROXY_ENV_LOCAL_FILE_PATH"); ok && strings.TrimSpace(path) != "" {
 		fileVars, err := readEnvFile(strings.TrimSpace(path))
 		if err != nil {
@@ -144,11 +147,10 @@ func loadConfig(lookup lookupFunc, environ []string) (c *config, warnings []stri
 		}
 		envLookup := lookup
 		lookup = func(k string) (string, bool) {
-			if v, ok := envLookup(k); ok {
+			if v, ok := fileVars[k]; ok {
 				return v, true
 			}
-			v, ok := fileVars[k]
-			return v, ok
+			return envLookup(k)
 		}
 		for k, v := range fileVars {
 			environ = append(environ, k+"="+v)

@@ -66,6 +66,7 @@ Rules for every variable:
 			fmt.Fprintf(w, "| `%s` | %s | %s |\n", v.name, v.defaultText(), strings.ReplaceAll(help, "|", "\\|"))
 		}
 	}
+	fmt.Fprint(w, envFileDocs)
 	fmt.Fprint(w, "\n## Accepted but ignored\n\nThese imgproxy variables start imgedge with a warning and have no effect:\n\n")
 	keys := make(map[string]bool, len(ignoredVars))
 	for k := range ignoredVars {
@@ -103,3 +104,28 @@ func aliasList(as []alias, md bool) string {
 func plain(s string) string {
 	return strings.NewReplacer("`", "", "**", "").Replace(s)
 }
+
+// envFileDocs is the hand-written part of docs/config.md about
+// IMGPROXY_ENV_LOCAL_FILE_PATH (TestConfigEnvFile checks the examples).
+const envFileDocs = `
+## The environment file
+
+` + "`IMGPROXY_ENV_LOCAL_FILE_PATH`" + ` names a file of variables in the dotenv syntax imgproxy
+reads (imgedge parses it with github.com/joho/godotenv):
+
+` + "```sh" + `
+# a comment line
+export IMGPROXY_TTL=3600                    # "export " is optional; " # ..." ends the value
+IMGPROXY_ALLOW_ORIGIN="https://a.example"   # double quotes: \n, \" and \\ are escapes
+IMGPROXY_WATERMARK_PATH='/srv/wm #1.png'    # single quotes: taken literally, # included
+IMGPROXY_BASE_URL="${ORIGIN}/images/"       # ${NAME}: a variable defined earlier in the file
+` + "```" + `
+
+- The file must exist; a line that cannot be parsed (e.g. an unterminated quote) stops start-up.
+- A variable set in the file wins over the same variable in the process environment, as in
+  imgproxy, which copies the file into its environment.
+- Differences from imgproxy's reader, all in rare corners: a ` + "`#`" + ` with no space before it
+  stays part of an unquoted value (` + "`A=x#y`" + ` is ` + "`x#y`" + `; imgproxy cuts it to ` + "`x`" + `),
+  ` + "`${NAME}`" + ` expands only names defined earlier in the file (imgproxy also looks in the process
+  environment), and a double-quoted value may span lines.
+`

@@ -85,7 +85,7 @@ func serverSection(c *config) section {
 				help: "Refuse to start when a deprecated variable name (listed as \"deprecated\" below) is used.",
 				set:  setBool(&c.FailOnDeprecation)},
 			{name: "IMGPROXY_ENV_LOCAL_FILE_PATH",
-				help: "File of `NAME=value` lines read before all other variables; variables set in the environment win over the file.",
+				help: "Environment file (dotenv syntax, see below) read before all other variables; a variable in the file wins over the process environment, as in imgproxy.",
 				set:  setString(&c.EnvFile)},
 		},
 		resolve: func(lookup lookupFunc) error {

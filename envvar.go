@@ -7,7 +7,6 @@ package main
 // `imgedge -h` and docs/config.md.
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/joho/godotenv"
 
 	"github.com/imgedge/imgedge/options"
 	"github.com/imgedge/imgedge/sign"
@@ -380,39 +381,22 @@ func checkReadableDir(dir string) error {
 	return nil
 }
 
-// readEnvFile reads KEY=VALUE lines (IMGPROXY_ENV_LOCAL_FILE_PATH): blank
-// lines and lines starting with # are skipped, "export " is allowed, values
-// may be wrapped in single or double quotes.
+// readEnvFile reads the environment file (IMGPROXY_ENV_LOCAL_FILE_PATH)
+// with godotenv, the dotenv dialect imgproxy reads too: NAME=value lines,
+// "export " prefixes, # comments (also after an unquoted value when a
+// space precedes the #), single quotes taken literally, double quotes with
+// \n, \" and \\ escapes, and ${NAME} expanded from earlier lines of the file.
+// docs/config.md ("The environment file") lists the rare differences.
 func readEnvFile(path string) (map[string]string, error) {
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open %q: %w", path, errors.Unwrap(err))
+		return nil, fmt.Errorf("cannot read %q: %w", path, errors.Unwrap(err))
 	}
-	defer f.Close()
-	out := map[string]string{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		line = strings.TrimPrefix(line, "export ")
-		k, val, ok := strings.Cut(line, "=")
-		k = strings.TrimSpace(k)
-		if !ok || k == "" || strings.ContainsAny(k, " \t") {
-			return nil, fmt.Errorf("%s:%d: want NAME=value", path, n)
-		}
-		val = strings.TrimSpace(val)
-		if len(val) >= 2 && (val[0] == '"' || val[0] == '\'') && val[len(val)-1] == val[0] {
-			val = val[1 : len(val)-1]
-		}
-		out[k] = val
+	vars, err := godotenv.UnmarshalBytes(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("cannot read %q: %w", path, err)
-	}
-	return out, nil
+	return vars, nil
 }
 
 // sortedKeys returns m's keys in order (deterministic warnings).

@@ -197,15 +197,56 @@ func TestConfigAliases(t *testing.T) {
 	}
 }
 
+// The environment file is read with imgproxy's dotenv rules (quotes,
+// comments, escapes, ${NAME} from earlier lines) and wins over the process
+// environment, like imgproxy's. The cases are those of docs/config.md.
 func TestConfigEnvFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "imgedge.env")
-	content := "# comment\n\nIMGPROXY_TIMEOUT=4\nexport IMGPROXY_TTL=\"60\"\nIMGPROXY_QUALITY='70'\n"
+	content := `# comment
+
+IMGPROXY_TIMEOUT=4
+export IMGPROXY_TTL="60"   # export prefix, quotes, comment
+IMGPROXY_QUALITY='70'
+IMGPROXY_ALLOW_ORIGIN=https://a.example # comment after a space
+IMGPROXY_ETAG_BUSTER=v1#2
+IMGPROXY_WATERMARK_PATH='/srv/wm #1.png'
+ORIGIN=https://origin.example
+IMGPROXY_BASE_URL="${ORIGIN}/images/"
+IMGPROXY_HEALTH_CHECK_PATH="/a\"b\\c"
+IMGPROXY_USER_AGENT='no\nescape $ORIGIN'
+IMGPROXY_FALLBACK_IMAGE_PATH="line\nbreak"
+`
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, _ := mustLoad(t, map[string]string{"IMGPROXY_ENV_LOCAL_FILE_PATH": path, "IMGPROXY_QUALITY": "60"})
-	if c.Edge.RequestTimeout != 4*time.Second || c.Edge.TTL != time.Minute || c.Vips.Quality != 60 {
-		t.Errorf("env file: got timeout %v, ttl %v, quality %d; want 4s, 1m, 60 (environment wins)", c.Edge.RequestTimeout, c.Edge.TTL, c.Vips.Quality)
+	c, _ := mustLoad(t, map[string]string{"IMGPROXY_ENV_LOCAL_FILE_PATH": path, "IMGPROXY_QUALITY": "60", "IMGPROXY_KEEP_ALIVE_TIMEOUT": "7"})
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"plain", c.Edge.RequestTimeout, 4 * time.Second},
+		{"export, double quotes, comment", c.Edge.TTL, time.Minute},
+		{"the file wins over the environment", c.Vips.Quality, 70},
+		{"the environment fills what the file lacks", c.Edge.KeepAliveTimeout, 7 * time.Second},
+		{"comment after an unquoted value", c.Edge.AllowOrigin, "https://a.example"},
+		{"# without a space is part of the value", c.Edge.ETagBuster, "v1#2"},
+		{"single quotes keep #", c.WatermarkPath, "/srv/wm #1.png"},
+		{"${NAME} from an earlier line", c.Parser.BaseURL, "https://origin.example/images/"},
+		{"double-quote escapes", c.Edge.HealthCheckPath, `/a"b\c`},
+		{"single quotes are literal", c.Fetch.UserAgent, `no\nescape $ORIGIN`},
+		{"escaped newline", c.FallbackPath, "line\nbreak"},
+	}
+	for _, ck := range checks {
+		if ck.got != ck.want {
+			t.Errorf("%s: got %q; want %q", ck.name, ck.got, ck.want)
+		}
+	}
+	if err := os.WriteFile(path, []byte("IMGPROXY_TTL=\"unterminated\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := loadConfig(mapLookup(map[string]string{"IMGPROXY_ENV_LOCAL_FILE_PATH": path}), nil)
+	if err == nil || !strings.HasPrefix(err.Error(), "IMGPROXY_ENV_LOCAL_FILE_PATH: ") {
+		t.Errorf("unterminated quote: got %v; want an IMGPROXY_ENV_LOCAL_FILE_PATH error", err)
 	}
 }
 
