@@ -234,6 +234,7 @@ console.log(JSON.stringify(out));
 var ownedDocs = []string{
 	"docs/getting-started.md", "docs/url-format.md", "docs/signing.md", "docs/cdn.md",
 	"docs/tuning.md", "docs/metrics.md", "docs/security.md", "docs/migration.md",
+	"docs/http.md", "docs/options.md",
 }
 
 // githubSlug is GitHub's heading anchor: lower case, punctuation other than

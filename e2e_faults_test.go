@@ -1,6 +1,6 @@
 package main
 
-// Faults (issue 9 item 5) against the real binary: origins that reset or
+// Faults against the real binary: origins that reset or
 // fail, clients that go away mid-response, and SIGTERM under load. The
 // worker accounting is checked through the Prometheus listener
 // (requests_in_progress back to 0), so a leaked request would show.
@@ -9,7 +9,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"image"
 	"io"
@@ -27,62 +26,6 @@ import (
 	"testing"
 	"time"
 )
-
-// ftMetricsURL returns the address of the Prometheus listener the server
-// logged ("metrics listening").
-func ftMetricsURL(t *testing.T, s *server) string {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, line := range strings.Split(s.Logs(), "\n") {
-			var rec struct{ Msg, Addr string }
-			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "metrics listening" && rec.Addr != "" {
-				return "http://" + rec.Addr
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("no \"metrics listening\" line in the log:\n%s", s.Logs())
-	return ""
-}
-
-// ftGauge reads one unlabelled sample (e.g. requests_in_progress).
-func ftGauge(t *testing.T, metricsURL, name string) float64 {
-	t.Helper()
-	resp, err := http.Get(metricsURL + "/metrics")
-	if err != nil {
-		t.Fatalf("GET metrics: %v", err)
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) == 2 && f[0] == name {
-			v, err := strconv.ParseFloat(f[1], 64)
-			if err != nil {
-				t.Fatalf("metric line %q: %v", sc.Text(), err)
-			}
-			return v
-		}
-	}
-	t.Fatalf("metric %s not exposed", name)
-	return 0
-}
-
-// ftWaitGauge polls until the gauge equals want (within 15 s).
-func ftWaitGauge(t *testing.T, metricsURL, name string, want float64) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	var got float64
-	for time.Now().Before(deadline) {
-		if got = ftGauge(t, metricsURL, name); got == want {
-			return
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	t.Fatalf("%s: got %v; want %v (after 15 s)", name, got, want)
-}
 
 // ftHijack takes over the connection of an origin handler.
 func ftHijack(t *testing.T, w http.ResponseWriter) (net.Conn, *bufio.ReadWriter) {
@@ -193,7 +136,7 @@ func TestE2EFaultsOrigin(t *testing.T) {
 		"IMGPROXY_DOWNLOAD_TIMEOUT":                "2",
 		"IMGPROXY_PROMETHEUS_BIND":                 "127.0.0.1:0",
 	})
-	metrics := ftMetricsURL(t, s)
+	metrics := rcMetricsAddr(t, s)
 
 	const unreachable, incomplete = "Source is unreachable", "Source response is incomplete"
 	for _, tc := range []struct {
@@ -218,7 +161,7 @@ func TestE2EFaultsOrigin(t *testing.T) {
 		{"/status/429", []int{429}, []string{unreachable}},
 	} {
 		t.Run(strings.TrimPrefix(tc.path, "/"), func(t *testing.T) {
-			resp, body := hxDo(t, s, "/insecure/rs:fit:80:80/plain/"+origin.URL+tc.path)
+			resp, body := s.get(t, "/insecure/rs:fit:80:80/plain/"+origin.URL+tc.path)
 			okStatus, okBody := false, tc.body == nil
 			for _, st := range tc.status {
 				okStatus = okStatus || resp.StatusCode == st
@@ -232,13 +175,13 @@ func TestE2EFaultsOrigin(t *testing.T) {
 			if resp.StatusCode >= 400 && resp.Header.Get("Cache-Control") != "" {
 				t.Errorf("origin %s: error %d carries Cache-Control %q", tc.path, resp.StatusCode, resp.Header.Get("Cache-Control"))
 			}
-			if resp, _ := hxDo(t, s, "/health"); resp.StatusCode != 200 {
+			if resp, _ := s.get(t, "/health"); resp.StatusCode != 200 {
 				t.Fatalf("/health after origin %s: %d", tc.path, resp.StatusCode)
 			}
 		})
 	}
-	ftWaitGauge(t, metrics, "requests_in_progress", 0)
-	ftWaitGauge(t, metrics, "images_in_progress", 0)
+	rcWaitMetric(t, metrics, "requests_in_progress", 0)
+	rcWaitMetric(t, metrics, "images_in_progress", 0)
 }
 
 // A client that goes away mid-response or while its request waits for a
@@ -270,13 +213,13 @@ func TestE2EFaultsClientDisconnect(t *testing.T) {
 		"IMGPROXY_PROMETHEUS_BIND":                 "127.0.0.1:0",
 		"IMGPROXY_CONCURRENCY":                     "2",
 	})
-	metrics := ftMetricsURL(t, s)
+	metrics := rcMetricsAddr(t, s)
 
 	// A large response (full-size JPEG at q:100, a few hundred KB) read
 	// for 1 KB through a 4 KB receive buffer, so the server is still
 	// writing, then dropped: half of them with an RST, half with a FIN.
 	big := "/insecure/rs:fit:1200:800/q:100/plain/local:///photo.jpg"
-	resp, full := hxDo(t, s, big)
+	resp, full := s.get(t, big)
 	if resp.StatusCode != 200 || len(full) < 128<<10 {
 		t.Fatalf("large control response: %d, %d bytes; want 200 and >= 128 KB", resp.StatusCode, len(full))
 	}
@@ -326,18 +269,18 @@ func TestE2EFaultsClientDisconnect(t *testing.T) {
 	if slowHits.Load() == 0 {
 		t.Error("no slow request reached the origin")
 	}
-	ftWaitGauge(t, metrics, "requests_in_progress", 0)
-	ftWaitGauge(t, metrics, "images_in_progress", 0)
+	rcWaitMetric(t, metrics, "requests_in_progress", 0)
+	rcWaitMetric(t, metrics, "images_in_progress", 0)
 
 	// Still serving, and the full response is intact.
-	resp, again := hxDo(t, s, big)
+	resp, again := s.get(t, big)
 	if resp.StatusCode != 200 || !bytes.Equal(again, full) {
 		t.Errorf("after the disconnects: %d, %d bytes; want 200 and the same %d bytes", resp.StatusCode, len(again), len(full))
 	}
-	if resp, _ := hxDo(t, s, "/health"); resp.StatusCode != 200 {
+	if resp, _ := s.get(t, "/health"); resp.StatusCode != 200 {
 		t.Errorf("/health after the disconnects: %d; want 200", resp.StatusCode)
 	}
-	// http-behaviour.md §4: a client that went away is logged 499
+	// docs/http.md: a client that went away is logged 499
 	// (Cancelled) and its work is dropped (edge watches the connection).
 	logged499 := regexp.MustCompile(`"status":499`)
 	for deadline := time.Now().Add(5 * time.Second); !logged499.MatchString(s.Logs()) && time.Now().Before(deadline); {
@@ -383,7 +326,7 @@ func TestE2EFaultsShutdownUnderLoad(t *testing.T) {
 		"IMGPROXY_GRACEFUL_STOP_TIMEOUT":           "20",
 		"IMGPROXY_TIMEOUT":                         "20",
 	})
-	metrics := ftMetricsURL(t, s)
+	metrics := rcMetricsAddr(t, s)
 
 	type result struct {
 		i, status int
@@ -407,7 +350,7 @@ func TestE2EFaultsShutdownUnderLoad(t *testing.T) {
 	}
 	// All n accepted: in flight in the server (4 at the origin, the rest
 	// waiting for a worker).
-	ftWaitGauge(t, metrics, "requests_in_progress", n)
+	rcWaitMetric(t, metrics, "requests_in_progress", n)
 	if got := arrived.Load(); got != 4 {
 		t.Logf("%d requests at the origin before SIGTERM; want 4 (the pool size)", got)
 	}
@@ -511,7 +454,7 @@ func TestE2EFaultsObjectStores(t *testing.T) {
 	} {
 		t.Run(tc.url, func(t *testing.T) {
 			before := count(tc.store)
-			resp, body := hxDo(t, s, "/insecure/rs:fit:50:50/plain/"+tc.url)
+			resp, body := s.get(t, "/insecure/rs:fit:50:50/plain/"+tc.url)
 			switch {
 			case resp.StatusCode == 500 || resp.StatusCode < 400:
 				t.Errorf("%s: got %d %q; want a 4xx or 502/503/504", tc.url, resp.StatusCode, truncate(body))
@@ -526,19 +469,7 @@ func TestE2EFaultsObjectStores(t *testing.T) {
 			if n > 20 {
 				t.Errorf("%s: %d calls to the store; want bounded retries (<= 20)", tc.url, n)
 			}
-			hxAlive2(t, s)
+			checkAlive(t, s, "photo.jpg")
 		})
-	}
-}
-
-// hxAlive2 is hxAlive for servers rooted at testdata/samples.
-func hxAlive2(t *testing.T, s *server) {
-	t.Helper()
-	if resp, _ := hxDo(t, s, "/health"); resp.StatusCode != 200 {
-		t.Fatalf("/health: %d; want 200", resp.StatusCode)
-	}
-	resp, body := hxDo(t, s, "/insecure/rs:fit:60:60/plain/local:///photo.jpg")
-	if resp.StatusCode != 200 {
-		t.Fatalf("control resize: %d (%q); want 200", resp.StatusCode, truncate(body))
 	}
 }

@@ -1,7 +1,7 @@
 package main
 
-// Hostile-input suite (issue 9 item 4): the real binary answers every
-// hostile request with the status class of http-behaviour.md §4, stays
+// Hostile-input suite: the real binary answers every hostile request
+// with the status class of docs/http.md "Errors", stays
 // healthy after each one, and keeps its peak RSS under hxRSSBoundKB.
 //
 // Every fixture is generated here: pixel floods (a PNG declaring
@@ -54,27 +54,6 @@ type hxCase struct {
 	check func(t *testing.T, resp *http.Response, body []byte)
 }
 
-// hxDo sends GET target verbatim (no URL parsing or re-escaping on the
-// client side) and returns the response with its body.
-func hxDo(t *testing.T, s *server, target string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, s.URL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.URL.Opaque = target
-	resp, err := s.Client.Do(req)
-	if err != nil {
-		t.Fatalf("GET %.200s: %v", target, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %.200s: reading body: %v", target, err)
-	}
-	return resp, body
-}
-
 // hxRaw writes req on a fresh connection and returns the status of the
 // first response (0 if the server closed the connection without one).
 func hxRaw(t *testing.T, addr, req string) int {
@@ -98,19 +77,11 @@ func hxRaw(t *testing.T, addr, req string) int {
 }
 
 // hxAlive checks the server still answers /health and a normal resize of
-// the control image local:///ok.jpg (300×200).
+// the control image local:///ok.jpg (300×200 → 60×40).
 func hxAlive(t *testing.T, s *server) {
 	t.Helper()
-	resp, _ := hxDo(t, s, "/health")
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("after the case: GET /health got %d; want 200", resp.StatusCode)
-	}
-	resp, body := hxDo(t, s, "/insecure/rs:fit:60:60/plain/local:///ok.jpg")
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("after the case: control resize got %d (%q); want 200", resp.StatusCode, truncate(body))
-	}
-	if cfg, _, err := image.DecodeConfig(bytes.NewReader(body)); err != nil || cfg.Width != 60 || cfg.Height != 40 {
-		t.Fatalf("after the case: control resize got %dx%d (%v); want 60x40", cfg.Width, cfg.Height, err)
+	if cfg := checkAlive(t, s, "ok.jpg"); cfg.Height != 40 {
+		t.Fatalf("after the case: control resize got %dx%d; want 60x40", cfg.Width, cfg.Height)
 	}
 }
 
@@ -119,7 +90,7 @@ func hxRun(t *testing.T, s *server, cases []hxCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			resp, body := hxDo(t, s, tc.target)
+			resp, body := s.get(t, tc.target)
 			ok := false
 			for _, w := range tc.want {
 				ok = ok || resp.StatusCode == w
@@ -386,7 +357,7 @@ func hxSVGAttacks(red, canary string) map[string]string {
 
 // hxSVGPassCheck checks a passthrough (sanitised) SVG answer: no script,
 // event handler, javascript: or file: URL, XHTML iframe or entity
-// declaration survives. http(s) URLs may stay (http-behaviour.md §8): the
+// declaration survives. http(s) URLs may stay (docs/security.md, SVG): the
 // CSP sandbox keeps a browser from loading them.
 func hxSVGPassCheck() func(t *testing.T, resp *http.Response, body []byte) {
 	return func(t *testing.T, resp *http.Response, body []byte) {
@@ -608,7 +579,7 @@ func TestE2EHostileInputs(t *testing.T) {
 	for _, o := range []string{"rs:fit:16384:16384:1/dpr:8", "w:16384/h:16384/el:1/dpr:2"} {
 		cases = append(cases, hxCase{name: "result-too-big/" + o, target: local(o+"/", "ok.jpg"), want: []int{404, 422}, body: invalidURL})
 	}
-	// max_result_dimension scales the result down instead (url-api.md §5.12).
+	// max_result_dimension scales the result down instead (docs/options.md).
 	cases = append(cases, hxCase{name: "result-mrd", target: local("mrd:100/w:200/el:1/", "ok.jpg"), want: []int{200},
 		check: func(t *testing.T, resp *http.Response, body []byte) {
 			if cfg, _, err := image.DecodeConfig(bytes.NewReader(body)); err != nil || cfg.Width > 100 || cfg.Height > 100 {
@@ -639,7 +610,7 @@ func TestE2EHostileInputs(t *testing.T) {
 		hxCase{name: "long/15KB-path", target: local("", strings.Repeat("a/", 7500)+"ok.jpg"), want: c404},
 	)
 
-	// Evil origins (http-behaviour.md §4): size limit, download timeout,
+	// Evil origins (docs/http.md "Errors"): size limit, download timeout,
 	// short bodies, redirects, compression bombs.
 	o := func(p string) string { return "/insecure/rs:fit:50:50/plain/" + origin.URL + p }
 	cases = append(cases,
@@ -1013,13 +984,13 @@ func TestE2EHostileSSRF(t *testing.T) {
 	// not got: run the cases with a health-only check instead.
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			resp, body := hxDo(t, s, tc.target)
+			resp, body := s.get(t, tc.target)
 			if resp.StatusCode != 404 {
 				t.Errorf("GET %s: got %d (%q); want 404", tc.target, resp.StatusCode, truncate(body))
 			} else {
 				tc.check(t, resp, body)
 			}
-			if resp, _ := hxDo(t, s, "/health"); resp.StatusCode != 200 {
+			if resp, _ := s.get(t, "/health"); resp.StatusCode != 200 {
 				t.Fatalf("/health after the case: %d", resp.StatusCode)
 			}
 		})
@@ -1087,7 +1058,7 @@ func TestE2EHostileUnlimitedSize(t *testing.T) {
 			if resp.StatusCode != 422 {
 				t.Errorf("origin %s: got %d %q; want 422", p, resp.StatusCode, truncate(body))
 			}
-			if resp, _ := hxDo(t, s, "/health"); resp.StatusCode != 200 {
+			if resp, _ := s.get(t, "/health"); resp.StatusCode != 200 {
 				t.Fatalf("/health after %s: %d", p, resp.StatusCode)
 			}
 		})

@@ -1,15 +1,12 @@
 package main
 
-// Real-component tests of observability (issue 8): the Prometheus endpoint
-// scraped during load and checked by Debian's promtool, the JSON request
-// log, the warn log level, and /health while draining.
-//
-// TestCDNMetricsPromtool (e2e_cdn_test.go) checks absolute counts with
-// a namespace after a load. These tests add: counter deltas across a load
-// with every error type the load causes, gauges that move while a request is
-// in flight, label values and histogram buckets, the namespace applied to
-// every imgedge family, promtool on scrapes taken in the middle of the load,
-// and the logs.
+// Real-component tests of observability (docs/metrics.md): the Prometheus
+// endpoint scraped during load and checked by Debian's promtool (counter
+// deltas across a load with every error type the load causes, gauges that
+// move while a request is in flight, label values and histogram buckets,
+// the namespace applied to every family, promtool on scrapes taken in the
+// middle of the load), the JSON request log, the warn log level, and
+// /health while draining.
 
 import (
 	"bufio"
@@ -26,7 +23,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -35,176 +31,6 @@ import (
 
 	"github.com/imgedge/imgedge/sign"
 )
-
-const rcPromtoolBin = "/usr/bin/promtool"
-
-// rcMetrics is one parsed text exposition.
-type rcMetrics struct {
-	text   string
-	types  map[string]string  // family → counter, gauge, histogram, ...
-	series map[string]float64 // canonical series (name{k="v",...} with sorted labels) → value
-}
-
-// rcSeries returns the canonical form of a series: labels sorted by name.
-func rcSeries(name string, labels map[string]string) string {
-	if len(labels) == 0 {
-		return name
-	}
-	keys := make([]string, 0, len(labels))
-	for k := range labels {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(name + "{")
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, "%s=%q", k, labels[k])
-	}
-	b.WriteByte('}')
-	return b.String()
-}
-
-// rcParseMetrics parses the Prometheus text format strictly enough for the
-// assertions (promtool does the full validation).
-func rcParseMetrics(t *testing.T, text string) *rcMetrics {
-	t.Helper()
-	m := &rcMetrics{text: text, types: map[string]string{}, series: map[string]float64{}}
-	for _, line := range rcLines(text) {
-		if strings.HasPrefix(line, "# TYPE ") {
-			f := strings.Fields(line)
-			if len(f) == 4 {
-				m.types[f[2]] = f[3]
-			}
-			continue
-		}
-		if strings.HasPrefix(line, "#") {
-			continue
-		}
-		name, rest := line, ""
-		labels := map[string]string{}
-		if i := strings.IndexAny(line, "{ "); i >= 0 {
-			name, rest = line[:i], line[i:]
-		}
-		if strings.HasPrefix(rest, "{") {
-			end := strings.Index(rest, "}")
-			if end < 0 {
-				t.Fatalf("metrics: unterminated labels in %q", line)
-			}
-			for _, kv := range strings.Split(rest[1:end], ",") {
-				k, v, ok := strings.Cut(kv, "=")
-				if !ok || len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
-					t.Fatalf("metrics: bad label %q in %q", kv, line)
-				}
-				labels[k] = v[1 : len(v)-1]
-			}
-			rest = rest[end+1:]
-		}
-		f := strings.Fields(rest)
-		if len(f) == 0 {
-			t.Fatalf("metrics: no value in %q", line)
-		}
-		var v float64
-		switch f[0] {
-		case "+Inf":
-			v = math.Inf(1)
-		case "-Inf":
-			v = math.Inf(-1)
-		case "NaN":
-			v = math.NaN()
-		default:
-			if _, err := fmt.Sscanf(f[0], "%g", &v); err != nil {
-				t.Fatalf("metrics: bad value in %q: %v", line, err)
-			}
-		}
-		m.series[rcSeries(name, labels)] = v
-	}
-	return m
-}
-
-// has reports whether the series exists; val returns its value (NaN if absent).
-func (m *rcMetrics) has(name string, kv ...string) bool {
-	_, ok := m.series[rcSeries(name, rcLabels(kv))]
-	return ok
-}
-
-func (m *rcMetrics) val(name string, kv ...string) float64 {
-	v, ok := m.series[rcSeries(name, rcLabels(kv))]
-	if !ok {
-		return math.NaN()
-	}
-	return v
-}
-
-// labelValues lists the values of label over the series of name.
-func (m *rcMetrics) labelValues(name, label string) []string {
-	var out []string
-	for s := range m.series {
-		if !strings.HasPrefix(s, name+"{") {
-			continue
-		}
-		key := label + `="`
-		if i := strings.Index(s, key); i >= 0 {
-			v := s[i+len(key):]
-			v = v[:strings.IndexByte(v, '"')]
-			if !slices.Contains(out, v) {
-				out = append(out, v)
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-func rcLabels(kv []string) map[string]string {
-	l := map[string]string{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		l[kv[i]] = kv[i+1]
-	}
-	return l
-}
-
-// rcPromtool runs `promtool check metrics` on text (stdin) and reports
-// any problem it prints.
-func rcPromtool(t *testing.T, what, text string) {
-	t.Helper()
-	cmd := exec.Command(rcPromtoolBin, "check", "metrics")
-	cmd.Stdin = strings.NewReader(text)
-	out, err := cmd.CombinedOutput()
-	if err != nil || strings.TrimSpace(string(out)) != "" {
-		t.Errorf("promtool check metrics (%s): %v\n%s", what, err, out)
-	}
-}
-
-// rcMetricsAddr returns the address imgedge logged for its metrics listener.
-func rcMetricsAddr(t *testing.T, s *server) string {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		for _, line := range rcLines(s.Logs()) {
-			var rec struct{ Msg, Addr string }
-			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "metrics listening" && rec.Addr != "" {
-				return rec.Addr
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("imgedge did not log its metrics address:\n%s", s.Logs())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// rcScrape fetches the metrics at addr.
-func rcScrape(t *testing.T, addr string) *rcMetrics {
-	t.Helper()
-	resp, body := rcGet(t, nil, "http://"+addr+"/metrics")
-	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
-		t.Fatalf("GET /metrics: got %d %q; want 200 text/plain", resp.StatusCode, resp.Header.Get("Content-Type"))
-	}
-	return rcParseMetrics(t, string(body))
-}
 
 // rcSlowOrigin is a loopback image origin whose requests wait until
 // released (or 20 s).
@@ -275,7 +101,7 @@ func rcAsyncGet(url string) <-chan int {
 }
 
 func TestE2EMetrics(t *testing.T) {
-	rcSkipWithout(t, rcPromtoolBin)
+	needTool(t, rcPromtoolBin)
 	t.Parallel()
 	for _, ns := range []string{"", "imgedge_e2e"} {
 		t.Run("namespace="+ns, func(t *testing.T) {
@@ -543,7 +369,7 @@ func TestE2ELogsJSON(t *testing.T) {
 	} {
 		full, sig := signed(tc.path)
 		id := fmt.Sprintf("e2e-log-%d", i)
-		resp, body := rcGet(t, nil, s.URL+full, "X-Request-ID", id)
+		resp, body := getWith(t, nil, s.URL+full, "X-Request-ID", id)
 		if resp.StatusCode != tc.status || resp.Header.Get("X-Request-Id") != id {
 			t.Fatalf("GET %s: got %d, X-Request-ID %q; want %d, %s", full, resp.StatusCode, resp.Header.Get("X-Request-Id"), tc.status, id)
 		}
@@ -551,12 +377,12 @@ func TestE2ELogsJSON(t *testing.T) {
 	}
 	// A forged signature: 403, logged without the signature it carried.
 	forged := "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-	if resp, body := rcGet(t, nil, s.URL+"/"+forged+"/rs:fit:10:10/plain/local:///photo.jpg", "X-Request-ID", "e2e-log-forged"); resp.StatusCode != 403 {
+	if resp, body := getWith(t, nil, s.URL+"/"+forged+"/rs:fit:10:10/plain/local:///photo.jpg", "X-Request-ID", "e2e-log-forged"); resp.StatusCode != 403 {
 		t.Errorf("forged signature: got %d; want 403", resp.StatusCode)
 	} else {
 		reqs = append(reqs, sent{"e2e-log-forged", "/rs:fit:10:10/plain/local:///photo.jpg", forged, 403, "WARN", len(body)})
 	}
-	if resp, _ := rcGet(t, nil, s.URL+"/health", "X-Request-ID", "e2e-log-health"); resp.StatusCode != 200 {
+	if resp, _ := getWith(t, nil, s.URL+"/health", "X-Request-ID", "e2e-log-health"); resp.StatusCode != 200 {
 		t.Errorf("/health: got %d; want 200", resp.StatusCode)
 	}
 	rcWaitRequests(t, s, "", len(reqs))
@@ -699,7 +525,7 @@ func TestE2ELogLevelWarn(t *testing.T) {
 		{"/insecure/rs:fit:60:60/plain/local:///photo.jpg@png", 200},
 		{"/insecure/rs:fit:60:60/plain/local:///missing.jpg", 404},
 	} {
-		resp, _ := rcGet(t, c, "http://unix"+tc.path, "X-Request-ID", fmt.Sprintf("warn-%d", i))
+		resp, _ := getWith(t, c, "http://unix"+tc.path, "X-Request-ID", fmt.Sprintf("warn-%d", i))
 		if resp.StatusCode != tc.status {
 			t.Errorf("GET %s: got %d; want %d", tc.path, resp.StatusCode, tc.status)
 		}
@@ -729,29 +555,12 @@ func TestE2ELogLevelWarn(t *testing.T) {
 	}
 }
 
-// rcWaitMetric polls the metrics until name equals want (5 s at most) and
-// returns the last scrape.
-func rcWaitMetric(t *testing.T, addr, name string, want float64) *rcMetrics {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		m := rcScrape(t, addr)
-		if m.val(name) == want {
-			return m
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s stayed %v for 5 s; want %v", name, m.val(name), want)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-}
-
 // TestE2EBusyServer: one worker held by a slow source, one request in the
 // queue. The queue gauges show it, the next request gets 429 at once, an
 // identical request joins the running one instead of fetching again, and
 // /health keeps answering 200 because it never touches the queue.
 func TestE2EBusyServer(t *testing.T) {
-	rcSkipWithout(t, rcPromtoolBin)
+	needTool(t, rcPromtoolBin)
 	t.Parallel()
 	origin := rcNewSlowOrigin(t)
 	s := launch(t, map[string]string{
@@ -773,7 +582,7 @@ func TestE2EBusyServer(t *testing.T) {
 
 	// Worker and queue are full: 429 at once.
 	start := time.Now()
-	resp, body := rcGet(t, nil, img(66, "c.jpg"))
+	resp, body := getWith(t, nil, img(66, "c.jpg"))
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "1" || resp.Header.Get("Cache-Control") != "" {
 		t.Errorf("request over the queue: got %d, Retry-After %q, Cache-Control %q (%q); want 429, 1, none",
 			resp.StatusCode, resp.Header.Get("Retry-After"), resp.Header.Get("Cache-Control"), truncate(body))
@@ -861,7 +670,7 @@ func rcCompact(ss []string) string {
 // TestE2EHealthAfterSIGTERM: once imgedge has received SIGTERM, a load
 // balancer's health probe sees 503 on fresh connections during
 // IMGEDGE_DRAIN_DELAY and never healthy again, while a request in flight
-// still completes and the process then exits 0 (issue 8 item 3).
+// still completes and the process then exits 0 (docs/http.md "Routes").
 func TestE2EHealthAfterSIGTERM(t *testing.T) {
 	t.Parallel()
 	origin := rcNewSlowOrigin(t)

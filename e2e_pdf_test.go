@@ -2,44 +2,19 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"image/jpeg"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
-)
 
-// e2ePDF writes a minimal one-page w×h pt PDF with a filled rectangle
-// (object offsets in the xref table computed as it is written).
-func e2ePDF(w, h int) []byte {
-	content := fmt.Sprintf("0 0 1 rg 10 10 %d %d re f\n", w-20, h-20)
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R /Resources << >> >>", w, h),
-		fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", len(content), content),
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
-}
+	"github.com/imgedge/imgedge/vips/testimage"
+)
 
 func TestE2EPDF(t *testing.T) {
 	root := t.TempDir()
-	if err := os.WriteFile(filepath.Join(root, "doc.pdf"), e2ePDF(300, 150), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(root, "doc.pdf"), testimage.PDF(300, 150), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	const path = "/insecure/w:120/plain/local:///doc.pdf"

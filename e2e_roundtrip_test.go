@@ -1,26 +1,22 @@
 package main
 
 // Server-level round trip of URLs built by the official imgproxy client
-// library (issue 3 item 5): options/testdata/jsclient/gen.cjs turns option
-// objects into paths with @imgproxy/imgproxy-node; the running binary must
+// library: options/testclient turns option objects into paths with
+// @imgproxy/imgproxy-node (options/testdata/jsclient); the running binary must
 // answer them with the expected format and size, signed and unsigned, and
-// refuse a tampered signature. Also issue 9 item 6: security headers on
+// refuse a tampered signature. Also: security headers on
 // every answer and no key, salt or secret in logs or error bodies.
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"image"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/imgedge/imgedge/options/testclient"
 	"github.com/imgedge/imgedge/sign"
 )
 
@@ -38,93 +34,16 @@ type rtCase struct {
 	check  func(t *testing.T, resp *http.Response)
 }
 
-// rtJSClientDir returns a directory holding gen.cjs with node_modules
-// installed: options/testdata/jsclient itself when installed there, else a
-// cache directory keyed by the lockfile and filled with `npm ci`. The test
-// is skipped only when node or npm is missing.
-func rtJSClientDir(t *testing.T) string {
-	t.Helper()
-	for _, bin := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("%s not installed: %v", bin, err)
-		}
-	}
-	src, err := filepath.Abs(filepath.Join("options", "testdata", "jsclient"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(src, "node_modules", "@imgproxy", "imgproxy-node")); err == nil {
-		return src
-	}
-	lock, err := os.ReadFile(filepath.Join(src, "package-lock.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(lock)
-	base, err := os.UserCacheDir()
-	if err != nil {
-		base = os.TempDir()
-	}
-	dir := filepath.Join(base, "imgedge-jsclient-"+hex.EncodeToString(sum[:8]))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"package.json", "package-lock.json", "gen.cjs"} {
-		b, err := os.ReadFile(filepath.Join(src, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@imgproxy", "imgproxy-node")); err == nil {
-		return dir
-	}
-	cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
-	}
-	return dir
-}
-
-// rtGenerate runs gen.cjs for cases; keyHex/saltHex "" = unsigned. It
-// returns name -> request path.
+// rtGenerate builds the request paths of cases with the official client
+// library; keyHex/saltHex "" = unsigned. It returns name -> request path.
 func rtGenerate(t *testing.T, keyHex, saltHex string, cases []rtCase) map[string]string {
 	t.Helper()
-	dir := rtJSClientDir(t)
-	in, err := json.Marshal(map[string]any{"key": keyHex, "salt": saltHex, "cases": cases})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("node", filepath.Join(dir, "gen.cjs"))
-	cmd.Dir = dir
-	cmd.Stdin = bytes.NewReader(in)
-	cmd.Env = append(os.Environ(), "IMGPROXY_KEY=", "IMGPROXY_SALT=")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node gen.cjs: %v\n%s", err, stderr.Bytes())
-	}
-	var res []struct{ Name, Path string }
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("decoding gen.cjs output %q: %v", out, err)
-	}
-	paths := map[string]string{}
-	for _, r := range res {
-		paths[r.Name] = r.Path
-	}
-	if len(paths) != len(cases) {
-		t.Fatalf("gen.cjs returned %d paths for %d cases", len(paths), len(cases))
-	}
-	return paths
+	return testclient.Paths(t, keyHex, saltHex, cases)
 }
 
 // rtCases are option combinations over the samples (photo.jpg 1200×800,
 // alpha.png 400×400, anim.gif 160×120), with the result size worked out
-// from url-api.md §5.
+// from the size rules of docs/options.md.
 func rtCases() []rtCase {
 	const photo, alpha, anim = "local:///photo.jpg", "local:///alpha.png", "local:///anim.gif"
 	return []rtCase{
@@ -263,7 +182,7 @@ func TestE2EClientLibraryRoundTripSigned(t *testing.T) {
 		"/_/" + rest,
 		"/" + sig + "/" + strings.Replace(rest, "300", "301", 1),
 	} {
-		resp, body := rtGet(t, s, bad, auth...)
+		resp, body := s.get(t, bad, auth...)
 		if resp.StatusCode != http.StatusForbidden || string(body) != "Forbidden" {
 			t.Errorf("tampered %s: got %d %q; want 403 \"Forbidden\"", bad, resp.StatusCode, truncate(body))
 		}
@@ -271,32 +190,12 @@ func TestE2EClientLibraryRoundTripSigned(t *testing.T) {
 	}
 	// Right signature, wrong or missing bearer secret.
 	for _, hdr := range [][]string{nil, {"Authorization", "Bearer wrong"}, {"Authorization", rtSecret}} {
-		resp, body := rtGet(t, s, p, hdr...)
+		resp, body := s.get(t, p, hdr...)
 		if resp.StatusCode != http.StatusForbidden {
 			t.Errorf("Authorization %q: got %d %q; want 403", hdr, resp.StatusCode, truncate(body))
 		}
 	}
 	rtCheckNoSecrets(t, s, auth)
-}
-
-func rtGet(t *testing.T, s *server, path string, hdr ...string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, s.URL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.URL.Opaque = path
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := s.Client.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	var b bytes.Buffer
-	b.ReadFrom(resp.Body)
-	return resp, b.Bytes()
 }
 
 // rtCheckSecurityHeaders: nosniff and the sandboxing CSP on every answer.
@@ -353,7 +252,7 @@ func rtCheckNoSecrets(t *testing.T, s *server, auth []string) {
 		{signed("/w:10/plain/local:///logo.svg"), auth},
 		{"/health", nil},
 	} {
-		resp, body := rtGet(t, s, tc.path, tc.hdr...)
+		resp, body := s.get(t, tc.path, tc.hdr...)
 		rtCheckSecurityHeaders(t, resp, tc.path)
 		if strings.HasSuffix(tc.path, "logo.svg") && resp.StatusCode == 200 {
 			if ct := resp.Header.Get("Content-Type"); ct != "image/svg+xml" {

@@ -28,36 +28,6 @@ import (
 	"github.com/imgedge/imgedge/sign"
 )
 
-func samplesRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs("testdata/samples")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
-}
-
-func get(t *testing.T, url string, hdr ...string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: reading body: %v", url, err)
-	}
-	return resp, body
-}
-
 func TestE2EHealth(t *testing.T) {
 	t.Parallel()
 	s := launch(t, map[string]string{"IMGPROXY_HEALTH_CHECK_PATH": "/healthz"})
@@ -392,13 +362,6 @@ func TestE2EVersionAndHelp(t *testing.T) {
 	if code, _ := runImgedge(t, nil, "-no-such-flag"); code != 2 {
 		t.Errorf("unknown flag: exit %d; want 2", code)
 	}
-}
-
-func truncate(b []byte) string {
-	if len(b) > 200 {
-		b = b[:200]
-	}
-	return string(b)
 }
 
 // IMGPROXY_PROMETHEUS_BIND opens a second listener where every path serves

@@ -64,7 +64,7 @@ func TestConfigTableRows(t *testing.T) {
 }
 
 // Every documented default must parse, and an empty environment must give
-// the defaults of config.md.
+// the defaults of docs/config.md.
 func TestConfigDefaults(t *testing.T) {
 	c, warns := mustLoad(t, nil)
 	if len(warns) != 0 {

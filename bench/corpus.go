@@ -16,7 +16,7 @@ import (
 )
 
 // corpusPackages are the Debian packages whose wallpapers are the
-// real-photo corpus (issue 7): JPEG photos up to 5640x3172, PNG and WebP.
+// real-photo corpus (BENCHMARKS.md): JPEG photos up to 5640x3172, PNG and WebP.
 var corpusPackages = []string{"mate-backgrounds", "gnome-backgrounds"}
 
 // minPhotoBytes skips placeholder images (gnome's 256x256 vnc-*.webp).

@@ -1,6 +1,6 @@
 // Command bench measures an imgproxy-compatible server (imgedge by default)
 // on a real-photo corpus from a separate process, and the raw-libvips
-// ceiling of the same operations in-process (issue 7). See BENCHMARKS.md.
+// ceiling of the same operations in-process. See BENCHMARKS.md.
 //
 //	go run ./bench                        # build and start imgedge, all workloads, and the ceiling
 //	go run ./bench -duration 10s -workloads web-mix

@@ -21,7 +21,7 @@ const soakWindow = 10 * time.Second
 
 // soak runs w at saturation for c.soak minutes as consecutive 10 s
 // windows and prints a line per window, then RSS at minute 2 against the
-// end (issue 7: within 10 %).
+// end (BENCHMARKS.md expects them within 10 %).
 func soak(t *httpTarget, w workload, c *config, pid int, metricsURL string) error {
 	total := time.Duration(c.soak) * time.Minute
 	logf("soak: %s for %v at concurrency %d, sampling every %v", w.Name, total, c.conc, soakWindow)

@@ -101,7 +101,7 @@ func (s signer) path(p string) string {
 	return "/" + sign.Sign(s.key, s.salt, []byte(p), s.size) + p
 }
 
-// The web-mix operations (issue 7 §4a).
+// The web-mix operations (BENCHMARKS.md, web-mix).
 var (
 	opThumb     = op{Width: 300, Height: 200, Fill: true, Format: options.FormatJPEG}
 	opWebP640   = op{Width: 640, Format: options.FormatWebP}

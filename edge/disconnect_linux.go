@@ -9,7 +9,7 @@ import (
 
 // watchClient cancels a request's context when its client goes away while
 // the request waits in the queue or is fetched and processed, so that the
-// work is dropped (499 Cancelled, http-behaviour.md §4) instead of holding a
+// work is dropped (499 Cancelled, docs/http.md) instead of holding a
 // worker until IMGPROXY_TIMEOUT. fasthttp does not read the connection while
 // a handler runs, so the watcher peeks at the socket (MSG_PEEK never
 // consumes bytes, so a pipelined next request is left for fasthttp) every

@@ -13,7 +13,7 @@ import (
 
 // A client that closes its connection while its request is being fetched
 // cancels the work: the fetch sees its context end, the request is logged
-// as 499, and the worker is free again (issue 7 item 1).
+// as 499, and the worker is free again (docs/http.md).
 func TestClientDisconnectCancels(t *testing.T) {
 	cfg := testConfig()
 	cfg.RequestTimeout = 30 * time.Second

@@ -8,7 +8,7 @@ import (
 	"github.com/imgedge/imgedge/options"
 )
 
-// errType is the `type` label of errors_total (http-behaviour.md §7).
+// errType is the `type` label of errors_total (docs/metrics.md).
 type errType uint8
 
 const (
@@ -36,7 +36,7 @@ type errInfo struct {
 }
 
 // errTable is THE mapping from options.ErrorKind to status, public message
-// and metric type (http-behaviour.md §4). KindUpstreamStatus's status is
+// and metric type (docs/http.md "Errors"). KindUpstreamStatus's status is
 // refined by statusOf.
 var errTable = [options.NumErrorKinds]errInfo{
 	options.KindUnexpected:        {500, "Internal error", errTypeUnexpected},
@@ -92,7 +92,7 @@ func upstreamStatus(err error) int {
 }
 
 // isFetchStage reports whether a fallback image may replace the error
-// (http-behaviour.md §4, end): failures of the fetch stage only.
+// (docs/http.md "Errors", the fallback image): failures of the fetch stage only.
 func isFetchStage(kind options.ErrorKind) bool {
 	switch kind {
 	case options.KindUnreachable, options.KindUpstreamStatus, options.KindDownloadTimeout,

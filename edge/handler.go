@@ -49,7 +49,7 @@ func releaseState(st *reqState) {
 	statePool.Put(st)
 }
 
-// setCommon sets the headers every response carries (http-behaviour.md §1).
+// setCommon sets the headers every response carries (docs/http.md "Routes").
 // The Server header comes from fasthttp.Server.Name.
 func (s *Server) setCommon(ctx *fasthttp.RequestCtx, st *reqState) {
 	st.id = appendRequestID(st.id[:0], ctx.Request.Header.Peek("X-Request-ID"))
@@ -118,7 +118,7 @@ func (s *Server) handleNotFound(ctx *fasthttp.RequestCtx) {
 }
 
 // handleHeadOptions answers HEAD and OPTIONS: 200, one space, CORS; no
-// fetch or processing (http-behaviour.md §1).
+// fetch or processing (docs/http.md "Routes").
 func (s *Server) handleHeadOptions(ctx *fasthttp.RequestCtx) {
 	st := acquireState()
 	defer releaseState(st)
@@ -456,7 +456,7 @@ func (s *Server) setServerTiming(ctx *fasthttp.RequestCtx, st *reqState) {
 	ctx.Response.Header.SetBytesV("Server-Timing", appendServerTiming(st.buf[:0], st.queue, st.download, st.processing, time.Since(st.start)))
 }
 
-// writeError answers err through the error table (http-behaviour.md §4):
+// writeError answers err through the error table (docs/http.md "Errors"):
 // short text body, no Cache-Control, Retry-After on 429/503.
 func (s *Server) writeError(ctx *fasthttp.RequestCtx, st *reqState, err error) {
 	kind, status, info := classify(err)

@@ -16,7 +16,7 @@ import (
 	"github.com/imgedge/imgedge/options"
 )
 
-// Header values shared by every response (http-behaviour.md §1).
+// Header values shared by every response (docs/http.md "Routes").
 const (
 	cspValue   = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
 	corsMethod = "GET, OPTIONS"
@@ -95,7 +95,8 @@ func (s *Server) initNegotiation() {
 	s.vary = strings.Join(parts, ", ")
 }
 
-// negotiate fills neg from the Accept header (url-api.md §6 inputs).
+// negotiate fills neg from the Accept header (the inputs of
+// options.ChooseFormat, docs/url-format.md "Output format").
 func (s *Server) negotiate(accept []byte, neg *options.Negotiation) {
 	neg.Preferred = s.preferred
 	neg.Auto, neg.Enforce = 0, 0
@@ -154,7 +155,8 @@ func zeroQ(params []byte) bool {
 	return false
 }
 
-// clientHints reads the DPR and Width hints (config.md ENABLE_CLIENT_HINTS)
+// clientHints reads the DPR and Width hints (IMGPROXY_ENABLE_CLIENT_HINTS,
+// docs/config.md)
 // into hints; the parser validates them and divides the width by the dpr.
 func clientHints(h *fasthttp.RequestHeader, hints *options.Hints) {
 	dprB := h.Peek("Sec-CH-DPR")
@@ -178,7 +180,7 @@ func clientHints(h *fasthttp.RequestHeader, hints *options.Hints) {
 }
 
 // conditional builds the validators forwarded to the source
-// (http-behaviour.md §3). ok=false means "send none at all" (a busted
+// (docs/http.md "Validators and 304"). ok=false means "send none at all" (a busted
 // If-None-Match that does not carry our prefix).
 func (s *Server) conditional(h *fasthttp.RequestHeader, cond *options.Conditional) {
 	*cond = options.Conditional{}
@@ -232,8 +234,8 @@ func unbustETag(v []byte, buster string) (string, bool) {
 	return string(dec), true
 }
 
-// appendCacheControl appends the Cache-Control value per http-behaviour.md
-// §2, or returns dst unchanged when no header must be sent.
+// appendCacheControl appends the Cache-Control value (docs/http.md "A
+// successful image"), or returns dst unchanged when no header must be sent.
 func (s *Server) appendCacheControl(dst []byte, status int, opts *options.Options, meta *options.SourceMeta, fallback bool, now time.Time) []byte {
 	ttl := s.cfg.TTL
 	capped := false

@@ -24,7 +24,7 @@ import (
 
 // testOrigin is an in-memory source store that really serves bytes with
 // validators and honours conditional requests like an HTTP origin would.
-// Special URL paths produce the fetch errors of http-behaviour.md §4.
+// Special URL paths produce the fetch errors of docs/http.md "Errors".
 type testOrigin struct {
 	mu       sync.Mutex
 	files    map[string][]byte

@@ -15,7 +15,7 @@ import (
 )
 
 // promBuckets are the Prometheus client default buckets imgproxy's
-// histograms use (http-behaviour.md §7), so dashboards built on
+// histograms use (docs/metrics.md), so dashboards built on
 // `_bucket{le=...}` keep working.
 var promBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 

@@ -1,5 +1,5 @@
 // Package edge is imgedge's HTTP front end: a fasthttp server that routes
-// requests (http-behaviour.md §1), checks the secret and the signature, parses
+// requests (docs/http.md), checks the secret and the signature, parses
 // the processing URL, runs fetch+process on the worker pool (coalescing
 // identical requests), and writes CDN-correct responses, errors, logs and
 // metrics. It is pure Go: fetch and vips are reached through the Fetcher,
@@ -42,7 +42,7 @@ type Processor interface {
 	Process(ctx context.Context, src []byte, opts *options.Options, neg *options.Negotiation, res *options.ResultMeta) (data []byte, release func(), err error)
 }
 
-// Streamer serves the `raw` option (http-behaviour.md §6; implemented by
+// Streamer serves the `raw` option (docs/http.md "raw"; implemented by
 // *fetch.Fetcher). It forwards req to the origin and returns the origin's
 // status/headers in resp and its body, which the caller closes. A non-2xx
 // origin status is NOT an error: it is passed through.

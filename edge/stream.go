@@ -11,7 +11,7 @@ import (
 	"github.com/imgedge/imgedge/options"
 )
 
-// stream serves the `raw` option (http-behaviour.md §6): no worker, no
+// stream serves the `raw` option (docs/http.md "raw"): no worker, no
 // checks; the origin's status, selected headers and body pass through. The
 // body is copied by fasthttp after the handler returns, so the request's
 // deadline context lives until the body stream is closed.

@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// Hard caps on option values that imgproxy leaves unbounded (issue 9 item
-// 1). A URL asking for more is refused with KindInvalidURL (404) before any
+// Hard caps on option values that imgproxy leaves unbounded
+// (docs/options.md "Hard caps"). A URL asking for more is refused with KindInvalidURL (404) before any
 // work is done. See docs/options.md.
 const (
 	// DefaultMaxDimension caps width, height, min-width, min-height,
@@ -50,7 +50,8 @@ type ParserConfig struct {
 	// as returned by ParsePresets. They are parsed and validated by
 	// NewParser: an invalid preset is a startup error.
 	Presets map[string]string
-	// OnlyPresets is IMGPROXY_ONLY_PRESETS (url-api.md §1.4).
+	// OnlyPresets is IMGPROXY_ONLY_PRESETS: the URL names presets only
+	// (docs/options.md "Presets").
 	OnlyPresets bool
 	// AllowedProcessingOptions is IMGPROXY_ALLOWED_PROCESSING_OPTIONS:
 	// option names (as written in URLs) usable in URLs; empty = all.

@@ -86,7 +86,8 @@ func TestMaxDimensionConfig(t *testing.T) {
 	}
 }
 
-// TestEveryOptionNamed checks that all 45 OSS options of url-api.md §4
+// TestEveryOptionNamed checks that all 45 open-source options of
+// docs/options.md
 // with their aliases are recognised.
 func TestEveryOptionNamed(t *testing.T) {
 	names := strings.Fields(`resize rs size s resizing_type rt width w height h min-width mw min-height mh zoom z dpr

@@ -8,7 +8,7 @@ import (
 
 // ErrorKind says what went wrong, not which HTTP status it becomes: edge/
 // holds the single table that maps a kind to a status and a public message
-// (http-behaviour.md §4). Producers (options, sign, fetch, vips, workers)
+// (docs/http.md "Errors"). Producers (options, sign, fetch, vips, workers)
 // return *Error values carrying one of these kinds.
 type ErrorKind uint8
 

@@ -7,7 +7,7 @@ import "context"
 // edge.Processor), so that edge never imports either package.
 
 // Conditional carries the client's validators forwarded to the source
-// (http-behaviour.md §3). Empty strings mean "not sent".
+// (docs/http.md "Validators and 304"). Empty strings mean "not sent".
 type Conditional struct {
 	IfNoneMatch     string
 	IfModifiedSince string
@@ -27,8 +27,8 @@ type SourceMeta struct {
 
 // Negotiation is the format-choice input derived from the Accept header
 // and the server's AUTO_*/ENFORCE_*/PREFERRED_FORMATS settings
-// (url-api.md §6). The choice itself needs the source (animation, alpha),
-// so vips/ makes it.
+// (docs/url-format.md "Output format"). The choice itself needs the source
+// (animation, alpha), so vips/ calls ChooseFormat with it.
 type Negotiation struct {
 	// Auto: formats the client accepts AND whose IMGPROXY_AUTO_* is on.
 	Auto FormatSet
@@ -50,7 +50,7 @@ type ResultMeta struct {
 }
 
 // StreamRequest carries the client headers forwarded to the origin for the
-// `raw` option (http-behaviour.md §6). Empty strings mean "not sent".
+// `raw` option (docs/http.md "raw"). Empty strings mean "not sent".
 type StreamRequest struct {
 	IfNoneMatch     string
 	IfModifiedSince string

@@ -9,7 +9,7 @@ func (s gravitySet) has(t GravityType) bool { return s&(1<<t) != 0 }
 const compassGravities = gravitySet(1<<GravityCenter | 1<<GravityNorth | 1<<GravitySouth | 1<<GravityEast |
 	1<<GravityWest | 1<<GravityNorthEast | 1<<GravityNorthWest | 1<<GravitySouthEast | 1<<GravitySouthWest)
 
-// Allowed gravity types per option (url-api.md §3).
+// Allowed gravity types per option (docs/options.md).
 const (
 	gravityAll       = compassGravities | 1<<GravitySmart | 1<<GravityFocusPoint
 	gravityNoSmart   = compassGravities | 1<<GravityFocusPoint

@@ -1,111 +1,16 @@
 package options_test
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/imgedge/imgedge/options"
+	"github.com/imgedge/imgedge/options/testclient"
 	"github.com/imgedge/imgedge/sign"
 )
 
-// jsCase is one URL to generate with the official imgproxy node client
-// (testdata/jsclient/gen.cjs; protocol in testdata/jsclient/README.md).
-type jsCase struct {
-	Name      string         `json:"name"`
-	URL       string         `json:"url"`
-	DisplayAs string         `json:"displayAs,omitempty"`
-	Options   map[string]any `json:"options"`
-}
-
-// jsClientDir returns a directory with gen.cjs and an installed
-// node_modules: testdata/jsclient itself when already installed there,
-// else a per-lockfile cache directory filled with `npm ci`. It skips the
-// test only when node or npm is missing.
-func jsClientDir(t *testing.T) string {
-	t.Helper()
-	for _, bin := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("%s not installed: %v", bin, err)
-		}
-	}
-	src, err := filepath.Abs("testdata/jsclient")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(src, "node_modules", "@imgproxy", "imgproxy-node")); err == nil {
-		return src
-	}
-	lock, err := os.ReadFile(filepath.Join(src, "package-lock.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(lock)
-	base, err := os.UserCacheDir()
-	if err != nil {
-		base = os.TempDir()
-	}
-	dir := filepath.Join(base, "imgedge-jsclient-"+hex.EncodeToString(sum[:8]))
-	for _, f := range []string{"package.json", "package-lock.json", "gen.cjs"} {
-		b, err := os.ReadFile(filepath.Join(src, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@imgproxy", "imgproxy-node")); err == nil {
-		return dir
-	}
-	cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
-	}
-	return dir
-}
-
-// runJSClient generates request paths for cases; key and salt are hex
-// ("" = unsigned). It returns name -> path.
-func runJSClient(t *testing.T, key, salt string, cases []jsCase) map[string]string {
-	t.Helper()
-	dir := jsClientDir(t)
-	in, err := json.Marshal(map[string]any{"key": key, "salt": salt, "cases": cases})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("node", filepath.Join(dir, "gen.cjs"))
-	cmd.Dir = dir
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node gen.cjs: %v\n%s", err, stderr.Bytes())
-	}
-	var res []struct{ Name, Path string }
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("decoding %q: %v", out, err)
-	}
-	paths := map[string]string{}
-	for _, r := range res {
-		paths[r.Name] = r.Path
-	}
-	return paths
-}
-
 type jsExpect struct {
-	c    jsCase
+	c    testclient.Case
 	src  string
 	mut  func(o *options.Options)
 	kind options.ErrorKind // expected error; 0 = success
@@ -115,14 +20,14 @@ func jsCases() []jsExpect {
 	const src = "http://example.com/images/curiosity.jpg"
 	g := func(t options.GravityType, x, y float64) options.Gravity { return options.Gravity{Type: t, X: x, Y: y} }
 	return []jsExpect{
-		{jsCase{Name: "resize-gravity-format", URL: src, Options: map[string]any{
+		{testclient.Case{Name: "resize-gravity-format", URL: src, Options: map[string]any{
 			"resize":  map[string]any{"resizing_type": "fill", "width": 300, "height": 400, "enlarge": 0},
 			"gravity": map[string]any{"type": "sm"},
 			"format":  "png",
 		}}, src, func(o *options.Options) {
 			o.ResizingType, o.Width, o.Height, o.Gravity, o.Format = options.ResizeFill, 300, 400, g(options.GravitySmart, 0, 0), options.FormatPNG
 		}, 0},
-		{jsCase{Name: "many-base64", URL: src, Options: map[string]any{
+		{testclient.Case{Name: "many-base64", URL: src, Options: map[string]any{
 			"resize":         map[string]any{"resizing_type": "fill-down", "width": 640, "height": 480, "enlarge": 1, "extend": map[string]any{"extend": 1, "gravity": map[string]any{"type": "so", "x_offset": 1, "y_offset": 2}}},
 			"gravity":        map[string]any{"type": "fp", "x": 0.5, "y": 0.25},
 			"crop":           map[string]any{"width": 100, "height": 50, "gravity": map[string]any{"type": "nowe", "x_offset": 1}},
@@ -158,7 +63,7 @@ func jsCases() []jsExpect {
 			// comes after padding and before quality/resize.
 			o.Sharpen = 0.5
 		}, 0},
-		{jsCase{Name: "bools-and-numbers-plain", URL: "http://example.com/a%20b.jpg", DisplayAs: "plain", Options: map[string]any{
+		{testclient.Case{Name: "bools-and-numbers-plain", URL: "http://example.com/a%20b.jpg", DisplayAs: "plain", Options: map[string]any{
 			"size":                map[string]any{"width": 10, "height": 20, "enlarge": 1},
 			"extend_aspect_ratio": map[string]any{"extend": 1, "gravity": map[string]any{"type": "we"}},
 			"min_width":           5, "min_height": 6, "dpr": 2, "blur": 1.5, "sharpen": 0.7, "pixelate": 4,
@@ -173,24 +78,24 @@ func jsCases() []jsExpect {
 			o.AutoRotate, o.EnforceThumbnail, o.PreserveHDR, o.MaxBytes, o.ReturnAttachment = false, true, true, 5000, true
 			o.ResizingType = options.ResizeAuto
 		}, 0},
-		{jsCase{Name: "raw-plain-ext", URL: "http://example.com/a.jpg", DisplayAs: "plain", Options: map[string]any{
+		{testclient.Case{Name: "raw-plain-ext", URL: "http://example.com/a.jpg", DisplayAs: "plain", Options: map[string]any{
 			"raw": 1, "width": 11, "height": 12, "zoom": 2, "padding": 5, "background": "fafafa",
 		}}, "http://example.com/a.jpg", func(o *options.Options) {
 			o.Raw, o.Width, o.Height, o.ZoomX, o.ZoomY = true, 11, 12, 2, 2
 			o.Padding = options.Padding{Enabled: true, Top: 5, Right: 5, Bottom: 5, Left: 5}
 			o.Background, o.HasBackground = options.Color{R: 0xfa, G: 0xfa, B: 0xfa}, true
 		}, 0},
-		{jsCase{Name: "security-options-refused", URL: src, Options: map[string]any{"max_src_resolution": 10}}, "", nil, options.KindSecurityOption},
+		{testclient.Case{Name: "security-options-refused", URL: src, Options: map[string]any{"max_src_resolution": 10}}, "", nil, options.KindSecurityOption},
 		// The library spells skip_processing "sp", which imgproxy rejects too.
-		{jsCase{Name: "skip-processing-sp", URL: src, Options: map[string]any{"skip_processing": []any{"svg"}}}, "", nil, options.KindInvalidURL},
-		{jsCase{Name: "no-options", URL: "s3://bucket/path/to/img.png", Options: map[string]any{}}, "s3://bucket/path/to/img.png", nil, 0},
+		{testclient.Case{Name: "skip-processing-sp", URL: src, Options: map[string]any{"skip_processing": []any{"svg"}}}, "", nil, options.KindInvalidURL},
+		{testclient.Case{Name: "no-options", URL: "s3://bucket/path/to/img.png", Options: map[string]any{}}, "s3://bucket/path/to/img.png", nil, 0},
 	}
 }
 
 func TestJSClientRoundTrip(t *testing.T) {
 	const keyHex, saltHex = "943b421c9eb07c830af81030552c86009268de4e532ba2ee2eab8247c6da0881", "520f986b998545b4785e0defbc4f3c1203f22de2374a3d53cb7a7fe9fea309c5"
 	expect := jsCases()
-	cases := make([]jsCase, len(expect))
+	cases := make([]testclient.Case, len(expect))
 	for i, e := range expect {
 		cases[i] = e.c
 	}
@@ -206,7 +111,7 @@ func TestJSClientRoundTrip(t *testing.T) {
 		{"unsigned", "", "", sign.Config{}},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
-			paths := runJSClient(t, mode.key, mode.salt, cases)
+			paths := testclient.Paths(t, mode.key, mode.salt, cases)
 			p, v := newPair(t, options.ParserConfig{Presets: presets}, mode.scfg)
 			for _, e := range expect {
 				path, ok := paths[e.c.Name]

@@ -9,10 +9,11 @@ package options
 import "time"
 
 // Format is an image format known to imgedge. The zero value means
-// "not specified" (for output: choose automatically, see url-api.md §6).
+// "not specified" (for output: choose automatically, see ChooseFormat and
+// docs/url-format.md "Output format").
 type Format uint8
 
-// Formats, in the order of url-api.md §2.
+// Formats, in the order of docs/url-format.md.
 const (
 	FormatUnknown Format = iota
 	FormatJPEG
@@ -65,7 +66,8 @@ func (f Format) MIME() string {
 }
 
 // ParseFormat maps a URL format name ("jpg", "jpeg", "png", ...) to a Format.
-// ok is false for unknown names; "tif" is deliberately not accepted (url-api.md §2).
+// ok is false for unknown names; "tif" is deliberately not accepted, as in
+// imgproxy (docs/url-format.md lists the names).
 func ParseFormat(s string) (f Format, ok bool) {
 	switch s {
 	case "jpg", "jpeg":
@@ -103,7 +105,8 @@ func (s FormatSet) Has(f Format) bool { return s&(1<<f) != 0 }
 // With returns the set with f added.
 func (s FormatSet) With(f Format) FormatSet { return s | 1<<f }
 
-// ResizingType is the resize mode of url-api.md §4/§5.
+// ResizingType is the resize mode of the resize and resizing_type options
+// (docs/options.md).
 type ResizingType uint8
 
 // Resizing types. Fit is the default.
@@ -115,7 +118,8 @@ const (
 	ResizeAuto
 )
 
-// GravityType is an anchor for crops, extends and watermarks (url-api.md §3).
+// GravityType is an anchor for crops, extends and watermarks
+// (docs/options.md, gravity).
 type GravityType uint8
 
 // Gravity types. GravityCenter is the default.

@@ -9,7 +9,8 @@ import (
 	"unsafe"
 )
 
-// Parser turns imgproxy processing URLs into Requests (url-api.md §1-§4).
+// Parser turns imgproxy processing URLs into Requests (docs/url-format.md,
+// docs/options.md).
 // It is immutable after NewParser and safe for concurrent use.
 type Parser struct {
 	prefix       []byte
@@ -131,7 +132,7 @@ func (p *Parser) ClientHints() bool { return p.clientHints }
 
 // Split cuts a raw request-target (as received, still percent-encoded,
 // e.g. fasthttp's RequestURI()) into the signature and the signed path
-// (url-api.md §1.1 steps 1-4): it drops the query, the path prefix and one
+// (docs/options.md "URL shape and parsing"): it drops the query, the path prefix and one
 // leading "/", splits at the next "/", and applies the proxy repairs
 // ("%3A" -> ":" before /plain/, "scheme:/x" -> "scheme://x"). path starts
 // with "/" and is exactly the string that is signed.
@@ -327,7 +328,8 @@ func cutSlash(b []byte) (before, after []byte, found bool) {
 	return b, nil, false
 }
 
-// parseSource handles the source part (url-api.md §1.1 step 8) and
+// parseSource handles the source part (docs/url-format.md "The source
+// URL") and
 // returns the decoded URL (a fresh string) and the raw extension.
 func (p *Parser) parseSource(path []byte) (string, []byte, error) {
 	if len(path) == 0 {
@@ -440,7 +442,7 @@ func unhex(c byte) byte {
 
 // rewriteSource applies IMGPROXY_URL_REPLACEMENTS (each in order, on the
 // result of the previous one, like imgproxy) and IMGPROXY_BASE_URL
-// (url-api.md §1.1 step 9).
+// (docs/url-format.md "The source URL").
 func (p *Parser) rewriteSource(u string) string {
 	for _, r := range p.replacements {
 		u = r.re.ReplaceAllString(u, r.repl)

@@ -66,7 +66,7 @@ func TestSignRoundTrip(t *testing.T) {
 			t.Errorf("%s tampered: got %v; want KindForbidden", path, err)
 		}
 	}
-	// signing.md normalisation example: %3A and http:/ repaired before checking.
+	// docs/signing.md normalisation example: %3A and http:/ repaired before checking.
 	k, _ := sign.ParseHexList("736563726574")
 	s, _ := sign.ParseHexList("68656C6C6F")
 	p2, v2 := newPair(t, options.ParserConfig{}, sign.Config{Keys: k, Salts: s})
@@ -78,7 +78,7 @@ func TestSignRoundTrip(t *testing.T) {
 	if r.SourceURL != "http://example.com/images/curiosity.jpg" || r.Options.Width != 300 || r.Options.Format != options.FormatPNG {
 		t.Fatalf("got %+v", r)
 	}
-	// signing.md vector #1 (docs example) with a query string: still valid.
+	// docs/signing.md test vector #1 with a query string: still valid.
 	uri = "/oKfUtW34Dvo2BGQehJFR4Nr0_rIjOtdtzJ3QFsUcXH8/rs:fill:300:400:0/g:sm/aHR0cDovL2V4YW1w/bGUuY29tL2ltYWdl/cy9jdXJpb3NpdHku/anBn.png?foo=bar"
 	if err := handle(p2, v2, uri, &r); err != nil {
 		t.Fatalf("vector #1 with query: got %v; want nil", err)

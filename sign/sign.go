@@ -1,4 +1,4 @@
-// Package sign checks imgproxy-compatible URL signatures (signing.md):
+// Package sign checks imgproxy-compatible URL signatures (docs/signing.md):
 // HMAC-SHA256 over salt+path, truncated to SignatureSize bytes and encoded
 // as URL-safe base64 without padding. It is pure Go and has no state that
 // changes after New, so a *Verifier is safe for concurrent use.
@@ -162,7 +162,7 @@ var (
 // imgproxy does). It returns nil when the URL may be served.
 //
 // Signing off: any non-empty sig is accepted except one containing ':',
-// which gives KindSignatureIsOption (url-api.md §1.2). Signing on: a
+// which gives KindSignatureIsOption (docs/http.md "Errors"). Signing on: a
 // trusted signature is accepted verbatim; otherwise sig must be unpadded
 // URL-safe base64 of exactly Size bytes matching the HMAC of any pair
 // (constant-time comparison), else KindForbidden. The returned errors are

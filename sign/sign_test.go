@@ -35,7 +35,7 @@ const (
 	path9 = "/w:200/h:100/rt:fill/g:fp:0.5:0.3/plain/s3://bucket/path/to/img.png@avif"
 )
 
-// vectors are signing.md §3.
+// vectors are those of docs/signing.md "Test vectors".
 var vectors = []struct {
 	name            string
 	key, salt, path string

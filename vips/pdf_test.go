@@ -3,41 +3,15 @@ package vips
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"image/jpeg"
 	"testing"
 
 	"github.com/imgedge/imgedge/options"
+	"github.com/imgedge/imgedge/vips/testimage"
 )
 
-// onePagePDF writes a minimal valid PDF: one w×h pt page (white, no
-// background drawn) with a red rectangle inset by 10 pt, xref offsets computed.
-func onePagePDF(w, h int) []byte {
-	content := fmt.Sprintf("1 0 0 rg 10 10 %d %d re f\n", w-20, h-20)
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R /Resources << >> >>", w, h),
-		fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", len(content), content),
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
-}
-
 func TestPDFFirstPage(t *testing.T) {
-	src := onePagePDF(200, 100)
+	src := testimage.PDF(200, 100)
 	p := newTestProcessor(t, func(c *Config) { c.EnablePDF = true })
 	o := defaultOptions()
 	o.Width = 400 // enlarge is ignored for vector sources
@@ -86,7 +60,7 @@ func TestPDFDisabled(t *testing.T) {
 	o := defaultOptions()
 	o.Width = 50
 	var res options.ResultMeta
-	_, _, err := p.Process(context.Background(), onePagePDF(200, 100), &o, nil, &res)
+	_, _, err := p.Process(context.Background(), testimage.PDF(200, 100), &o, nil, &res)
 	if err == nil || kindOf(err) != options.KindInvalidImage {
 		t.Fatalf("got %v; want KindInvalidImage", err)
 	}
@@ -107,7 +81,7 @@ func TestPDFPreShrunkToLimit(t *testing.T) {
 	p := newTestProcessor(t, func(c *Config) { c.EnablePDF = true })
 	o := defaultOptions()
 	o.Limits.MaxSrcResolution = 5000 // the 200x100 pt page is 20000 px at 72 dpi
-	out, res := process(t, p, onePagePDF(200, 100), o, nil)
+	out, res := process(t, p, testimage.PDF(200, 100), o, nil)
 	img, err := jpeg.Decode(bytes.NewReader(out))
 	if err != nil {
 		t.Fatalf("decode result: %v", err)

@@ -1,5 +1,6 @@
 // Package workers runs image jobs on a fixed set of OS-thread-pinned
-// goroutines behind a bounded queue (http-behaviour.md §5), and coalesces
+// goroutines behind a bounded queue (docs/http.md "Workers, queue and
+// timeouts"), and coalesces
 // identical in-flight requests (Group).
 //
 // It is pure Go (stdlib + VictoriaMetrics/metrics) and builds with
@@ -42,7 +43,7 @@ type Config struct {
 	// call whose context deadline falls before the moment a worker is
 	// expected to become free (estimated from the queue length and the
 	// recent job durations) is refused at once with KindTimeout instead of
-	// waiting in the queue only to time out (issue 7).
+	// waiting in the queue only to time out (docs/http.md).
 	DisableEarlyReject bool
 	// Metrics receives the pool's gauges and histogram (see
 	// registerMetrics). The zero value registers nothing, which tests use

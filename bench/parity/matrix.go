@@ -16,9 +16,9 @@ type cell struct {
 	exts    []string
 }
 
-// builtinMatrix covers the options of url-api.md §4 that change pixels,
-// geometry, format or headers. Source names are those of the shared
-// sample set plus the files written by -gen; missing files are skipped.
+// builtinMatrix covers the options of docs/options.md that change pixels,
+// geometry, format or headers (docs/parity.md). Source names are those of
+// the sample set plus the files written by -gen; missing files are skipped.
 func builtinMatrix() []cell {
 	photo := []string{"FreshFlower.jpg"}  // 1600×1203 landscape JPEG
 	port := []string{"portrait.jpg"}      // 400×600 generated
