@@ -101,12 +101,7 @@ func serve(cfg *config, log *slog.Logger) error {
 		return err
 	}
 	defer fetcher.Close()
-	// Image URLs are fetched with the server's source size limit.
-	maxSize := cfg.Parser.Defaults.Limits.MaxSrcFileSize
-	if vcfg.WatermarkData, err = loadImage(fetcher, maxSize, "IMGPROXY_WATERMARK", cfg.WatermarkData, cfg.WatermarkPath, cfg.WatermarkURL); err != nil {
-		return err
-	}
-	if cfg.Edge.FallbackImage, err = loadImage(fetcher, maxSize, "IMGPROXY_FALLBACK_IMAGE", cfg.FallbackData, cfg.FallbackPath, cfg.FallbackURL); err != nil {
+	if vcfg.WatermarkData, cfg.Edge.FallbackImage, err = loadImages(cfg, fetcher); err != nil {
 		return err
 	}
 
@@ -165,26 +160,10 @@ func serve(cfg *config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("IMGPROXY_BIND: %w", err)
 	}
-	var metricsSrv *http.Server
-	if cfg.PrometheusBind != "" {
-		mln, err := listen("tcp", cfg.PrometheusBind, false)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("IMGPROXY_PROMETHEUS_BIND: %w", err)
-		}
-		metricsSrv = &http.Server{
-			Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-				srv.WriteMetrics(w)
-			}),
-			ReadHeaderTimeout: 10 * time.Second,
-		}
-		go func() {
-			if err := metricsSrv.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				log.Error("metrics listener failed", "error", err)
-			}
-		}()
-		log.Info("metrics listening", "addr", mln.Addr().String())
+	metricsSrv, err := serveMetrics(cfg.PrometheusBind, srv, log)
+	if err != nil {
+		ln.Close()
+		return err
 	}
 
 	stopFree := startFreeMemory(cfg.FreeMemoryInterval)
@@ -205,9 +184,43 @@ func serve(cfg *config, log *slog.Logger) error {
 		log.Info("shutting down", "signal", sig.String(), "grace", cfg.GracefulStop.String())
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.GracefulStop)
+	vipsIdle = shutdown(cfg.GracefulStop, sigs, srv, metricsSrv, pool, log)
+	return nil
+}
+
+// serveMetrics starts the Prometheus listener on bind (IMGPROXY_PROMETHEUS_BIND;
+// "" = none, nil server): every path serves srv's metrics.
+func serveMetrics(bind string, srv *edge.Server, log *slog.Logger) (*http.Server, error) {
+	if bind == "" {
+		return nil, nil
+	}
+	mln, err := listen("tcp", bind, false)
+	if err != nil {
+		return nil, fmt.Errorf("IMGPROXY_PROMETHEUS_BIND: %w", err)
+	}
+	metricsSrv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+			srv.WriteMetrics(w)
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go func() {
+		if err := metricsSrv.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics listener failed", "error", err)
+		}
+	}()
+	log.Info("metrics listening", "addr", mln.Addr().String())
+	return metricsSrv, nil
+}
+
+// shutdown stops the server (draining in-flight requests), the metrics
+// listener and the worker pool within grace; a second signal on sigs cuts
+// the grace short. It reports whether no worker can still be inside
+// libvips (only then may libvips be shut down).
+func shutdown(grace time.Duration, sigs <-chan os.Signal, srv *edge.Server, metricsSrv *http.Server, pool *workers.Pool, log *slog.Logger) (vipsIdle bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	// A second signal skips the rest of the grace period.
 	go func() {
 		select {
 		case <-sigs:
@@ -224,15 +237,15 @@ func serve(cfg *config, log *slog.Logger) error {
 	if metricsSrv != nil {
 		metricsSrv.Close()
 	}
+	vipsIdle = true
 	if err := pool.Close(ctx); err != nil {
 		log.Warn("worker pool did not stop within the grace period", "error", err)
-		clean = false
-		vipsIdle = false
+		clean, vipsIdle = false, false
 	}
 	if clean {
 		log.Info("stopped")
 	}
-	return nil
+	return vipsIdle
 }
 
 // listen opens the main listener. network "unix" takes a socket path; a
@@ -281,6 +294,17 @@ func startFreeMemory(interval time.Duration) (stop func()) {
 		}
 	}()
 	return func() { t.Stop(); close(done) }
+}
+
+// loadImages loads the watermark and the fallback image (nil = none), URLs
+// with the server's source size limit.
+func loadImages(cfg *config, f *fetch.Fetcher) (watermark, fallback []byte, err error) {
+	maxSize := cfg.Parser.Defaults.Limits.MaxSrcFileSize
+	if watermark, err = loadImage(f, maxSize, "IMGPROXY_WATERMARK", cfg.WatermarkData, cfg.WatermarkPath, cfg.WatermarkURL); err != nil {
+		return nil, nil, err
+	}
+	fallback, err = loadImage(f, maxSize, "IMGPROXY_FALLBACK_IMAGE", cfg.FallbackData, cfg.FallbackPath, cfg.FallbackURL)
+	return watermark, fallback, err
 }
 
 // loadImage returns the bytes of a watermark or fallback image given as

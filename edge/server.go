@@ -134,8 +134,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.m = newServerMetrics(reg, &deps)
 	s.group = workers.NewGroup(workers.GroupConfig{Metrics: reg})
 
-	p := deps.Parser.PathPrefix()
-	s.prefix = []byte(p)
+	s.prefix = []byte(deps.Parser.PathPrefix())
 	s.clientHints = deps.Parser.ClientHints()
 	s.initNegotiation()
 	if cfg.Secret != "" {
@@ -145,6 +144,13 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		s.lmBuster = cfg.LastModifiedBuster.UTC().Format(httpDate)
 	}
 
+	s.srv = s.newHTTPServer(s.routes().Handler)
+	return s, nil
+}
+
+// routes builds the router: the fixed routes below the path prefix, and
+// the dispatcher for everything else (docs/http.md "Routes").
+func (s *Server) routes() *router.Router {
 	r := router.New()
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
@@ -152,9 +158,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	r.HandleOPTIONS = false
 	r.NotFound = s.dispatch
 	r.PanicHandler = s.handlePanic
+	p := string(s.prefix)
 	r.GET(p+"/health", s.handleHealth)
-	if cfg.HealthCheckPath != "" && cfg.HealthCheckPath != "/health" {
-		r.GET(p+cfg.HealthCheckPath, s.handleHealth)
+	if s.cfg.HealthCheckPath != "" && s.cfg.HealthCheckPath != "/health" {
+		r.GET(p+s.cfg.HealthCheckPath, s.handleHealth)
 	}
 	if p != "" {
 		r.GET(p, s.handleLanding)
@@ -162,13 +169,18 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	r.GET(p+"/", s.handleLanding)
 	r.GET(p+"/favicon.ico", s.handleNotFound)
 	r.GET(p+"/.well-known/{rest:*}", s.handleNotFound)
-	// Everything else below the prefix goes through r.NotFound → s.fallthrough:
+	// Everything else below the prefix goes through r.NotFound → s.dispatch:
 	// a "/{path:*}" catch-all would copy the path into a user value on
 	// every request (2 allocations) and routes on the normalised path,
 	// while processing must see the raw request URI.
+	return r
+}
 
-	s.srv = &fasthttp.Server{
-		Handler:                       r.Handler,
+// newHTTPServer configures fasthttp from the Config.
+func (s *Server) newHTTPServer(handler fasthttp.RequestHandler) *fasthttp.Server {
+	cfg := &s.cfg
+	srv := &fasthttp.Server{
+		Handler:                       handler,
 		Name:                          cfg.ServerName,
 		ReadTimeout:                   cfg.ReadRequestTimeout,
 		WriteTimeout:                  cfg.WriteResponseTimeout,
@@ -184,12 +196,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		Logger:             fasthttpLogger{s.log},
 	}
 	if cfg.KeepAliveTimeout == 0 {
-		s.srv.IdleTimeout = cfg.ReadRequestTimeout
+		srv.IdleTimeout = cfg.ReadRequestTimeout
 	}
 	if cfg.MaxClients == 0 {
-		s.srv.Concurrency = 1 << 30
+		srv.Concurrency = 1 << 30
 	}
-	return s, nil
+	return srv
 }
 
 // Serve accepts connections on ln until Shutdown. It returns nil after a

@@ -85,14 +85,23 @@ func NewParser(cfg ParserConfig) (*Parser, error) {
 	for _, s := range cfg.AllowedSources {
 		p.sources = append(p.sources, compileSourcePattern(s))
 	}
-	// Presets: register all names first so presets may reference each other.
-	names := make([]string, 0, len(cfg.Presets))
-	for name := range cfg.Presets {
+	if err := p.compilePresets(cfg.Presets); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// compilePresets registers every preset, then checks each by applying it
+// to the defaults: an invalid preset is a configuration error naming it.
+// All names are registered first, so presets may reference each other.
+func (p *Parser) compilePresets(presets map[string]string) error {
+	names := make([]string, 0, len(presets))
+	for name := range presets {
 		names = append(names, name)
 	}
 	for _, name := range names {
 		pr := preset{name: name}
-		for _, seg := range strings.Split(cfg.Presets[name], "/") {
+		for _, seg := range strings.Split(presets[name], "/") {
 			if seg == "" {
 				continue
 			}
@@ -108,7 +117,7 @@ func NewParser(cfg ParserConfig) (*Parser, error) {
 		pr := &p.presets[i]
 		for _, seg := range pr.segments {
 			if bytes.Index(seg, p.sep) < 0 {
-				return nil, ConfigErrorf("IMGPROXY_PRESETS", "preset %q: %q is not a processing option", pr.name, seg)
+				return ConfigErrorf("IMGPROXY_PRESETS", "preset %q: %q is not a processing option", pr.name, seg)
 			}
 		}
 		o := p.defaults
@@ -116,10 +125,10 @@ func NewParser(cfg ParserConfig) (*Parser, error) {
 		err := st.applyPreset(i)
 		releaseState(st)
 		if err != nil {
-			return nil, ConfigErrorf("IMGPROXY_PRESETS", "preset %q: %w", pr.name, err)
+			return ConfigErrorf("IMGPROXY_PRESETS", "preset %q: %w", pr.name, err)
 		}
 	}
-	return p, nil
+	return nil
 }
 
 // PathPrefix returns IMGPROXY_PATH_PREFIX ("" = none): edge mounts every

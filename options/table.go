@@ -70,11 +70,14 @@ var optionTable = []optionSpec{
 	// Security options: refused unless IMGPROXY_ALLOW_SECURITY_OPTIONS.
 	{name: "max_src_resolution", aliases: []string{"msr"}, maxArgs: 1, security: true,
 		parse: megapixelsField(func(l *Limits) *int64 { return &l.MaxSrcResolution })},
-	{name: "max_src_file_size", aliases: []string{"msfs"}, maxArgs: 1, security: true, parse: parseMaxSrcFileSize},
-	{name: "max_animation_frames", aliases: []string{"maf"}, maxArgs: 1, security: true, parse: parseMaxAnimationFrames},
+	{name: "max_src_file_size", aliases: []string{"msfs"}, maxArgs: 1, security: true,
+		parse: limitField(0, math.MaxInt64, "bytes >= 0", func(l *Limits) *int64 { return &l.MaxSrcFileSize })},
+	{name: "max_animation_frames", aliases: []string{"maf"}, maxArgs: 1, security: true,
+		parse: limitField(1, math.MaxInt32, "an integer > 0", func(l *Limits) *int { return &l.MaxAnimationFrames })},
 	{name: "max_animation_frame_resolution", aliases: []string{"mafr"}, maxArgs: 1, security: true,
 		parse: megapixelsField(func(l *Limits) *int64 { return &l.MaxAnimationFrameResolution })},
-	{name: "max_result_dimension", aliases: []string{"mrd"}, maxArgs: 1, security: true, parse: parseMaxResultDimension},
+	{name: "max_result_dimension", aliases: []string{"mrd"}, maxArgs: 1, security: true,
+		parse: limitField(0, math.MaxInt32, "pixels >= 0", func(l *Limits) *int { return &l.MaxResultDimension })},
 }
 
 // boolField parses one boolean argument into the field sel returns.
@@ -507,29 +510,15 @@ func parsePresetOption(st *parseState, _ []byte, args [][]byte) error {
 	return nil
 }
 
-func parseMaxSrcFileSize(st *parseState, name []byte, args [][]byte) error {
-	v, err := parseInt(args[0])
-	if err != nil || v < 0 {
-		return invalid("invalid %s %q: want bytes >= 0", name, args[0])
+// limitField parses an integer security limit in [lo, hi] into the field
+// sel returns; want describes the range in the error message.
+func limitField[T int | int64](lo, hi int64, want string, sel func(*Limits) *T) func(*parseState, []byte, [][]byte) error {
+	return func(st *parseState, name []byte, args [][]byte) error {
+		v, err := parseInt(args[0])
+		if err != nil || v < lo || v > hi {
+			return invalid("invalid %s %q: want %s", name, args[0], want)
+		}
+		*sel(&st.o.Limits) = T(v)
+		return nil
 	}
-	st.o.Limits.MaxSrcFileSize = v
-	return nil
-}
-
-func parseMaxAnimationFrames(st *parseState, name []byte, args [][]byte) error {
-	v, err := parseInt(args[0])
-	if err != nil || v < 1 || v > math.MaxInt32 {
-		return invalid("invalid %s %q: want an integer > 0", name, args[0])
-	}
-	st.o.Limits.MaxAnimationFrames = int(v)
-	return nil
-}
-
-func parseMaxResultDimension(st *parseState, name []byte, args [][]byte) error {
-	v, err := parseInt(args[0])
-	if err != nil || v < 0 || v > math.MaxInt32 {
-		return invalid("invalid %s %q: want pixels >= 0", name, args[0])
-	}
-	st.o.Limits.MaxResultDimension = int(v)
-	return nil
 }
