@@ -128,7 +128,7 @@ lint: vet
 	@if command -v golangci-lint >/dev/null 2>&1; then golangci-lint run ./...; \
 	else echo "lint: golangci-lint not installed; ran go vet only"; fi
 
-# docs/config.md is generated from the config table in config.go
+# docs/config.md is generated from the config table (config.go, config_*.go)
 # (TestConfigDocsUpToDate fails when it drifts).
 docs:
 	$(GO) run . -gen-config-docs > docs/config.md

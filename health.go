@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/imgedge/imgedge/options"
 )
 
 // runHealth implements `imgedge health`: GET <prefix>/health on the address
@@ -63,7 +65,7 @@ func checkHealth(network, bind, path string, timeout time.Duration) error {
 	} else {
 		h, port, err := net.SplitHostPort(bind)
 		if err != nil {
-			return fmt.Errorf("IMGPROXY_BIND: %q is not host:port", bind)
+			return options.ConfigErrorf("IMGPROXY_BIND", "%q is not host:port", bind)
 		}
 		switch h {
 		case "", "0.0.0.0":

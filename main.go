@@ -3,9 +3,10 @@
 // variables, status codes, headers and metrics.
 //
 // main.go wires the packages together (docs/architecture.md): it reads the
-// environment once (config.go), starts libvips, builds the fetcher, the
-// worker pool, the signature verifier, the URL parser and the HTTP server,
-// serves, and shuts everything down in order on SIGTERM/SIGINT.
+// environment once (config.go and its section files), starts libvips,
+// builds the fetcher, the worker pool, the signature verifier, the URL
+// parser and the HTTP server, serves, and shuts everything down in order
+// on SIGTERM/SIGINT.
 package main
 
 import (
@@ -158,7 +159,7 @@ func serve(cfg *config, log *slog.Logger) error {
 
 	ln, err := listen(cfg.Network, cfg.Bind, cfg.ReusePort)
 	if err != nil {
-		return fmt.Errorf("IMGPROXY_BIND: %w", err)
+		return options.ConfigErrorf("IMGPROXY_BIND", "%w", err)
 	}
 	metricsSrv, err := serveMetrics(cfg.PrometheusBind, srv, log)
 	if err != nil {
@@ -196,7 +197,7 @@ func serveMetrics(bind string, srv *edge.Server, log *slog.Logger) (*http.Server
 	}
 	mln, err := listen("tcp", bind, false)
 	if err != nil {
-		return nil, fmt.Errorf("IMGPROXY_PROMETHEUS_BIND: %w", err)
+		return nil, options.ConfigErrorf("IMGPROXY_PROMETHEUS_BIND", "%w", err)
 	}
 	metricsSrv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -318,13 +319,13 @@ func loadImage(f *fetch.Fetcher, maxSize int64, name, data, path, url string) ([
 			if b, err2 := base64.RawStdEncoding.DecodeString(strings.TrimSpace(data)); err2 == nil {
 				return b, nil
 			}
-			return nil, fmt.Errorf("%s_DATA: not valid base64", name)
+			return nil, options.ConfigErrorf(name+"_DATA", "not valid base64")
 		}
 		return b, nil
 	case path != "":
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("%s_PATH: %w", name, err)
+			return nil, options.ConfigErrorf(name+"_PATH", "%w", err)
 		}
 		return b, nil
 	case url != "":
@@ -334,7 +335,7 @@ func loadImage(f *fetch.Fetcher, maxSize int64, name, data, path, url string) ([
 		var meta options.SourceMeta
 		b, release, err := f.Fetch(ctx, url, nil, &meta)
 		if err != nil {
-			return nil, fmt.Errorf("%s_URL: %w", name, err)
+			return nil, options.ConfigErrorf(name+"_URL", "%w", err)
 		}
 		out := append([]byte(nil), b...)
 		release()

@@ -328,7 +328,7 @@ func TestConfigDocsUpToDate(t *testing.T) {
 		t.Fatalf("reading docs/config.md: %v (generate it with `make docs`)", err)
 	}
 	if !bytes.Equal(got, want.Bytes()) {
-		t.Errorf("docs/config.md differs from the config table in config.go; run `make docs` and commit it")
+		t.Errorf("docs/config.md differs from the config table (config.go, config_*.go); run `make docs` and commit it")
 	}
 	for _, r := range table(newConfig()) {
 		if !bytes.Contains(got, []byte("`"+r.name+"`")) {
