@@ -22,11 +22,25 @@ func cBytes(buf unsafe.Pointer, n C.size_t) ([]byte, func()) {
 
 func noRelease() {}
 
+// save encodes the finished image with the planned format and quality,
+// within max_bytes when set (the image is computed into memory first so
+// that each attempt only encodes).
+func (st *state) save() ([]byte, func(), error) {
+	o := st.o
+	q := st.p.qualityFor(o, st.out)
+	if o.MaxBytes > 0 && hasQuality(st.out) {
+		if err := st.im.copyMemory(); err != nil {
+			return nil, nil, err
+		}
+	}
+	return st.p.saveFitting(st.im, st.out, q, o.MaxBytes)
+}
+
 // save encodes im as f with quality q. data lives in C memory until
 // release() for the libvips encoders, in Go memory for BMP/ICO.
 func (p *Processor) save(im *image, f options.Format, q int) (data []byte, release func(), err error) {
-	id := C.ie_watch(im.p) // computing im may be cancelled (Process)
-	defer C.ie_unwatch(im.p, id)
+	id := im.watch() // computing im may be cancelled (cancel.go)
+	defer im.unwatch(id)
 	var buf unsafe.Pointer
 	var n C.size_t
 	var rc C.int
@@ -87,7 +101,7 @@ func cbool(b bool) C.int {
 	return 0
 }
 
-// saveFitting encodes im, lowering the quality per url-api.md §7 while the
+// saveFitting encodes im, lowering the quality per docs/options.md (max_bytes) while the
 // result is over maxBytes. The last attempt is returned even if too big.
 func (p *Processor) saveFitting(im *image, f options.Format, q, maxBytes int) ([]byte, func(), error) {
 	for {
@@ -108,7 +122,7 @@ func detectSavers() {
 		return
 	}
 	defer probe.close()
-	if err := probe.colourspace(C.VIPS_INTERPRETATION_sRGB); err != nil {
+	if err := probe.colourspace(interpSRGB); err != nil {
 		C.vips_error_clear()
 		return
 	}

@@ -103,6 +103,10 @@ func vipsError(op string) error {
 	return errors.New(op + ": " + trimNL(msg))
 }
 
+// clearError empties the libvips error buffer of this thread (after a
+// failure that is handled, not reported).
+func clearError() { C.vips_error_clear() }
+
 func trimNL(s string) string {
 	for len(s) > 0 && (s[len(s)-1] == '\n' || s[len(s)-1] == ' ') {
 		s = s[:len(s)-1]
