@@ -300,13 +300,12 @@ func loadImage(f *fetch.Fetcher, name, data, path, url string) ([]byte, error) {
 	case url != "":
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		var meta options.SourceMeta
-		b, release, err := f.Fetch(ctx, url, nil, &meta)
+		src, err := f.Fetch(ctx, url, nil, 0)
 		if err != nil {
 			return nil, fmt.Errorf("%s_URL: %w", name, err)
 		}
-		out := append([]byte(nil), b...)
-		release()
+		out := append([]byte(nil), src.Data...)
+		src.Release()
 		return out, nil
 	}
 	return nil, nil

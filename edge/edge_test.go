@@ -480,6 +480,38 @@ func TestFallbackImage(t *testing.T) {
 	})
 }
 
+// TestPassthroughOwnership: when the result is the source itself, the
+// Output keeps the source until the last response body is written; a
+// fallback image (a Source that owns nothing) passes through the same way.
+func TestPassthroughOwnership(t *testing.T) {
+	cfg := testConfig()
+	cfg.FallbackImage = []byte("PASS-fallback")
+	env := startEnv(t, cfg, envOpts{workers: 4})
+	path := "/insecure/rs:fit:30:30/plain/http://origin.test/pass.png"
+	const n = 8
+	var wg sync.WaitGroup
+	results := make([]resp, n)
+	for i := range n {
+		wg.Add(1)
+		go func() { defer wg.Done(); results[i] = env.get(path) }()
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.status != 200 || r.body != "PASS-png" {
+			t.Errorf("request %d: got %d %q; want the source bytes", i, r.status, r.body)
+		}
+	}
+	env.waitReleased()
+	if got := env.origin.served.Load(); got < 1 || got > n {
+		t.Errorf("origin served %d fetches for %d requests", got, n)
+	}
+	r := env.get("/insecure/rs:fit:30:30/plain/http://origin.test/status404")
+	if r.status != 200 || r.body != "PASS-fallback" || r.h.Get(fallbackHeader) != "1" {
+		t.Errorf("fallback passthrough: got %d %q; want 200 with the fallback bytes", r.status, r.body)
+	}
+	env.waitReleased()
+}
+
 func TestCoalescing(t *testing.T) {
 	env := startEnv(t, testConfig(), envOpts{workers: 4})
 	env.origin.block = make(chan struct{})

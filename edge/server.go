@@ -26,20 +26,23 @@ import (
 	"github.com/imgedge/imgedge/workers"
 )
 
-// Fetcher loads a source image (implemented by *fetch.Fetcher). data is
-// valid until release() is called; release is non-nil whenever err is nil.
-// meta.NotModified means the source answered cond with "not modified" and
-// data is empty. The per-request size limit arrives in ctx
-// (options.WithLimits). Errors are *options.Error.
+// Fetcher loads a source image (implemented by *fetch.Fetcher). On success
+// the caller owns the returned Source and releases it exactly once, or
+// hands it to the Processor. src.Meta.NotModified means the source answered
+// cond with "not modified" and src.Data is empty. maxSize is the request's
+// source size limit (options.Limits.MaxSrcFileSize; 0 = the fetcher's
+// default). Errors are *options.Error.
 type Fetcher interface {
-	Fetch(ctx context.Context, url string, cond *options.Conditional, meta *options.SourceMeta) (data []byte, release func(), err error)
+	Fetch(ctx context.Context, url string, cond *options.Conditional, maxSize int64) (options.Source, error)
 }
 
-// Processor turns source bytes into the result (implemented by
-// *vips.Processor). data may live in C memory or alias src; it is valid until
-// release() is called, and src must outlive it. Errors are *options.Error.
+// Processor turns a source into the result (implemented by
+// *vips.Processor). It takes over src in every case: it releases it, or
+// hands it to the Output when the result is the source itself. On success
+// the caller owns the Output and releases it exactly once, which also
+// releases the source the Output keeps. Errors are *options.Error.
 type Processor interface {
-	Process(ctx context.Context, src []byte, opts *options.Options, neg *options.Negotiation, res *options.ResultMeta) (data []byte, release func(), err error)
+	Process(ctx context.Context, src *options.Source, opts *options.Options, neg *options.Negotiation) (options.Output, error)
 }
 
 // Streamer serves the `raw` option (http-behaviour.md §6; implemented by

@@ -60,8 +60,8 @@ type Config struct {
 	AllowPrivate bool
 
 	// MaxSrcFileSize is the default source size limit in bytes
-	// (IMGPROXY_MAX_SRC_FILE_SIZE); 0 = unlimited. A per-request limit set
-	// with options.WithLimits or WithMaxSize overrides it when > 0.
+	// (IMGPROXY_MAX_SRC_FILE_SIZE); 0 = unlimited. Fetch's maxSize (the
+	// request's own limit) overrides it when > 0.
 	MaxSrcFileSize int64
 
 	// LocalRoot enables local:/// sources served from this directory

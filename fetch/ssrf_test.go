@@ -187,14 +187,14 @@ func TestSSRFEndToEnd(t *testing.T) {
 	fe.policy.allow = func(ap netip.AddrPort) bool { return ap == publicAP }
 
 	ctx := context.Background()
-	data, release, err := fe.Fetch(ctx, public.URL+"/ok", nil, nil)
+	src, err := fe.Fetch(ctx, public.URL+"/ok", nil, 0)
 	if err != nil {
 		t.Fatalf("allowed origin: %v", err)
 	}
-	if string(data) != "public" {
-		t.Fatalf("got %q; want %q", data, "public")
+	if string(src.Data) != "public" {
+		t.Fatalf("got %q; want %q", src.Data, "public")
 	}
-	release()
+	src.Release()
 
 	for _, url := range []string{
 		inner.URL + "/direct",
@@ -203,7 +203,7 @@ func TestSSRFEndToEnd(t *testing.T) {
 		public.URL + "/to-localhost",                              // redirect to a name resolving to loopback
 		public.URL + "/to-mapped",                                 // redirect to an IPv4-mapped IPv6 loopback literal
 	} {
-		_, _, err := fe.Fetch(ctx, url, nil, nil)
+		_, err := fe.Fetch(ctx, url, nil, 0)
 		wantKind(t, err, options.KindSourceNotAllowed)
 	}
 	if n := innerHits.Load(); n != 0 {
@@ -225,9 +225,9 @@ func TestSSRFEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fe2.Close()
-	data, release, err = fe2.Fetch(ctx, "http://localhost:"+fmt.Sprint(innerAP.Port())+"/x", nil, nil)
-	if err != nil || string(data) != "secret" {
-		t.Fatalf("AllowLoopback: got %q, %v; want %q", data, err, "secret")
+	src, err = fe2.Fetch(ctx, "http://localhost:"+fmt.Sprint(innerAP.Port())+"/x", nil, 0)
+	if err != nil || string(src.Data) != "secret" {
+		t.Fatalf("AllowLoopback: got %q, %v; want %q", src.Data, err, "secret")
 	}
-	release()
+	src.Release()
 }

@@ -180,17 +180,23 @@ func meanDiff(a, b []byte) float64 {
 	return sum / float64(len(a))
 }
 
+// processBytes runs p.Process on src, which the test owns (the Source owns
+// nothing); the caller releases the Output.
+func processBytes(ctx context.Context, p *Processor, src []byte, o *options.Options, neg *options.Negotiation) (options.Output, error) {
+	s := options.NewSource(src, nil)
+	return p.Process(ctx, &s, o, neg)
+}
+
 // process runs the Processor and returns a Go copy of the result.
 func process(t testing.TB, p *Processor, src []byte, o options.Options, neg *options.Negotiation) ([]byte, options.ResultMeta) {
 	t.Helper()
-	var res options.ResultMeta
-	data, release, err := p.Process(context.Background(), src, &o, neg, &res)
+	res, err := processBytes(context.Background(), p, src, &o, neg)
 	if err != nil {
 		t.Fatalf("Process: %v", err)
 	}
-	out := append([]byte(nil), data...)
-	release()
-	return out, res
+	out := append([]byte(nil), res.Data...)
+	res.Release()
+	return out, res.Meta
 }
 
 func newTestProcessor(t testing.TB, mod func(*Config)) *Processor {

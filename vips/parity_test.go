@@ -303,10 +303,11 @@ func TestDeadlineStopsLibvips(t *testing.T) {
 			}
 			o := defaultOptions()
 			o.Format, o.Blur = options.FormatPNG, 40
-			data, release, err := p.Process(ctx, src, &o, nil, nil)
+			out, err := processBytes(ctx, p, src, &o, nil)
 			if err == nil {
-				release()
-				t.Fatalf("got a %d-byte result; want the computation stopped", len(data))
+				n := len(out.Data)
+				out.Release()
+				t.Fatalf("got a %d-byte result; want the computation stopped", n)
 			}
 			if k := kindOf(err); k != c.want {
 				t.Fatalf("got %v (%v); want kind %v", k, err, c.want)

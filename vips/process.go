@@ -45,46 +45,49 @@ func (p *Processor) Close() {
 // Process runs the pipeline of docs/processing.md on src and encodes the
 // result.
 //
-// data may live in C memory (zero-copy) and is valid until release() is
-// called; release is never nil on success. data may alias src
-// (skip_processing, SVG passthrough): the caller must keep src alive until
-// release(). Errors are *options.Error. Process locks its goroutine to the
-// OS thread for the duration of the call (libvips' error buffer). o must
-// not be nil; neg may be nil (no Accept negotiation, default preferred
-// formats); res is filled in (may be nil when the caller does not care).
-// ctx is checked between pipeline steps and also stops a running libvips
-// computation (copy to memory, encoding): the error is then ctx's kind
-// (KindTimeout or KindCanceled).
-func (p *Processor) Process(ctx context.Context, src []byte, o *options.Options, neg *options.Negotiation, res *options.ResultMeta) (data []byte, release func(), err error) {
+// Process takes over src whatever happens: it releases it once libvips no
+// longer reads it, or, when the result is the source itself
+// (skip_processing, SVG passthrough), hands it to the Output. The Output's
+// bytes live in C memory (zero-copy), in Go memory or in the source; they
+// are valid until out.Release(), which the caller calls exactly once.
+// out.Meta describes the result. Errors are *options.Error and come with an
+// empty Output. o must not be nil; neg may be nil (no Accept negotiation,
+// default preferred formats).
+//
+// Process locks its goroutine to the OS thread for the duration of the
+// call (libvips' error buffer). ctx is checked between pipeline steps and
+// also stops a running libvips computation (copy to memory, encoding): the
+// error is then ctx's kind (KindTimeout or KindCanceled). Safe for
+// concurrent use.
+func (p *Processor) Process(ctx context.Context, src *options.Source, o *options.Options, neg *options.Negotiation) (options.Output, error) {
+	defer src.Release() // after every image made from it is closed; a no-op once an Output keeps it
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	if res == nil {
-		res = new(options.ResultMeta)
-	}
-	meta, err := p.probe(src, res)
+	var res options.ResultMeta
+	meta, err := p.probe(src.Data, &res)
 	if err != nil {
-		return nil, nil, err
+		return options.Output{}, err
 	}
 	if p.passesThrough(meta.Format, o) {
 		return p.passthrough(src, meta, res)
 	}
 	if err := p.checkRequest(ctx, meta, o); err != nil {
-		return nil, nil, err
+		return options.Output{}, err
 	}
 	cancel := startCancel(ctx)
 	defer cancel.close()
-	st := &state{p: p, ctx: ctx, o: o, src: src, meta: meta}
-	data, release, err = st.run(neg, res)
+	st := &state{p: p, ctx: ctx, o: o, src: src.Data, meta: meta}
+	out, err := st.run(neg, res)
 	if err != nil {
 		clearError()
 		if ierr := interrupted(ctx); ierr != nil {
-			return nil, nil, ierr
+			return options.Output{}, ierr
 		}
 		if _, ok := err.(*options.Error); !ok {
 			err = options.Wrap(options.KindBrokenImage, "processing", err)
 		}
 	}
-	return data, release, err
+	return out, err
 }
 
 // probe identifies src from its header (pure Go, before libvips sees it)
@@ -115,17 +118,23 @@ func (p *Processor) passesThrough(f options.Format, o *options.Options) bool {
 	return f == options.FormatSVG && (o.Format == options.FormatSVG || (o.Format == options.FormatUnknown && !p.cfg.AlwaysRasterizeSVG))
 }
 
-// passthrough returns the source itself (sanitised for SVG).
-func (p *Processor) passthrough(src []byte, meta imagemeta.Meta, res *options.ResultMeta) ([]byte, func(), error) {
+// passthrough returns the source itself: the Output keeps src and its
+// bytes, or, for a sanitised SVG, holds the sanitised copy in Go memory.
+func (p *Processor) passthrough(src *options.Source, meta imagemeta.Meta, res options.ResultMeta) (options.Output, error) {
 	res.Format, res.Width, res.Height, res.Passthrough = meta.Format, meta.Width, meta.Height, true
 	if meta.Format == options.FormatSVG && p.cfg.SanitizeSVG {
-		out, err := sanitizeSVG(nil, src)
+		clean, err := sanitizeSVG(nil, src.Data)
 		if err != nil {
-			return nil, nil, options.Wrap(options.KindBrokenSVG, "sanitize svg", err)
+			return options.Output{}, options.Wrap(options.KindBrokenSVG, "sanitize svg", err)
 		}
-		return out, noRelease, nil
+		out := options.NewOutput(clean, nil)
+		out.Meta = res
+		return out, nil
 	}
-	return src, noRelease, nil
+	out := options.NewOutput(src.Data, nil)
+	out.Meta = res
+	out.KeepSource(src)
+	return out, nil
 }
 
 // checkRequest refuses what cannot be processed before any decoding: an
@@ -145,29 +154,30 @@ func (p *Processor) checkRequest(ctx context.Context, meta imagemeta.Meta, o *op
 }
 
 // run loads the source, runs the step lists and saves the result.
-func (st *state) run(neg *options.Negotiation, res *options.ResultMeta) ([]byte, func(), error) {
+func (st *state) run(neg *options.Negotiation, res options.ResultMeta) (options.Output, error) {
 	if err := st.chooseOutput(neg); err != nil {
-		return nil, nil, err
+		return options.Output{}, err
 	}
 	defer func() { st.im.close() }()
 	if err := st.loadHeader(); err != nil {
-		return nil, nil, err
+		return options.Output{}, err
 	}
 	if err := runSteps(st, mainPipeline); err != nil {
-		return nil, nil, err
+		return options.Output{}, err
 	}
 	if err := runSteps(st, finalizePipeline); err != nil {
-		return nil, nil, err
+		return options.Output{}, err
 	}
-	data, release, err := st.save()
+	out, err := st.save()
 	if err != nil {
-		return nil, nil, err
+		return options.Output{}, err
 	}
 	res.Format, res.Width, res.Height = st.out, st.im.width(), st.im.height()
 	if st.animated {
 		res.Height = st.im.getInt("page-height", st.im.height())
 	}
-	return data, release, nil
+	out.Meta = res
+	return out, nil
 }
 
 // chooseOutput decides the output format and whether the source is

@@ -77,13 +77,13 @@ func TestRandomOptions(t *testing.T) {
 		o.Format = []options.Format{options.FormatUnknown, options.FormatJPEG, options.FormatPNG, options.FormatWebP}[pick(4)]
 		src := srcs[pick(len(srcs))]
 
-		var res options.ResultMeta
-		data, release, err := p.Process(context.Background(), src, &o, nil, &res)
+		out, err := processBytes(context.Background(), p, src, &o, nil)
 		if err != nil {
 			t.Fatalf("case %d %+v: %v", i, o, err)
 		}
-		release()
-		if len(data) == 0 {
+		n, res := len(out.Data), out.Meta
+		out.Release()
+		if n == 0 {
 			t.Fatalf("case %d: empty result", i)
 		}
 		sw, sh := res.SrcWidth, res.SrcHeight

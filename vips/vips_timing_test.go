@@ -42,15 +42,14 @@ func benchProcess(b *testing.B, src options.Format, mod func(o *options.Options)
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		var res options.ResultMeta
-		out, release, err := p.Process(context.Background(), data, &o, nil, &res)
+		out, err := processBytes(context.Background(), p, data, &o, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(out) == 0 || res.Width != 300 {
-			b.Fatalf("got %d bytes %dx%d", len(out), res.Width, res.Height)
+		if len(out.Data) == 0 || out.Meta.Width != 300 {
+			b.Fatalf("got %d bytes %dx%d", len(out.Data), out.Meta.Width, out.Meta.Height)
 		}
-		release()
+		out.Release()
 	}
 }
 
