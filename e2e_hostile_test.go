@@ -514,10 +514,12 @@ func TestE2EHostileInputs(t *testing.T) {
 	var cases []hxCase
 
 	// Pixel floods: refused from the header before libvips allocates.
+	// skip_processing returns the source as it is, but not an image bomb.
 	for _, f := range []string{"flood.png", "flood-wide.png", "flood.jpg", "flood.gif"} {
 		cases = append(cases,
 			hxCase{name: "flood/" + f, target: local("rs:fit:100:100/", f), want: c422, body: invalidSource},
-			hxCase{name: "flood/" + f + "/raw-size", target: local("", f), want: c422, body: invalidSource})
+			hxCase{name: "flood/" + f + "/raw-size", target: local("", f), want: c422, body: invalidSource},
+			hxCase{name: "flood/" + f + "/skip-processing", target: local("skp:jpg:png:gif/", f), want: c422, body: invalidSource})
 	}
 	cases = append(cases,
 		// 4000 frames × 128×128 = 65.5 MP over the 50 MP limit when frames count…

@@ -69,7 +69,7 @@ func (p *Processor) Process(ctx context.Context, src *options.Source, o *options
 		return options.Output{}, err
 	}
 	if p.passesThrough(meta.Format, o) {
-		return p.passthrough(src, meta, res)
+		return p.passthrough(src, meta, o.Limits, res)
 	}
 	if err := p.checkRequest(ctx, meta, o); err != nil {
 		return options.Output{}, err
@@ -120,7 +120,15 @@ func (p *Processor) passesThrough(f options.Format, o *options.Options) bool {
 
 // passthrough returns the source itself: the Output keeps src and its
 // bytes, or, for a sanitised SVG, holds the sanitised copy in Go memory.
-func (p *Processor) passthrough(src *options.Source, meta imagemeta.Meta, res options.ResultMeta) (options.Output, error) {
+// The source resolution limit still applies (to one frame, as imgproxy
+// checks what it loaded for a skip), so an image bomb is not handed to the
+// client either; vector sources are exempt as when processing.
+func (p *Processor) passthrough(src *options.Source, meta imagemeta.Meta, l options.Limits, res options.ResultMeta) (options.Output, error) {
+	first := meta
+	first.Frames = 1
+	if err := imagemeta.CheckLimits(first, l); err != nil {
+		return options.Output{}, err
+	}
 	res.Format, res.Width, res.Height, res.Passthrough = meta.Format, meta.Width, meta.Height, true
 	if meta.Format == options.FormatSVG && p.cfg.SanitizeSVG {
 		clean, err := sanitizeSVG(nil, src.Data)

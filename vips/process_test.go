@@ -3,6 +3,9 @@ package vips
 import (
 	"bytes"
 	"context"
+	goimage "image"
+	"image/color/palette"
+	"image/gif"
 	"testing"
 
 	"github.com/imgedge/imgedge/options"
@@ -56,4 +59,43 @@ func TestProcessOwnsSource(t *testing.T) {
 	f("rasterised svg", sanitising, svg, func(o *options.Options) { o.Format = options.FormatPNG }, false, false)
 	f("garbage", sanitising, []byte("not an image"), func(o *options.Options) {}, false, true)
 	f("too big", sanitising, jpeg, func(o *options.Options) { o.Limits.MaxSrcResolution = 10 }, false, true)
+}
+
+// TestPassthroughLimits: skip_processing returns the source as it is, but
+// a source over the resolution limit is still refused (KindSourceTooBig →
+// 422), like imgproxy; only the first frame counts.
+func TestPassthroughLimits(t *testing.T) {
+	p := newTestProcessor(t, nil)
+	jpeg := sourceSized(t, options.FormatJPEG, 200, 100, false) // 20000 pixels
+	skip := func(mod func(o *options.Options)) error {
+		o := defaultOptions()
+		o.SkipProcessing = options.FormatSet(0).With(options.FormatJPEG).With(options.FormatGIF)
+		mod(&o)
+		out, err := processBytes(context.Background(), p, jpeg, &o, nil)
+		out.Release()
+		return err
+	}
+	if err := skip(func(o *options.Options) { o.Limits.MaxSrcResolution = 20000 }); err != nil {
+		t.Fatalf("at the limit: got %v; want the source", err)
+	}
+	if err := skip(func(o *options.Options) { o.Limits.MaxSrcResolution = 19999 }); kindOf(err) != options.KindSourceTooBig {
+		t.Fatalf("over the limit: got %v; want KindSourceTooBig", err)
+	}
+	// An animation passes when one frame is within the limit.
+	var anim gif.GIF
+	for range 3 {
+		anim.Image = append(anim.Image, goimage.NewPaletted(goimage.Rect(0, 0, 100, 100), palette.Plan9))
+		anim.Delay = append(anim.Delay, 10)
+	}
+	var b bytes.Buffer
+	if err := gif.EncodeAll(&b, &anim); err != nil {
+		t.Fatal(err)
+	}
+	jpeg = b.Bytes()
+	if err := skip(func(o *options.Options) { o.Limits.MaxSrcResolution, o.Limits.MaxAnimationFrames = 10000, 3 }); err != nil {
+		t.Fatalf("animation with one frame at the limit: got %v; want the source", err)
+	}
+	if err := skip(func(o *options.Options) { o.Limits.MaxSrcResolution = 9999 }); kindOf(err) != options.KindSourceTooBig {
+		t.Fatalf("animation over the limit: got %v; want KindSourceTooBig", err)
+	}
 }
