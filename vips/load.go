@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/imgedge/imgedge/options"
+	"github.com/imgedge/imgedge/vips/imagemeta"
 )
 
 // Loading: the header first (lazy, no pixels), then at most one reload
@@ -36,8 +37,11 @@ func (p *Processor) load(src []byte, f options.Format, lp loadParams) (*image, e
 	return im, nil
 }
 
-// loadHeader opens the source lazily (st.frames pages) and reads its
-// size, page height and orientation.
+// loadHeader opens the source lazily (st.frames pages), reads its size,
+// page height and orientation, and checks the resolution limits again on
+// what libvips read (width, page height, pages loaded): the probe checked
+// its own reading of the header, and a file the two read differently must
+// not bring an oversized image in.
 func (st *state) loadHeader() error {
 	if err := st.reload(loadParams{seq: true, n: st.frames}); err != nil {
 		return err
@@ -51,7 +55,8 @@ func (st *state) loadHeader() error {
 		}
 	}
 	st.orientation = im.getInt("orientation", 1)
-	return nil
+	seen := imagemeta.Meta{Format: st.meta.Format, Width: st.rawW, Height: st.rawH, Frames: st.frames}
+	return imagemeta.CheckLimits(seen, st.o.Limits)
 }
 
 // vectorGuard renders a huge SVG or PDF smaller, so that its raster stays
