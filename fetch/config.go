@@ -122,7 +122,7 @@ type Config struct {
 	SourceCacheTTL time.Duration
 }
 
-// DefaultConfig returns the documented defaults (config.md).
+// DefaultConfig returns the documented defaults (docs/config.md).
 func DefaultConfig() Config {
 	return Config{
 		DownloadTimeout:         5 * time.Second,

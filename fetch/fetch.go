@@ -309,7 +309,8 @@ var hardMaxSize int64 = maxInflated
 func readUnknown(r io.Reader, limit int64, hint int) (*buffer, error) {
 	if limit <= 0 || limit > hardMaxSize {
 		// No configured limit still means a bounded read: an endless body
-		// must not take the process's memory with it (issue 9).
+		// must not take the process's memory with it (docs/security.md,
+		// "How much work: limits").
 		limit = hardMaxSize
 	}
 	if hint <= 0 {

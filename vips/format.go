@@ -18,7 +18,7 @@ func supportsAnimation(f options.Format) bool {
 }
 
 // hasQuality reports whether f's encoder has a quality knob (max_bytes
-// re-encodes only those, url-api.md §7).
+// re-encodes only those, docs/processing.md).
 func hasQuality(f options.Format) bool {
 	switch f {
 	case options.FormatJPEG, options.FormatWebP, options.FormatAVIF, options.FormatHEIC, options.FormatJXL, options.FormatTIFF:
@@ -33,7 +33,8 @@ func supportsHDR(f options.Format) bool {
 	return f == options.FormatPNG || f == options.FormatTIFF
 }
 
-// enforcePriority is the ENFORCE_*/AUTO_* preference order (url-api.md §6).
+// enforcePriority is the ENFORCE_*/AUTO_* preference order
+// (docs/processing.md, "Output format").
 var enforcePriority = [...]options.Format{options.FormatJXL, options.FormatAVIF, options.FormatWebP}
 
 // pickNegotiated returns the best format in set that can be saved (and
@@ -51,7 +52,8 @@ func pickNegotiated(set options.FormatSet, animated bool) options.Format {
 	return options.FormatUnknown
 }
 
-// chooseFormat implements url-api.md §6. requested is the format option
+// chooseFormat implements the output format rules of docs/url-format.md
+// ("Output format") and docs/processing.md. requested is the format option
 // (FormatUnknown = auto); src the source format; animated and alpha
 // describe what the result needs.
 func chooseFormat(requested, src options.Format, neg *options.Negotiation, animated, alpha bool) options.Format {
@@ -86,7 +88,8 @@ func chooseFormat(requested, src options.Format, neg *options.Negotiation, anima
 	return preferred[0]
 }
 
-// qualityFor implements the quality fallback chain of url-api.md §7.
+// qualityFor implements the quality fallback chain (docs/processing.md,
+// "save").
 func (p *Processor) qualityFor(o *options.Options, f options.Format) int {
 	if o.Quality > 0 {
 		return o.Quality
@@ -100,7 +103,7 @@ func (p *Processor) qualityFor(o *options.Options, f options.Format) int {
 	return p.cfg.Quality
 }
 
-// nextQuality is one step of the max_bytes loop (url-api.md §7).
+// nextQuality is one step of the max_bytes loop (docs/processing.md).
 func nextQuality(q, size, limit int) int {
 	ratio := float64(size) / float64(limit)
 	var nq int

@@ -18,7 +18,7 @@ import (
 
 // TestAutoFormatBackground: an alpha source whose own format is not
 // preferred needs a format with alpha only when no background flattens it
-// (url-api.md §6).
+// (docs/url-format.md, "Output format").
 func TestAutoFormatBackground(t *testing.T) {
 	p := newTestProcessor(t, nil)
 	src := sourceIn(t, options.FormatTIFF, true)

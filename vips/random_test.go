@@ -10,7 +10,7 @@ import (
 
 // TestRandomOptions runs random option combinations and checks that the
 // pipeline never fails and always produces exactly the size the geometry
-// planned (url-api.md §5), for still and EXIF-rotated sources.
+// planned (docs/processing.md, "Geometry"), for still and EXIF-rotated sources.
 func TestRandomOptions(t *testing.T) {
 	p := newTestProcessor(t, func(c *Config) { c.WatermarkData = pngBytes(t, testPattern(6, 4, true)) })
 	rnd := rand.New(rand.NewSource(4))

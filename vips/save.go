@@ -104,7 +104,7 @@ func cbool(b bool) C.int {
 	return 0
 }
 
-// saveFitting encodes im, lowering the quality per docs/options.md (max_bytes) while the
+// saveFitting encodes im, lowering the quality per docs/processing.md (max_bytes) while the
 // result is over maxBytes. The last attempt is returned even if too big.
 func (p *Processor) saveFitting(im *image, f options.Format, q, maxBytes int) (options.Output, error) {
 	for {

@@ -2,7 +2,7 @@ package vips
 
 import "github.com/imgedge/imgedge/options"
 
-// trim removes a uniform border (docs/options.md, trim) from the
+// trim removes a uniform border (docs/processing.md, trim) from the
 // full-size image. It reloads the source at full size (random access, one
 // frame), so shrink-on-load is skipped afterwards; animations are not
 // trimmed.

@@ -37,7 +37,7 @@ func (p *Processor) loadWatermark(data []byte) (*image, error) {
 	return im, nil
 }
 
-// watermark overlays the configured mark (docs/options.md, watermark):
+// watermark overlays the configured mark (docs/processing.md, watermark):
 // opacity × IMGPROXY_WATERMARK_OPACITY, position with offsets (px × dpr or
 // fraction of the result), optional scale relative to the result, and `re`
 // tiling with spacing. A no-op without a configured mark.
