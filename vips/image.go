@@ -78,12 +78,6 @@ func (im *image) getInt(name string, def int) int {
 	return int(C.ie_get_int(im.p, cs, C.int(def)))
 }
 
-func (im *image) hasField(name string) bool {
-	cs := C.CString(name)
-	defer C.free(unsafe.Pointer(cs))
-	return C.ie_has_field(im.p, cs) != 0
-}
-
 func (im *image) setInt(name string, v int) {
 	cs := C.CString(name)
 	defer C.free(unsafe.Pointer(cs))
@@ -143,16 +137,6 @@ func (im *image) setBlob(name string, b []byte) {
 	cs := C.CString(name)
 	defer C.free(unsafe.Pointer(cs))
 	C.ie_set_blob_copy(im.p, cs, unsafe.Pointer(&b[0]), C.size_t(len(b)))
-}
-
-func (im *image) getString(name string) (string, bool) {
-	cs := C.CString(name)
-	defer C.free(unsafe.Pointer(cs))
-	var s *C.char
-	if C.ie_get_string(im.p, cs, &s) != 0 {
-		return "", false
-	}
-	return C.GoString(s), true
 }
 
 // fields lists the metadata field names.
