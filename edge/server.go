@@ -161,7 +161,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	// while processing must see the raw request URI.
 
 	s.srv = &fasthttp.Server{
-		Handler:                       r.Handler,
+		Handler:                       s.serve(r.Handler),
+		ErrorHandler:                  s.handleReadError,
 		Name:                          cfg.ServerName,
 		ReadTimeout:                   cfg.ReadRequestTimeout,
 		WriteTimeout:                  cfg.WriteResponseTimeout,
@@ -188,7 +189,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 // Serve accepts connections on ln until Shutdown. It returns nil after a
 // Shutdown, else the listener's error.
 func (s *Server) Serve(ln net.Listener) error {
-	return s.srv.Serve(ln)
+	return s.srv.Serve(lineListener{ln})
 }
 
 // Shutdown drains the server: /health turns 503 at once, after

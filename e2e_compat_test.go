@@ -1,0 +1,236 @@
+package main
+
+// HTTP-level details where imgedge answers like imgproxy 4 (and the one
+// intended difference kept on purpose, Accept q=0), checked on the real
+// binary. docs/migration.md lists the differences that remain.
+
+import (
+	"bufio"
+	"encoding/hex"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imgedge/imgedge/sign"
+)
+
+// compatDo sends method target on a fresh connection exactly as written
+// (Go's client would turn a leading "//" into an absolute URL) with header
+// pairs hdr, and returns the response and its body.
+func compatDo(t *testing.T, s *server, method, target string, hdr ...string) (*http.Response, string) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", s.Addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("dial %s: %v", s.Addr, err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	var b strings.Builder
+	b.WriteString(method + " " + target + " HTTP/1.1\r\nHost: " + s.Addr + "\r\nConnection: close\r\n")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		b.WriteString(hdr[i] + ": " + hdr[i+1] + "\r\n")
+	}
+	b.WriteString("\r\n")
+	if _, err := io.WriteString(c, b.String()); err != nil {
+		t.Fatalf("%s %.100s: %v", method, target, err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), &http.Request{Method: method})
+	if err != nil {
+		t.Fatalf("%s %.100s: %v", method, target, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %.100s: reading body: %v", method, target, err)
+	}
+	return resp, string(body)
+}
+
+// hxRawLast writes req (possibly several pipelined requests) on a fresh
+// connection and returns the status of the last response read before the
+// server closed it (0 if none).
+func hxRawLast(t *testing.T, addr, req string) int {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("dial %s: %v", addr, err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	go io.WriteString(c, req)
+	br := bufio.NewReader(c)
+	last := 0
+	for {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			return last
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		last = resp.StatusCode
+	}
+}
+
+func TestE2EImgproxyCompat(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	photo, err := os.ReadFile(filepath.Join(samplesRoot(t), "photo.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hxWrite(t, root, map[string][]byte{
+		"photo.jpg":    photo,
+		"report.pdf":   []byte("%PDF-1.4\n% not really a PDF\n"),
+		"notes.txt":    []byte("plain text\n"),
+		"archive.gz":   []byte("\x1f\x8b\x08\x00"),
+		"photo.jpeg":   photo,
+		"data.weird":   []byte("x"),
+		"space name.c": []byte("int main;"),
+	})
+	key, salt := "736563726574", "68656c6c6f"
+	open := launch(t, map[string]string{
+		"IMGPROXY_LOCAL_FILESYSTEM_ROOT": root,
+		"IMGPROXY_AUTO_WEBP":             "true",
+	})
+	signed := launch(t, map[string]string{
+		"IMGPROXY_LOCAL_FILESYSTEM_ROOT": root,
+		"IMGPROXY_KEY":                   key,
+		"IMGPROXY_SALT":                  salt,
+		"IMGPROXY_TTL":                   "0",
+	})
+	const photoPath = "/rs:fit:100:100/plain/local:///photo.jpg"
+
+	// An empty first segment: "//rs:fit:100:100/..." is read like imgproxy
+	// (the next segment is the signature), so it is refused with 403.
+	t.Run("double-slash", func(t *testing.T) {
+		resp, body := compatDo(t, open, "GET", "/"+photoPath)
+		if resp.StatusCode != 403 || !strings.HasPrefix(body, "The signature appears to be a processing option") {
+			t.Errorf("signing off: GET /%s: got %d %q; want 403 signature-is-option", photoPath, resp.StatusCode, body)
+		}
+		resp, body = compatDo(t, signed, "GET", "/"+photoPath)
+		if resp.StatusCode != 403 || body != "Forbidden" {
+			t.Errorf("signing on: GET /%s: got %d %q; want 403 Forbidden", photoPath, resp.StatusCode, body)
+		}
+		// The same with a correct signature in the second segment is served.
+		k, _ := hex.DecodeString(key)
+		sa, _ := hex.DecodeString(salt)
+		sig := sign.Sign(k, sa, []byte(photoPath), 32)
+		if resp, body := compatDo(t, signed, "GET", "//"+sig+photoPath); resp.StatusCode != 200 {
+			t.Errorf("signing on: GET //<sig>%s: got %d %q; want 200", photoPath, resp.StatusCode, body)
+		}
+	})
+
+	// A request line over the read buffer is "URI too long", not a header
+	// problem; over-long header fields stay 431.
+	t.Run("long-request-line", func(t *testing.T) {
+		longSig := "GET /" + strings.Repeat("s", 20000) + photoPath + " HTTP/1.1\r\nHost: x\r\n\r\n"
+		if got := hxRaw(t, open.Addr, longSig); got != 414 {
+			t.Errorf("20,000-character signature: got %d; want 414", got)
+		}
+		longCookie := "GET /health HTTP/1.1\r\nHost: x\r\nCookie: " + strings.Repeat("c", 20000) + "\r\n\r\n"
+		if got := hxRaw(t, open.Addr, longCookie); got != 431 {
+			t.Errorf("20,000-byte Cookie: got %d; want 431", got)
+		}
+		// After a complete request on the same connection too.
+		pipelined := "GET /health HTTP/1.1\r\nHost: x\r\n\r\n" + longSig
+		if got := hxRawLast(t, open.Addr, pipelined); got != 414 {
+			t.Errorf("pipelined 20,000-character signature: got %d; want 414", got)
+		}
+	})
+
+	// HEAD and OPTIONS on processing paths and the landing page carry
+	// imgproxy's default Cache-Control; Content-Type values are imgproxy's
+	// byte for byte.
+	t.Run("headers", func(t *testing.T) {
+		for _, tc := range []struct {
+			s            *server
+			method, path string
+			status       int
+			ct, cc       string
+		}{
+			{open, "HEAD", "/insecure" + photoPath, 200, "text/plain", "max-age=31536000, public"},
+			{open, "OPTIONS", "/insecure" + photoPath, 200, "text/plain", "max-age=31536000, public"},
+			{open, "GET", "/", 200, "text/html", "max-age=31536000, public"},
+			{signed, "HEAD", "/any" + photoPath, 200, "text/plain", "no-cache"}, // IMGPROXY_TTL=0
+			{signed, "GET", "/", 200, "text/html", "no-cache"},
+			{open, "GET", "/health", 200, "text/plain", "no-cache"},
+			{open, "GET", "/favicon.ico", 404, "text/plain", ""},
+			{open, "GET", "/insecure/foo:1/plain/local:///photo.jpg", 404, "text/plain", ""},
+			{open, "GET", "/insecure/plain/local:///notes.txt", 422, "text/plain", ""},
+			{signed, "GET", "/bad" + photoPath, 403, "text/plain", ""},
+		} {
+			resp, body := compatDo(t, tc.s, tc.method, tc.path)
+			if resp.StatusCode != tc.status {
+				t.Errorf("%s %s: got %d (%q); want %d", tc.method, tc.path, resp.StatusCode, body, tc.status)
+			}
+			if ct := resp.Header.Get("Content-Type"); ct != tc.ct {
+				t.Errorf("%s %s: Content-Type %q; want %q", tc.method, tc.path, ct, tc.ct)
+			}
+			if cc := resp.Header.Get("Cache-Control"); cc != tc.cc {
+				t.Errorf("%s %s: Cache-Control %q; want %q", tc.method, tc.path, cc, tc.cc)
+			}
+		}
+	})
+
+	// raw keeps the source's own extension in the filename, image or not.
+	t.Run("raw-filename", func(t *testing.T) {
+		for file, want := range map[string]string{
+			"report.pdf":     `inline; filename="report.pdf"`,
+			"notes.txt":      `inline; filename="notes.txt"`,
+			"archive.gz":     `inline; filename="archive.gz"`,
+			"photo.jpeg":     `inline; filename="photo.jpeg"`,
+			"data.weird":     `inline; filename="data.weird"`,
+			"space%20name.c": `inline; filename="space name.c"`,
+		} {
+			resp, body := compatDo(t, open, "GET", "/insecure/raw:1/plain/local:///"+file)
+			if resp.StatusCode != 200 {
+				t.Errorf("raw %s: got %d (%q); want 200", file, resp.StatusCode, body)
+				continue
+			}
+			if cd := resp.Header.Get("Content-Disposition"); cd != want {
+				t.Errorf("raw %s: Content-Disposition %q; want %q", file, cd, want)
+			}
+		}
+		// att:1 and a filename option keep the source extension too.
+		resp, _ := compatDo(t, open, "GET", "/insecure/raw:1/att:1/fn:quarterly/plain/local:///report.pdf")
+		if cd := resp.Header.Get("Content-Disposition"); cd != `attachment; filename="quarterly.pdf"` {
+			t.Errorf("raw att fn: Content-Disposition %q; want attachment; filename=\"quarterly.pdf\"", cd)
+		}
+	})
+
+	// An HTTP version the server does not speak is refused, never served.
+	t.Run("http-version", func(t *testing.T) {
+		for _, tc := range []struct {
+			proto string
+			want  int
+		}{{"HTTP/9.9", 505}, {"HTTP/2.0", 505}, {"HTTP/0.9", 505}, {"HTTP/1.0", 200}, {"HTTP/1.1", 200}} {
+			for _, path := range []string{"/health", "/insecure" + photoPath} {
+				req := "GET " + path + " " + tc.proto + "\r\nHost: x\r\n\r\n"
+				if got := hxRaw(t, open.Addr, req); got != tc.want {
+					t.Errorf("GET %s %s: got %d; want %d", path, tc.proto, got, tc.want)
+				}
+			}
+		}
+	})
+
+	// Intended difference: an Accept entry with q=0 means "not acceptable"
+	// (RFC 9110), where imgproxy matches the substring "image/webp".
+	t.Run("accept-q0", func(t *testing.T) {
+		for accept, want := range map[string]string{
+			"image/webp,*/*":               "image/webp",
+			"image/webp;q=0,image/*,*/*":   "image/jpeg",
+			"image/avif,image/webp;q=0.0":  "image/jpeg",
+			"image/webp;q=0.001,image/png": "image/webp",
+		} {
+			resp, body := compatDo(t, open, "GET", "/insecure"+photoPath, "Accept", accept)
+			if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != want {
+				t.Errorf("Accept %q: got %d %s (%.80q); want 200 %s", accept, resp.StatusCode, resp.Header.Get("Content-Type"), body, want)
+			}
+		}
+	})
+}
