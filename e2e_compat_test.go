@@ -7,6 +7,7 @@ package main
 import (
 	"bufio"
 	"encoding/hex"
+	"image/png"
 	"io"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/imgedge/imgedge/sign"
+	"github.com/imgedge/imgedge/vips/bmp/bmptest"
 )
 
 // compatDo sends method target on a fresh connection exactly as written
@@ -49,6 +51,13 @@ func compatDo(t *testing.T, s *server, method, target string, hdr ...string) (*h
 		t.Fatalf("%s %.100s: reading body: %v", method, target, err)
 	}
 	return resp, string(body)
+}
+
+// palette256 extends p to 256 colours (an OS/2 1.x header has no colour count).
+func palette256(p [][3]byte) [][3]byte {
+	out := make([][3]byte, 256)
+	copy(out, p)
+	return out
 }
 
 // hxRawLast writes req (possibly several pipelined requests) on a fresh
@@ -92,6 +101,40 @@ func TestE2EImgproxyCompat(t *testing.T) {
 		"data.weird":   []byte("x"),
 		"space name.c": []byte("int main;"),
 	})
+	// BMP variants imgproxy decodes (golang.org/x/image/bmp could not).
+	pal := [][3]byte{{0, 0, 0}, {255, 255, 255}, {255, 0, 0}, {0, 255, 0}, {0, 0, 255}, {9, 9, 9}, {90, 90, 90}, {200, 1, 2},
+		{3, 4, 5}, {6, 7, 8}, {10, 11, 12}, {13, 14, 15}, {16, 17, 18}, {19, 20, 21}, {22, 23, 24}, {25, 26, 27}}
+	paletted := func(bpp int) []byte {
+		return bmptest.Rows(30, false, func(y int) []byte {
+			idx := make([]int, 40)
+			for x := range idx {
+				idx[x] = (x / 4) % (1 << bpp)
+			}
+			return bmptest.PackIndexes(idx, bpp)
+		})
+	}
+	rle := func(unit byte) []byte { // 30 rows of 40 pixels, runs of 10
+		var d []byte
+		for y := 0; y < 30; y++ {
+			d = append(d, 10, unit, 10, unit+1, 10, unit, 10, unit+1, 0, 0)
+		}
+		return append(d, 0, 1)
+	}
+	bmps := map[string]bmptest.Spec{
+		"1bit.bmp":  {Hdr: 40, BPP: 1, Palette: pal[:2], Data: paletted(1)},
+		"4bit.bmp":  {Hdr: 40, BPP: 4, Palette: pal, Data: paletted(4)},
+		"16bit.bmp": {Hdr: 40, BPP: 16, Data: make([]byte, 40*2*30)},
+		"rle8.bmp":  {Hdr: 40, BPP: 8, Comp: 1, Palette: pal, Data: rle(2)},
+		"rle4.bmp":  {Hdr: 40, BPP: 4, Comp: 2, Palette: pal, Data: rle(0x23)},
+		"os2.bmp":   {Hdr: 12, BPP: 8, Palette: palette256(pal), Data: paletted(8)},
+	}
+	files := map[string][]byte{}
+	for name, sp := range bmps {
+		sp.W, sp.H = 40, 30
+		files["bmp/"+name] = sp.File()
+	}
+	hxWrite(t, root, files)
+
 	key, salt := "736563726574", "68656c6c6f"
 	open := launch(t, map[string]string{
 		"IMGPROXY_LOCAL_FILESYSTEM_ROOT": root,
@@ -200,6 +243,21 @@ func TestE2EImgproxyCompat(t *testing.T) {
 		resp, _ := compatDo(t, open, "GET", "/insecure/raw:1/att:1/fn:quarterly/plain/local:///report.pdf")
 		if cd := resp.Header.Get("Content-Disposition"); cd != `attachment; filename="quarterly.pdf"` {
 			t.Errorf("raw att fn: Content-Disposition %q; want attachment; filename=\"quarterly.pdf\"", cd)
+		}
+	})
+
+	// Every BMP variant is decoded (1, 4 and 16 bits, RLE8, RLE4, OS/2).
+	t.Run("bmp-variants", func(t *testing.T) {
+		for name := range bmps {
+			resp, body := compatDo(t, open, "GET", "/insecure/rs:fit:20:20/plain/local:///bmp/"+name+"@png")
+			if resp.StatusCode != 200 {
+				t.Errorf("%s: got %d %q; want 200", name, resp.StatusCode, body)
+				continue
+			}
+			cfg, err := png.DecodeConfig(strings.NewReader(body))
+			if err != nil || cfg.Width != 20 || cfg.Height != 15 {
+				t.Errorf("%s: got %dx%d (%v); want a 20x15 PNG", name, cfg.Width, cfg.Height, err)
+			}
 		}
 	})
 

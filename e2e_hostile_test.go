@@ -36,6 +36,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/imgedge/imgedge/vips/bmp/bmptest"
 )
 
 // hxRSSBoundKB is the peak RSS (VmHWM) the server may reach over a whole
@@ -469,6 +471,11 @@ func TestE2EHostileInputs(t *testing.T) {
 		"page.html":              []byte("<!doctype html><html><body><img src=x onerror=alert(1)></body></html>"),
 		"empty.jpg":              nil,
 		"zeros.png":              make([]byte, 4096),
+		// An 8-bit BMP with a 2-colour palette and a pixel of index 200.
+		"palette-index.bmp": bmptest.Spec{W: 4, H: 2, Hdr: 40, BPP: 8, Palette: [][3]byte{{0, 0, 0}, {255, 255, 255}},
+			Data: bmptest.Rows(2, false, func(int) []byte { return []byte{0, 1, 200, 1} })}.File(),
+		// A few bytes of RLE8 declaring 60000×60000.
+		"flood-rle.bmp": bmptest.Spec{W: 60000, H: 60000, Hdr: 40, BPP: 8, Comp: 1, Palette: [][3]byte{{1, 2, 3}}, Data: []byte{0, 1}}.File(),
 		// Metadata bombs: 16 MiB of text or ICC profile behind ~16 KB.
 		"bomb-ztxt.png": hxPNGChunkBomb(t, pngb, "zTXt", "Comment\x00\x00", 16<<20),
 		"bomb-itxt.png": hxPNGChunkBomb(t, pngb, "iTXt", "XML:com.adobe.xmp\x00\x01\x00\x00\x00", 16<<20),
@@ -514,7 +521,7 @@ func TestE2EHostileInputs(t *testing.T) {
 	var cases []hxCase
 
 	// Pixel floods: refused from the header before libvips allocates.
-	for _, f := range []string{"flood.png", "flood-wide.png", "flood.jpg", "flood.gif"} {
+	for _, f := range []string{"flood.png", "flood-wide.png", "flood.jpg", "flood.gif", "flood-rle.bmp"} {
 		cases = append(cases,
 			hxCase{name: "flood/" + f, target: local("rs:fit:100:100/", f), want: c422, body: invalidSource},
 			hxCase{name: "flood/" + f + "/raw-size", target: local("", f), want: c422, body: invalidSource})
@@ -555,6 +562,11 @@ func TestE2EHostileInputs(t *testing.T) {
 			hxCase{name: "metadata-bomb/" + f, target: local("rs:fit:50:50/", f), want: []int{200, 422}},
 			hxCase{name: "metadata-bomb/" + f + "/keep-metadata", target: local("sm:0/rs:fit:50:50/", f), want: []int{200, 422}})
 	}
+
+	// A palette index past the palette: refused, not a crash.
+	cases = append(cases,
+		hxCase{name: "bmp/palette-index", target: local("rs:fit:50:50/", "palette-index.bmp"), want: c422, body: "Broken or unsupported image"},
+		hxCase{name: "bmp/palette-index/png", target: local("", "palette-index.bmp@png"), want: c422, body: "Broken or unsupported image"})
 
 	// Type confusion and non-images.
 	for _, f := range []string{"confuse-jpeg-magic.png", "confuse-png-magic.jpg", "confuse-gif.gif", "confuse-riff.webp", "page.html", "empty.jpg", "zeros.png"} {
