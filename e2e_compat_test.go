@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/imgedge/imgedge/sign"
 	"github.com/imgedge/imgedge/vips/bmp/bmptest"
@@ -133,6 +134,15 @@ func TestE2EImgproxyCompat(t *testing.T) {
 		sp.W, sp.H = 40, 30
 		files["bmp/"+name] = sp.File()
 	}
+	// SVGs in other encodings: UTF-16 with a byte-order mark, as some
+	// editors save them, and ISO-8859-1 named by the XML declaration.
+	svgDoc := `<?xml version="1.0" encoding="UTF-16"?><svg xmlns="http://www.w3.org/2000/svg" width="40" height="30">` +
+		`<title>café</title><rect width="40" height="30" fill="#f00"/></svg>`
+	u16 := utf16.Encode([]rune("\ufeff" + svgDoc))
+	for _, c := range u16 {
+		files["svg/utf16.svg"] = append(files["svg/utf16.svg"], byte(c), byte(c>>8))
+	}
+	files["svg/latin1.svg"] = []byte(strings.Replace(strings.Replace(svgDoc, "UTF-16", "ISO-8859-1", 1), "é", "\xe9", 1))
 	hxWrite(t, root, files)
 
 	key, salt := "736563726574", "68656c6c6f"
@@ -257,6 +267,24 @@ func TestE2EImgproxyCompat(t *testing.T) {
 			cfg, err := png.DecodeConfig(strings.NewReader(body))
 			if err != nil || cfg.Width != 20 || cfg.Height != 15 {
 				t.Errorf("%s: got %dx%d (%v); want a 20x15 PNG", name, cfg.Width, cfg.Height, err)
+			}
+		}
+	})
+
+	t.Run("svg-encodings", func(t *testing.T) {
+		for _, name := range []string{"utf16.svg", "latin1.svg"} {
+			resp, body := compatDo(t, open, "GET", "/insecure/rs:fit:20:20/plain/local:///svg/"+name+"@png")
+			if resp.StatusCode != 200 {
+				t.Errorf("%s as PNG: got %d %q; want 200", name, resp.StatusCode, body)
+			} else if m, err := png.Decode(strings.NewReader(body)); err != nil || m.Bounds().Dx() != 20 {
+				t.Errorf("%s as PNG: %v", name, err)
+			} else if r, g, b, _ := m.At(10, 7).RGBA(); r>>8 != 255 || g>>8 != 0 || b>>8 != 0 {
+				t.Errorf("%s as PNG: pixel %d,%d,%d; want red", name, r>>8, g>>8, b>>8)
+			}
+			resp, body = compatDo(t, open, "GET", "/insecure/plain/local:///svg/"+name)
+			if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" ||
+				!strings.HasPrefix(body, `<?xml version="1.0" encoding="UTF-8"?>`) || !strings.Contains(body, "<title>café</title>") {
+				t.Errorf("%s passed through: got %d %s %q; want the sanitised UTF-8 document", name, resp.StatusCode, resp.Header.Get("Content-Type"), body)
 			}
 		}
 	})

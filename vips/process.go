@@ -142,6 +142,7 @@ func (p *Processor) Process(ctx context.Context, src []byte, o *options.Options,
 	if res == nil {
 		res = new(options.ResultMeta)
 	}
+	src = svgUTF8(src)
 
 	meta, err := imagemeta.ProbeWith(src, p.cfg.MaxSVGCheckBytes)
 	if err != nil {
