@@ -474,6 +474,15 @@ func TestE2EHostileInputs(t *testing.T) {
 		// An 8-bit BMP with a 2-colour palette and a pixel of index 200.
 		"palette-index.bmp": bmptest.Spec{W: 4, H: 2, Hdr: 40, BPP: 8, Palette: [][3]byte{{0, 0, 0}, {255, 255, 255}},
 			Data: bmptest.Rows(2, false, func(int) []byte { return []byte{0, 1, 200, 1} })}.File(),
+		// An SVG whose filter region and blur are huge (librsvg would take
+		// over 700 MB and minutes), and an ordinary blurred SVG.
+		"svg-filter-bomb.svg": []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="10000" height="10000">` +
+			`<filter id="f" filterUnits="userSpaceOnUse" x="-1000000" y="-1000000" width="2000000" height="2000000">` +
+			`<feGaussianBlur stdDeviation="100000"/></filter><rect width="10000" height="10000" fill="red" filter="url(#f)"/></svg>`),
+		"svg-large-blur.svg": []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="10000" height="10000">` +
+			`<filter id="f"><feGaussianBlur stdDeviation="40"/></filter><rect width="10000" height="10000" fill="red" filter="url(#f)"/></svg>`),
+		"svg-blur.svg": []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200"><filter id="f"><feGaussianBlur stdDeviation="3"/></filter>` +
+			`<rect x="20" y="20" width="160" height="160" fill="#00f" filter="url(#f)"/></svg>`),
 		// A few bytes of RLE8 declaring 60000×60000.
 		"flood-rle.bmp": bmptest.Spec{W: 60000, H: 60000, Hdr: 40, BPP: 8, Comp: 1, Palette: [][3]byte{{1, 2, 3}}, Data: []byte{0, 1}}.File(),
 		// Metadata bombs: 16 MiB of text or ICC profile behind ~16 KB.
@@ -562,6 +571,35 @@ func TestE2EHostileInputs(t *testing.T) {
 			hxCase{name: "metadata-bomb/" + f, target: local("rs:fit:50:50/", f), want: []int{200, 422}},
 			hxCase{name: "metadata-bomb/" + f + "/keep-metadata", target: local("sm:0/rs:fit:50:50/", f), want: []int{200, 422}})
 	}
+
+	// SVG filters out of proportion to the rendering: refused before
+	// librsvg runs (at once, not after IMGPROXY_TIMEOUT); a modest blur renders.
+	svgBomb := func(t *testing.T, resp *http.Response, body []byte) {
+		if d := resp.Header.Get("Server-Timing"); !strings.Contains(d, "processing;dur=") {
+			t.Errorf("no Server-Timing: %q", d)
+		} else if ms, _ := strconv.ParseFloat(strings.SplitN(strings.SplitN(d, "processing;dur=", 2)[1], ",", 2)[0], 64); ms > 1000 {
+			t.Errorf("refused after %.0f ms of processing; want at once", ms)
+		}
+	}
+	cases = append(cases,
+		hxCase{name: "svg-filter/bomb", target: local("", "svg-filter-bomb.svg@png"), want: c422, body: "Broken or unsupported SVG image", check: svgBomb},
+		hxCase{name: "svg-filter/bomb-small", target: local("rs:fit:300:300/", "svg-filter-bomb.svg@png"), want: c422, body: "Broken or unsupported SVG image", check: svgBomb},
+		hxCase{name: "svg-filter/large-blur-full-size", target: local("", "svg-large-blur.svg@png"), want: c422, body: "Broken or unsupported SVG image", check: svgBomb},
+		hxCase{name: "svg-filter/large-blur-small", target: local("rs:fit:300:300/", "svg-large-blur.svg@png"), want: []int{200}},
+		hxCase{name: "svg-filter/modest-blur", target: local("", "svg-blur.svg@png"), want: []int{200},
+			check: func(t *testing.T, resp *http.Response, body []byte) {
+				m, err := png.Decode(bytes.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, _, b, a := m.At(100, 100).RGBA(); b>>8 < 250 || a>>8 < 250 {
+					t.Errorf("centre pixel blue %d alpha %d; want opaque blue", b>>8, a>>8)
+				}
+				if _, _, _, a := m.At(20, 100).RGBA(); a>>8 < 60 || a>>8 > 200 {
+					t.Errorf("edge pixel alpha %d; want a blurred edge", a>>8)
+				}
+			}},
+	)
 
 	// A palette index past the palette: refused, not a crash.
 	cases = append(cases,

@@ -171,6 +171,9 @@ func (p *Processor) Process(ctx context.Context, src []byte, o *options.Options,
 	if err := imagemeta.CheckLimits(meta, o.Limits); err != nil {
 		return nil, nil, err
 	}
+	if err := checkSVGRender(src, meta, o); err != nil {
+		return nil, nil, err
+	}
 	if err := interrupted(ctx); err != nil {
 		return nil, nil, err
 	}
