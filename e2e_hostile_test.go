@@ -81,6 +81,17 @@ func hxDo(t *testing.T, s *server, target string) (*http.Response, []byte) {
 // first response (0 if the server closed the connection without one).
 func hxRaw(t *testing.T, addr, req string) int {
 	t.Helper()
+	if st := hxRawStatuses(t, addr, req, 1); len(st) > 0 {
+		return st[0]
+	}
+	return 0
+}
+
+// hxRawStatuses writes req (one or several pipelined requests) on a fresh
+// connection and returns the statuses of up to n responses read before
+// the server closed it.
+func hxRawStatuses(t *testing.T, addr, req string, n int) []int {
+	t.Helper()
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatalf("dial %s: %v", addr, err)
@@ -90,13 +101,18 @@ func hxRaw(t *testing.T, addr, req string) int {
 	// Write while reading: the server may answer (and close) before it has
 	// read the whole request.
 	go io.WriteString(c, req)
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		return 0
+	br := bufio.NewReader(c)
+	var st []int
+	for len(st) < n {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			break
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		st = append(st, resp.StatusCode)
 	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
+	return st
 }
 
 // hxAlive checks the server still answers /health and a normal resize of

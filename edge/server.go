@@ -229,7 +229,12 @@ func (s *Server) Draining() bool { return s.draining.Load() }
 // dispatch handles what the fixed routes do not: GET below the prefix is
 // processing, HEAD and OPTIONS answer 200, anything else is 404.
 func (s *Server) dispatch(ctx *fasthttp.RequestCtx) {
-	if !bytes.HasPrefix(ctx.Path(), s.prefix) {
+	s.dispatchPath(ctx, ctx.Path())
+}
+
+// dispatchPath is dispatch for the given path.
+func (s *Server) dispatchPath(ctx *fasthttp.RequestCtx, path []byte) {
+	if !bytes.HasPrefix(path, s.prefix) {
 		s.handleNotFound(ctx)
 		return
 	}

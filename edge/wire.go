@@ -78,16 +78,7 @@ func (s *Server) handleReadError(ctx *fasthttp.RequestCtx, err error) {
 			wireError(ctx, fasthttp.StatusHTTPVersionNotSupported, bodyBadVersion)
 			return
 		}
-		switch {
-		case !bytes.HasPrefix(ctx.Request.Header.RequestURI(), s.prefix):
-			s.handleNotFound(ctx)
-		case ctx.IsGet():
-			s.handleProcessing(ctx)
-		case ctx.IsHead(), ctx.IsOptions():
-			s.handleHeadOptions(ctx)
-		default:
-			s.handleNotFound(ctx)
-		}
+		s.dispatchPath(ctx, ctx.Request.Header.RequestURI())
 	default:
 		wireError(ctx, fasthttp.StatusBadRequest, bodyBadRequest)
 	}

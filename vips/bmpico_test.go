@@ -89,31 +89,27 @@ func TestBMPVariants(t *testing.T) {
 	}
 }
 
-// TestBMPPaletteIndexOutOfRange: an 8-bit BMP with a 2-colour palette and
-// a pixel of index 200 is a broken image (422), not a crash (500).
-func TestBMPPaletteIndexOutOfRange(t *testing.T) {
+// TestBMPRefused: an 8-bit BMP with a 2-colour palette and a pixel of
+// index 200 is a broken image (422), not a crash (500); a few bytes of RLE
+// declaring 60000×60000 are refused from the header, before decoding.
+func TestBMPRefused(t *testing.T) {
 	p := newTestProcessor(t, nil)
-	s := bmptest.Spec{W: 4, H: 2, Hdr: 40, BPP: 8, Palette: bmpTestPalette[:2],
-		Data: bmptest.Rows(2, false, func(y int) []byte { return []byte{0, 1, 200, 1} })}
-	o := defaultOptions()
-	var res options.ResultMeta
-	_, _, err := p.Process(context.Background(), s.File(), &o, nil, &res)
-	if kindOf(err) != options.KindBrokenImage {
-		t.Fatalf("got %v; want a broken image", err)
-	}
-}
-
-// TestBMPRLEFlood: a few bytes of RLE declaring 60000×60000 are refused
-// from the header, before anything is decoded.
-func TestBMPRLEFlood(t *testing.T) {
-	p := newTestProcessor(t, nil)
-	s := bmptest.Spec{W: 60000, H: 60000, Hdr: 40, BPP: 8, Comp: 1, Palette: bmpTestPalette, Data: []byte{0, 1}}
-	o := defaultOptions()
-	o.Width = 10
-	var res options.ResultMeta
-	_, _, err := p.Process(context.Background(), s.File(), &o, nil, &res)
-	if kindOf(err) != options.KindSourceTooBig {
-		t.Fatalf("got %v; want source too big", err)
+	for _, tc := range []struct {
+		name string
+		s    bmptest.Spec
+		want options.ErrorKind
+	}{
+		{"palette index 200 of 2", bmptest.Spec{W: 4, H: 2, Hdr: 40, BPP: 8, Palette: bmpTestPalette[:2],
+			Data: bmptest.Rows(2, false, func(y int) []byte { return []byte{0, 1, 200, 1} })}, options.KindBrokenImage},
+		{"RLE flood", bmptest.Spec{W: 60000, H: 60000, Hdr: 40, BPP: 8, Comp: 1, Palette: bmpTestPalette, Data: []byte{0, 1}},
+			options.KindSourceTooBig},
+	} {
+		o := defaultOptions()
+		o.Width = 10
+		var res options.ResultMeta
+		if _, _, err := p.Process(context.Background(), tc.s.File(), &o, nil, &res); kindOf(err) != tc.want {
+			t.Errorf("%s: got %v; want %v", tc.name, err, tc.want)
+		}
 	}
 }
 

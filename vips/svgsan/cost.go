@@ -3,7 +3,8 @@ package svgsan
 import (
 	"bytes"
 	"math"
-	"strconv"
+
+	"github.com/imgedge/imgedge/vips/imagemeta"
 )
 
 // Limits of CheckRender: what an SVG may ask of librsvg before it is
@@ -111,7 +112,7 @@ func (c *costScan) scan() error {
 		case bytes.HasPrefix(rest, []byte("<?")):
 			i = skipPast(src, i+2, "?>")
 		case bytes.HasPrefix(rest, []byte("<!")):
-			end := declEnd(rest)
+			end := imagemeta.DeclEnd(rest)
 			if end < 0 {
 				end = len(rest) - 1
 			}
@@ -147,31 +148,6 @@ func skipPast(src []byte, i int, end string) int {
 		return len(src)
 	}
 	return i + j + len(end)
-}
-
-// declEnd returns the index of the '>' closing a <!...> declaration (a
-// DOCTYPE may hold an internal subset with quoted strings), or -1.
-func declEnd(d []byte) int {
-	depth := 0
-	var quote byte
-	for i := 2; i < len(d); i++ {
-		ch := d[i]
-		switch {
-		case quote != 0:
-			if ch == quote {
-				quote = 0
-			}
-		case ch == '"' || ch == '\'':
-			quote = ch
-		case ch == '[':
-			depth++
-		case ch == ']':
-			depth--
-		case ch == '>' && depth <= 0:
-			return i
-		}
-	}
-	return -1
 }
 
 // checkEntities refuses a DOCTYPE whose internal entities hold markup:
@@ -354,30 +330,14 @@ func (c *costScan) primitive(name string, a *tagAttrs) error {
 		}
 	case "feMorphology":
 		v, _ := a.get("radius")
-		f := bytes.Fields(bytes.ReplaceAll(v, []byte(","), []byte(" ")))
-		rx, ry := 0.0, 0.0
-		if len(f) > 0 {
-			rx = parseNum(f[0])
-			ry = rx
-		}
-		if len(f) > 1 {
-			ry = parseNum(f[1])
-		}
+		rx, ry := numberPair(v, 0)
 		// librsvg visits the whole window around each pixel; beyond a
 		// radius of about ten pixels its time stops growing.
 		kx, ky := math.Min(2*pixels(rx)+1, 21), math.Min(2*pixels(ry)+1, 21)
 		w = math.Max(1, kx*ky)
 	case "feConvolveMatrix":
 		v, _ := a.get("order")
-		f := bytes.Fields(bytes.ReplaceAll(v, []byte(","), []byte(" ")))
-		ox, oy := 3.0, 3.0
-		if len(f) > 0 {
-			ox = parseNum(f[0])
-			oy = ox
-		}
-		if len(f) > 1 {
-			oy = parseNum(f[1])
-		}
+		ox, oy := numberPair(v, 3)
 		w = math.Max(1, math.Min(ox*oy, 4096))
 	case "feTurbulence":
 		v, ok := a.get("numOctaves")
@@ -484,6 +444,20 @@ func isNameChar(c byte) bool {
 		c == '_' || c == ':' || c == '-' || c == '.' || c >= 0x80
 }
 
+// numberPair reads "<x> [<y>]" (y defaults to x; both to def when absent).
+func numberPair(v []byte, def float64) (x, y float64) {
+	f := bytes.Fields(bytes.ReplaceAll(v, []byte(","), []byte(" ")))
+	x, y = def, def
+	if len(f) > 0 {
+		x = parseNum(f[0])
+		y = x
+	}
+	if len(f) > 1 {
+		y = parseNum(f[1])
+	}
+	return x, y
+}
+
 // parseNum reads a leading number (ignoring a unit); NaN, infinities and
 // garbage read as 0.
 func parseNum(v []byte) float64 {
@@ -492,20 +466,14 @@ func parseNum(v []byte) float64 {
 }
 
 // parseLength reads a length: a number with an optional unit, converted
-// to user units (px) at 96 DPI; pct reports a percentage, returned as a
-// fraction.
+// to user units (px) at 96 DPI (em and ex at 16 px); pct reports a
+// percentage, returned as a fraction. Garbage reads as 0.
 func parseLength(v []byte) (f float64, pct bool) {
-	v = bytes.TrimSpace(v)
-	n := 0
-	for n < len(v) && (v[n] >= '0' && v[n] <= '9' || v[n] == '.' || v[n] == '+' || v[n] == '-' ||
-		(v[n] == 'e' || v[n] == 'E') && n+1 < len(v) && (v[n+1] >= '0' && v[n+1] <= '9' || v[n+1] == '-' || v[n+1] == '+')) {
-		n++
-	}
-	x, err := strconv.ParseFloat(string(v[:n]), 64)
-	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+	x, unit, ok := imagemeta.SplitSVGLength(v)
+	if !ok {
 		return 0, false
 	}
-	switch string(bytes.TrimSpace(v[n:])) {
+	switch unit {
 	case "%":
 		return x / 100, true
 	case "pt":
