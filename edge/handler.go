@@ -119,7 +119,7 @@ func (s *Server) handleNotFound(ctx *fasthttp.RequestCtx) {
 }
 
 // handleHeadOptions answers HEAD and OPTIONS: 200, one space, CORS and the
-// default Cache-Control; no fetch or processing (http-behaviour.md §1).
+// default Cache-Control; no fetch or processing (docs/url-format.md).
 func (s *Server) handleHeadOptions(ctx *fasthttp.RequestCtx) {
 	st := acquireState()
 	defer releaseState(st)

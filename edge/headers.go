@@ -329,7 +329,7 @@ func appendFilename(dst []byte, s string) []byte {
 
 // rawExt is the filename extension of a raw (streamed) answer: the source
 // URL's own, whatever the type (a PDF stays ".pdf"), else the one of its
-// Content-Type (http-behaviour.md §6).
+// Content-Type (docs/options.md, raw).
 func rawExt(sourceURL, contentType string) string {
 	if ext := urlExt(sourceURL); ext != "" {
 		return ext

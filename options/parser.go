@@ -122,7 +122,7 @@ func NewParser(cfg ParserConfig) (*Parser, error) {
 
 // Split cuts a raw request-target (as received, still percent-encoded,
 // e.g. fasthttp's RequestURI()) into the signature and the signed path
-// (url-api.md §1.1 steps 1-4): it drops the query, the path prefix and up
+// (docs/url-format.md): it drops the query, the path prefix and up
 // to two leading "/", splits at the next "/", and applies the proxy repairs
 // ("%3A" -> ":" before /plain/, "scheme:/x" -> "scheme://x"). path starts
 // with "/" and is exactly the string that is signed.
