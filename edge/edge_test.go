@@ -81,13 +81,16 @@ func TestRoutesAndCommonHeaders(t *testing.T) {
 	r := f("GET", "/health", 200, "imgproxy is running", "text/plain")
 	wantHeader(t, r, "Cache-Control", "no-cache")
 	f("GET", "/healthz", 200, "imgproxy is running", "text/plain")
-	f("GET", "/", 200, "*", "text/html; charset=utf-8")
-	f("GET", "/favicon.ico", 404, " ", "text/plain")
+	r = f("GET", "/", 200, "*", "text/html")
+	wantHeader(t, r, "Cache-Control", "max-age=31536000, public")
+	r = f("GET", "/favicon.ico", 404, " ", "text/plain")
+	wantHeader(t, r, "Cache-Control", "")
 	f("GET", "/.well-known/security.txt", 404, " ", "text/plain")
 	for _, m := range []string{"HEAD", "OPTIONS"} {
 		r := f(m, catPath, 200, map[bool]string{true: "", false: " "}[m == "HEAD"], "text/plain")
 		wantHeader(t, r, "Access-Control-Allow-Origin", "https://site.test")
 		wantHeader(t, r, "Access-Control-Allow-Methods", "GET, OPTIONS")
+		wantHeader(t, r, "Cache-Control", "max-age=31536000, public")
 	}
 	for _, m := range []string{"POST", "PUT", "DELETE", "PATCH"} {
 		f(m, catPath, 404, " ", "text/plain")

@@ -101,8 +101,9 @@ func (s *Server) handleLanding(ctx *fasthttp.RequestCtx) {
 	defer releaseState(st)
 	st.start = time.Now()
 	s.setCommon(ctx, st)
+	s.setDefaultCacheControl(ctx, st)
 	ctx.SetStatusCode(200)
-	ctx.Response.Header.SetContentType("text/html; charset=utf-8")
+	ctx.Response.Header.SetContentType("text/html")
 	ctx.SetBodyString(landingPage)
 	s.logOther(ctx, st)
 }
@@ -118,17 +119,33 @@ func (s *Server) handleNotFound(ctx *fasthttp.RequestCtx) {
 	s.logOther(ctx, st)
 }
 
-// handleHeadOptions answers HEAD and OPTIONS: 200, one space, CORS; no
-// fetch or processing (http-behaviour.md §1).
+// handleHeadOptions answers HEAD and OPTIONS: 200, one space, CORS and the
+// default Cache-Control; no fetch or processing (docs/url-format.md).
 func (s *Server) handleHeadOptions(ctx *fasthttp.RequestCtx) {
 	st := acquireState()
 	defer releaseState(st)
 	st.start = time.Now()
 	s.setCommon(ctx, st)
 	s.setCORS(ctx)
+	s.setDefaultCacheControl(ctx, st)
 	textBody(ctx, 200, " ")
 	s.logOther(ctx, st)
 }
+
+// setDefaultCacheControl sets the Cache-Control of a 200 answer that has no
+// source: imgproxy's rule without expires or origin headers, i.e.
+// "max-age=<IMGPROXY_TTL>, public", or "no-cache" when the TTL is 0
+// (docs/cdn.md).
+func (s *Server) setDefaultCacheControl(ctx *fasthttp.RequestCtx, st *reqState) {
+	cc := s.appendCacheControl(st.buf[:0], 200, &noOptions, &noSourceMeta, false, time.Now())
+	ctx.Response.Header.SetBytesV("Cache-Control", cc)
+}
+
+// Zero values for answers without a processing request; never written.
+var (
+	noOptions    options.Options
+	noSourceMeta options.SourceMeta
+)
 
 // handlePanic is the router's last resort (the processing handler recovers
 // its own panics to log and count them).

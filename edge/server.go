@@ -164,7 +164,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	// while processing must see the raw request URI.
 
 	s.srv = &fasthttp.Server{
-		Handler:                       r.Handler,
+		Handler:                       s.serve(r.Handler),
+		ErrorHandler:                  s.handleReadError,
 		Name:                          cfg.ServerName,
 		ReadTimeout:                   cfg.ReadRequestTimeout,
 		WriteTimeout:                  cfg.WriteResponseTimeout,
@@ -191,7 +192,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 // Serve accepts connections on ln until Shutdown. It returns nil after a
 // Shutdown, else the listener's error.
 func (s *Server) Serve(ln net.Listener) error {
-	return s.srv.Serve(ln)
+	return s.srv.Serve(lineListener{ln})
 }
 
 // Shutdown drains the server: /health turns 503 at once, after
@@ -231,7 +232,12 @@ func (s *Server) Draining() bool { return s.draining.Load() }
 // dispatch handles what the fixed routes do not: GET below the prefix is
 // processing, HEAD and OPTIONS answer 200, anything else is 404.
 func (s *Server) dispatch(ctx *fasthttp.RequestCtx) {
-	if !bytes.HasPrefix(ctx.Path(), s.prefix) {
+	s.dispatchPath(ctx, ctx.Path())
+}
+
+// dispatchPath is dispatch for the given path.
+func (s *Server) dispatchPath(ctx *fasthttp.RequestCtx, path []byte) {
+	if !bytes.HasPrefix(path, s.prefix) {
 		s.handleNotFound(ctx)
 		return
 	}

@@ -64,6 +64,7 @@ func (p *Processor) Process(ctx context.Context, src *options.Source, o *options
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	var res options.ResultMeta
+	src.Data = svgUTF8(src.Data) // the source's owner still frees the original bytes
 	meta, err := p.probe(src.Data, &res)
 	if err != nil {
 		return options.Output{}, err
@@ -71,7 +72,7 @@ func (p *Processor) Process(ctx context.Context, src *options.Source, o *options
 	if p.passesThrough(meta.Format, o) {
 		return p.passthrough(src, meta, o.Limits, res)
 	}
-	if err := p.checkRequest(ctx, meta, o); err != nil {
+	if err := p.checkRequest(ctx, src.Data, meta, o); err != nil {
 		return options.Output{}, err
 	}
 	cancel := startCancel(ctx)
@@ -148,7 +149,7 @@ func (p *Processor) passthrough(src *options.Source, meta imagemeta.Meta, l opti
 // checkRequest refuses what cannot be processed before any decoding: an
 // output format this build cannot save and a source over the resolution
 // limits (as the probe read it; loadHeader checks again with libvips).
-func (p *Processor) checkRequest(ctx context.Context, meta imagemeta.Meta, o *options.Options) error {
+func (p *Processor) checkRequest(ctx context.Context, src []byte, meta imagemeta.Meta, o *options.Options) error {
 	if o.Format == options.FormatSVG {
 		return options.Errorf(options.KindCannotSave, "svg output needs an svg source")
 	}
@@ -156,6 +157,9 @@ func (p *Processor) checkRequest(ctx context.Context, meta imagemeta.Meta, o *op
 		return options.Errorf(options.KindCannotSave, "cannot save %q", o.Format)
 	}
 	if err := imagemeta.CheckLimits(meta, o.Limits); err != nil {
+		return err
+	}
+	if err := checkSVGRender(src, meta, o); err != nil {
 		return err
 	}
 	return interrupted(ctx)
