@@ -106,8 +106,9 @@ func TestBMPRefused(t *testing.T) {
 	} {
 		o := defaultOptions()
 		o.Width = 10
-		var res options.ResultMeta
-		if _, _, err := p.Process(context.Background(), tc.s.File(), &o, nil, &res); kindOf(err) != tc.want {
+		out, err := processBytes(context.Background(), p, tc.s.File(), &o, nil)
+		out.Release()
+		if kindOf(err) != tc.want {
 			t.Errorf("%s: got %v; want %v", tc.name, err, tc.want)
 		}
 	}

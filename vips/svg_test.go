@@ -37,8 +37,9 @@ func TestSVGFilterBomb(t *testing.T) {
 		`<feGaussianBlur stdDeviation="40"/></filter><rect width="8000" height="8000" fill="red" filter="url(#f)"/></svg>`)
 	o := defaultOptions()
 	o.Format = options.FormatPNG
-	var res options.ResultMeta
-	if _, _, err := p.Process(context.Background(), doc, &o, nil, &res); kindOf(err) != options.KindBrokenSVG {
+	full, err := processBytes(context.Background(), p, doc, &o, nil)
+	full.Release()
+	if kindOf(err) != options.KindBrokenSVG {
 		t.Fatalf("full size: got %v; want a broken SVG", err)
 	}
 	o.Width, o.Height = 200, 200
