@@ -27,15 +27,17 @@ BIN := bin/imgedge
 # Debian packages: build (libvips-dev pkg-config gcc), sample generation
 # (libvips-tools), and what the tests start or call: varnish (CDN tests),
 # chromium (browser test), prometheus (promtool), nodejs/npm (client-library
-# round trips, Azurite), systemd (systemd-analyze), libjemalloc2 (allocator).
+# round trips, Azurite), systemd (systemd-analyze), libjemalloc2 (allocator),
+# libimage-exiftool-perl (exiftool reads metadata back in the keep_copyright tests).
 # Each entry is package:command; a package counts as present when dpkg knows it
 # installed OR its command is on PATH (e.g. npm ships inside NodeSource's nodejs).
 DEB_DEPS := libvips-dev:- pkg-config:pkg-config gcc:gcc libvips-tools:vips \
 	varnish:varnishd chromium:chromium prometheus:promtool nodejs:node npm:npm \
-	systemd:systemd-analyze libjemalloc2:-
+	systemd:systemd-analyze libjemalloc2:- libimage-exiftool-perl:exiftool
 
-# Packages whose tests must pass without cgo (architecture.md).
-PURE_PKGS := ./edge/... ./sign/... ./workers/... ./options/... ./fetch/...
+# Packages whose tests must pass without cgo (architecture.md); vips/bmp is
+# the pure-Go bitmap decoder, fuzzed without cgo.
+PURE_PKGS := ./edge/... ./sign/... ./workers/... ./options/... ./fetch/... ./vips/bmp/...
 # Packages with fuzz targets (found by their `func Fuzz...`); `make test` runs
 # each target for FUZZTIME_SHORT, `make fuzz` for FUZZTIME.
 FUZZ_PKGS ?= $(shell grep -rl --include='*_test.go' '^func Fuzz' . 2>/dev/null | xargs -r -n1 dirname | sort -u)

@@ -36,6 +36,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/imgedge/imgedge/vips/bmp/bmptest"
 )
 
 // hxRSSBoundKB is the peak RSS (VmHWM) the server may reach over a whole
@@ -58,6 +60,17 @@ type hxCase struct {
 // first response (0 if the server closed the connection without one).
 func hxRaw(t *testing.T, addr, req string) int {
 	t.Helper()
+	if st := hxRawStatuses(t, addr, req, 1); len(st) > 0 {
+		return st[0]
+	}
+	return 0
+}
+
+// hxRawStatuses writes req (one or several pipelined requests) on a fresh
+// connection and returns the statuses of up to n responses read before
+// the server closed it.
+func hxRawStatuses(t *testing.T, addr, req string, n int) []int {
+	t.Helper()
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatalf("dial %s: %v", addr, err)
@@ -67,13 +80,18 @@ func hxRaw(t *testing.T, addr, req string) int {
 	// Write while reading: the server may answer (and close) before it has
 	// read the whole request.
 	go io.WriteString(c, req)
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		return 0
+	br := bufio.NewReader(c)
+	var st []int
+	for len(st) < n {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			break
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		st = append(st, resp.StatusCode)
 	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
+	return st
 }
 
 // hxAlive checks the server still answers /health and a normal resize of
@@ -440,6 +458,20 @@ func TestE2EHostileInputs(t *testing.T) {
 		"page.html":              []byte("<!doctype html><html><body><img src=x onerror=alert(1)></body></html>"),
 		"empty.jpg":              nil,
 		"zeros.png":              make([]byte, 4096),
+		// An 8-bit BMP with a 2-colour palette and a pixel of index 200.
+		"palette-index.bmp": bmptest.Spec{W: 4, H: 2, Hdr: 40, BPP: 8, Palette: [][3]byte{{0, 0, 0}, {255, 255, 255}},
+			Data: bmptest.Rows(2, false, func(int) []byte { return []byte{0, 1, 200, 1} })}.File(),
+		// An SVG whose filter region and blur are huge (librsvg would take
+		// over 700 MB and minutes), and an ordinary blurred SVG.
+		"svg-filter-bomb.svg": []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="10000" height="10000">` +
+			`<filter id="f" filterUnits="userSpaceOnUse" x="-1000000" y="-1000000" width="2000000" height="2000000">` +
+			`<feGaussianBlur stdDeviation="100000"/></filter><rect width="10000" height="10000" fill="red" filter="url(#f)"/></svg>`),
+		"svg-large-blur.svg": []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="10000" height="10000">` +
+			`<filter id="f"><feGaussianBlur stdDeviation="40"/></filter><rect width="10000" height="10000" fill="red" filter="url(#f)"/></svg>`),
+		"svg-blur.svg": []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200"><filter id="f"><feGaussianBlur stdDeviation="3"/></filter>` +
+			`<rect x="20" y="20" width="160" height="160" fill="#00f" filter="url(#f)"/></svg>`),
+		// A few bytes of RLE8 declaring 60000×60000.
+		"flood-rle.bmp": bmptest.Spec{W: 60000, H: 60000, Hdr: 40, BPP: 8, Comp: 1, Palette: [][3]byte{{1, 2, 3}}, Data: []byte{0, 1}}.File(),
 		// Metadata bombs: 16 MiB of text or ICC profile behind ~16 KB.
 		"bomb-ztxt.png": hxPNGChunkBomb(t, pngb, "zTXt", "Comment\x00\x00", 16<<20),
 		"bomb-itxt.png": hxPNGChunkBomb(t, pngb, "iTXt", "XML:com.adobe.xmp\x00\x01\x00\x00\x00", 16<<20),
@@ -485,10 +517,12 @@ func TestE2EHostileInputs(t *testing.T) {
 	var cases []hxCase
 
 	// Pixel floods: refused from the header before libvips allocates.
-	for _, f := range []string{"flood.png", "flood-wide.png", "flood.jpg", "flood.gif"} {
+	// skip_processing returns the source as it is, but not an image bomb.
+	for _, f := range []string{"flood.png", "flood-wide.png", "flood.jpg", "flood.gif", "flood-rle.bmp"} {
 		cases = append(cases,
 			hxCase{name: "flood/" + f, target: local("rs:fit:100:100/", f), want: c422, body: invalidSource},
-			hxCase{name: "flood/" + f + "/raw-size", target: local("", f), want: c422, body: invalidSource})
+			hxCase{name: "flood/" + f + "/raw-size", target: local("", f), want: c422, body: invalidSource},
+			hxCase{name: "flood/" + f + "/skip-processing", target: local("skp:jpg:png:gif/", f), want: c422, body: invalidSource})
 	}
 	cases = append(cases,
 		// 4000 frames × 128×128 = 65.5 MP over the 50 MP limit when frames count…
@@ -526,6 +560,40 @@ func TestE2EHostileInputs(t *testing.T) {
 			hxCase{name: "metadata-bomb/" + f, target: local("rs:fit:50:50/", f), want: []int{200, 422}},
 			hxCase{name: "metadata-bomb/" + f + "/keep-metadata", target: local("sm:0/rs:fit:50:50/", f), want: []int{200, 422}})
 	}
+
+	// SVG filters out of proportion to the rendering: refused before
+	// librsvg runs (at once, not after IMGPROXY_TIMEOUT); a modest blur renders.
+	svgBomb := func(t *testing.T, resp *http.Response, body []byte) {
+		if d := resp.Header.Get("Server-Timing"); !strings.Contains(d, "processing;dur=") {
+			t.Errorf("no Server-Timing: %q", d)
+		} else if ms, _ := strconv.ParseFloat(strings.SplitN(strings.SplitN(d, "processing;dur=", 2)[1], ",", 2)[0], 64); ms > 1000 {
+			t.Errorf("refused after %.0f ms of processing; want at once", ms)
+		}
+	}
+	cases = append(cases,
+		hxCase{name: "svg-filter/bomb", target: local("", "svg-filter-bomb.svg@png"), want: c422, body: "Broken or unsupported SVG image", check: svgBomb},
+		hxCase{name: "svg-filter/bomb-small", target: local("rs:fit:300:300/", "svg-filter-bomb.svg@png"), want: c422, body: "Broken or unsupported SVG image", check: svgBomb},
+		hxCase{name: "svg-filter/large-blur-full-size", target: local("", "svg-large-blur.svg@png"), want: c422, body: "Broken or unsupported SVG image", check: svgBomb},
+		hxCase{name: "svg-filter/large-blur-small", target: local("rs:fit:300:300/", "svg-large-blur.svg@png"), want: []int{200}},
+		hxCase{name: "svg-filter/modest-blur", target: local("", "svg-blur.svg@png"), want: []int{200},
+			check: func(t *testing.T, resp *http.Response, body []byte) {
+				m, err := png.Decode(bytes.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, _, b, a := m.At(100, 100).RGBA(); b>>8 < 250 || a>>8 < 250 {
+					t.Errorf("centre pixel blue %d alpha %d; want opaque blue", b>>8, a>>8)
+				}
+				if _, _, _, a := m.At(20, 100).RGBA(); a>>8 < 60 || a>>8 > 200 {
+					t.Errorf("edge pixel alpha %d; want a blurred edge", a>>8)
+				}
+			}},
+	)
+
+	// A palette index past the palette: refused, not a crash.
+	cases = append(cases,
+		hxCase{name: "bmp/palette-index", target: local("rs:fit:50:50/", "palette-index.bmp"), want: c422, body: "Broken or unsupported image"},
+		hxCase{name: "bmp/palette-index/png", target: local("", "palette-index.bmp@png"), want: c422, body: "Broken or unsupported image"})
 
 	// Type confusion and non-images.
 	for _, f := range []string{"confuse-jpeg-magic.png", "confuse-png-magic.jpg", "confuse-gif.gif", "confuse-riff.webp", "page.html", "empty.jpg", "zeros.png"} {

@@ -331,14 +331,12 @@ func loadImage(f *fetch.Fetcher, maxSize int64, name, data, path, url string) ([
 	case url != "":
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		ctx = fetch.WithMaxSize(ctx, maxSize)
-		var meta options.SourceMeta
-		b, release, err := f.Fetch(ctx, url, nil, &meta)
+		src, err := f.Fetch(ctx, url, nil, maxSize)
 		if err != nil {
 			return nil, options.ConfigErrorf(name+"_URL", "%w", err)
 		}
-		out := append([]byte(nil), b...)
-		release()
+		out := append([]byte(nil), src.Data...)
+		src.Release()
 		return out, nil
 	}
 	return nil, nil

@@ -21,7 +21,6 @@ import (
 
 	"github.com/imgedge/imgedge/options"
 	"github.com/imgedge/imgedge/sign"
-	"github.com/imgedge/imgedge/vips"
 	"github.com/imgedge/imgedge/vips/imagemeta"
 )
 
@@ -231,13 +230,13 @@ func TestHTTPTarget(t *testing.T) {
 // TestCeilingOp runs the raw ceiling on a generated JPEG for each output
 // format and checks the result's format and size.
 func TestCeilingOp(t *testing.T) {
-	if err := vips.CeilingStartup(); err != nil {
+	if err := ceilingStartup(); err != nil {
 		t.Fatal(err)
 	}
 	src := genJPEG(t, 800, 600)
 	f := func(o op, wantW, wantH int) {
 		t.Helper()
-		out, err := vips.CeilingOp(src, o.Width, o.Height, o.Fill, o.Format, o.quality())
+		out, err := ceilingOp(src, o.Width, o.Height, o.Fill, o.Format, o.quality())
 		if err != nil {
 			t.Fatalf("CeilingOp(%v): %v", o, err)
 		}
@@ -256,13 +255,13 @@ func TestCeilingOp(t *testing.T) {
 	f(op{Width: 100, Format: options.FormatPNG}, 100, 75)
 	f(op{Width: 64, Height: 64, Fill: true, Format: options.FormatAVIF}, 64, 64)
 
-	if _, err := vips.CeilingOp([]byte("not an image"), 10, 10, false, options.FormatJPEG, 80); options.KindOf(err) != options.KindBrokenImage {
+	if _, err := ceilingOp([]byte("not an image"), 10, 10, false, options.FormatJPEG, 80); options.KindOf(err) != options.KindBrokenImage {
 		t.Fatalf("garbage input: got %v; want KindBrokenImage", err)
 	}
-	if _, err := vips.CeilingOp(src, 10, 0, true, options.FormatJPEG, 80); err == nil {
+	if _, err := ceilingOp(src, 10, 0, true, options.FormatJPEG, 80); err == nil {
 		t.Fatalf("fill without height accepted")
 	}
-	if _, err := vips.CeilingOp(src, 10, 10, false, options.FormatGIF, 80); options.KindOf(err) != options.KindCannotSave {
+	if _, err := ceilingOp(src, 10, 10, false, options.FormatGIF, 80); options.KindOf(err) != options.KindCannotSave {
 		t.Fatalf("gif output: got %v; want KindCannotSave", err)
 	}
 }

@@ -15,8 +15,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/imgedge/imgedge/vips"
 )
 
 // result is what one workload run against one target measured.
@@ -307,7 +305,7 @@ func (t *httpTarget) runStorm(w workload, target string, size int, dur time.Dura
 }
 
 // runRaw is the ceiling: the same items processed in-process with
-// vips.CeilingOp by conc goroutines, no HTTP.
+// ceilingOp by conc goroutines, no HTTP.
 func runRaw(w workload, conc int, dur time.Duration, quiet bool) *result {
 	var rc recorder
 	var next atomic.Int64
@@ -328,7 +326,7 @@ func runRaw(w workload, conc int, dur time.Duration, quiet bool) *result {
 			for time.Now().Before(deadline) {
 				it := w.Items[int(next.Add(1)-1)%len(w.Items)]
 				t0 := time.Now()
-				out, err := vips.CeilingOp(it.Photo.Data, it.Op.Width, it.Op.Height, it.Op.Fill, it.Op.Format, it.Op.quality())
+				out, err := ceilingOp(it.Photo.Data, it.Op.Width, it.Op.Height, it.Op.Fill, it.Op.Format, it.Op.quality())
 				lat = append(lat, sample{time.Since(t0), it.Op.String()})
 				rc.done.Add(1)
 				if err != nil {

@@ -1,6 +1,6 @@
 // Command bench measures an imgproxy-compatible server (imgedge by default)
 // on a real-photo corpus from a separate process, and the raw-libvips
-// ceiling of the same operations in-process. See BENCHMARKS.md.
+// ceiling of the same operations in-process (ceiling.go). See BENCHMARKS.md.
 //
 //	go run ./bench                        # build and start imgedge, all workloads, and the ceiling
 //	go run ./bench -duration 10s -workloads web-mix
@@ -18,8 +18,6 @@ import (
 	"runtime"
 	"strings"
 	"time"
-
-	"github.com/imgedge/imgedge/vips"
 )
 
 func logf(format string, args ...any) {
@@ -144,7 +142,7 @@ func run(c *config) error {
 		return soak(sv.t, wls[0], c, sv.pid, sv.metricsURL)
 	}
 	if doRaw {
-		if err := vips.CeilingStartup(); err != nil {
+		if err := ceilingStartup(); err != nil {
 			return err
 		}
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 // op is one processing operation: what the URL asks for and what the raw
-// ceiling does with vips.CeilingOp.
+// ceiling does with ceilingOp.
 type op struct {
 	Width, Height int
 	Fill          bool

@@ -20,20 +20,20 @@ func acquireBody(r *result) *body { return &body{r: r} }
 
 // Read implements io.Reader (used only if fasthttp ever opts out of WriteTo).
 func (b *body) Read(p []byte) (int, error) {
-	if b.r == nil || b.off >= len(b.r.data) {
+	if b.r == nil || b.off >= len(b.r.out.Data) {
 		return 0, io.EOF
 	}
-	n := copy(p, b.r.data[b.off:])
+	n := copy(p, b.r.out.Data[b.off:])
 	b.off += n
 	return n, nil
 }
 
 // WriteTo implements io.WriterTo: one Write of the remaining bytes.
 func (b *body) WriteTo(w io.Writer) (int64, error) {
-	if b.r == nil || b.off >= len(b.r.data) {
+	if b.r == nil || b.off >= len(b.r.out.Data) {
 		return 0, nil
 	}
-	n, err := w.Write(b.r.data[b.off:])
+	n, err := w.Write(b.r.out.Data[b.off:])
 	b.off += n
 	return int64(n), err
 }

@@ -78,13 +78,16 @@ func TestRoutesAndCommonHeaders(t *testing.T) {
 	r := f("GET", "/health", 200, "imgproxy is running", "text/plain")
 	wantHeader(t, r, "Cache-Control", "no-cache")
 	f("GET", "/healthz", 200, "imgproxy is running", "text/plain")
-	f("GET", "/", 200, "*", "text/html; charset=utf-8")
-	f("GET", "/favicon.ico", 404, " ", "text/plain")
+	r = f("GET", "/", 200, "*", "text/html")
+	wantHeader(t, r, "Cache-Control", "max-age=31536000, public")
+	r = f("GET", "/favicon.ico", 404, " ", "text/plain")
+	wantHeader(t, r, "Cache-Control", "")
 	f("GET", "/.well-known/security.txt", 404, " ", "text/plain")
 	for _, m := range []string{"HEAD", "OPTIONS"} {
 		r := f(m, catPath, 200, map[bool]string{true: "", false: " "}[m == "HEAD"], "text/plain")
 		wantHeader(t, r, "Access-Control-Allow-Origin", "https://site.test")
 		wantHeader(t, r, "Access-Control-Allow-Methods", "GET, OPTIONS")
+		wantHeader(t, r, "Cache-Control", "max-age=31536000, public")
 	}
 	for _, m := range []string{"POST", "PUT", "DELETE", "PATCH"} {
 		f(m, catPath, 404, " ", "text/plain")
@@ -473,6 +476,38 @@ func TestFallbackImage(t *testing.T) {
 		}
 		wantHeader(t, r, "Cache-Control", "max-age=31536000, public")
 	})
+}
+
+// TestPassthroughOwnership: when the result is the source itself, the
+// Output keeps the source until the last response body is written; a
+// fallback image (a Source that owns nothing) passes through the same way.
+func TestPassthroughOwnership(t *testing.T) {
+	cfg := testConfig()
+	cfg.FallbackImage = []byte("PASS-fallback")
+	env := startEnv(t, cfg, envOpts{workers: 4})
+	path := "/insecure/rs:fit:30:30/plain/http://origin.test/pass.png"
+	const n = 8
+	var wg sync.WaitGroup
+	results := make([]resp, n)
+	for i := range n {
+		wg.Add(1)
+		go func() { defer wg.Done(); results[i] = env.get(path) }()
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.status != 200 || r.body != "PASS-png" {
+			t.Errorf("request %d: got %d %q; want the source bytes", i, r.status, r.body)
+		}
+	}
+	env.waitReleased()
+	if got := env.origin.served.Load(); got < 1 || got > n {
+		t.Errorf("origin served %d fetches for %d requests", got, n)
+	}
+	r := env.get("/insecure/rs:fit:30:30/plain/http://origin.test/status404")
+	if r.status != 200 || r.body != "PASS-fallback" || r.h.Get(fallbackHeader) != "1" {
+		t.Errorf("fallback passthrough: got %d %q; want 200 with the fallback bytes", r.status, r.body)
+	}
+	env.waitReleased()
 }
 
 func TestCoalescing(t *testing.T) {

@@ -21,19 +21,20 @@ import (
 // headers, body stream), not the stand-ins.
 type staticOrigin struct{ data []byte }
 
-func (o *staticOrigin) Fetch(ctx context.Context, url string, cond *options.Conditional, meta *options.SourceMeta) ([]byte, func(), error) {
-	meta.ETag, meta.LastModified = `"v1"`, "Mon, 02 Jan 2023 15:04:05 GMT"
-	return o.data, noop, nil
+func (o *staticOrigin) Fetch(ctx context.Context, url string, cond *options.Conditional, maxSize int64) (options.Source, error) {
+	src := options.NewSource(o.data, nil)
+	src.Meta.ETag, src.Meta.LastModified = `"v1"`, "Mon, 02 Jan 2023 15:04:05 GMT"
+	return src, nil
 }
 
 type staticProcessor struct{ data []byte }
 
-func (p *staticProcessor) Process(ctx context.Context, src []byte, o *options.Options, neg *options.Negotiation, res *options.ResultMeta) ([]byte, func(), error) {
-	*res = options.ResultMeta{Format: options.FormatWebP, Width: o.Width, Height: o.Height}
-	return p.data, noop, nil
+func (p *staticProcessor) Process(ctx context.Context, src *options.Source, o *options.Options, neg *options.Negotiation) (options.Output, error) {
+	src.Release()
+	out := options.NewOutput(p.data, nil)
+	out.Meta = options.ResultMeta{Format: options.FormatWebP, Width: o.Width, Height: o.Height}
+	return out, nil
 }
-
-func noop() {}
 
 func newBenchServer(tb testing.TB, coalesce bool) (*Server, string) {
 	tb.Helper()

@@ -3,16 +3,17 @@ package edge
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
 	"sync"
 	"time"
-	"unsafe"
 
 	"github.com/valyala/fasthttp"
 
 	"github.com/imgedge/imgedge/options"
+	"github.com/imgedge/imgedge/options/refcount"
 	"github.com/imgedge/imgedge/workers"
 )
 
@@ -100,8 +101,9 @@ func (s *Server) handleLanding(ctx *fasthttp.RequestCtx) {
 	defer releaseState(st)
 	st.start = time.Now()
 	s.setCommon(ctx, st)
+	s.setDefaultCacheControl(ctx, st)
 	ctx.SetStatusCode(200)
-	ctx.Response.Header.SetContentType("text/html; charset=utf-8")
+	ctx.Response.Header.SetContentType("text/html")
 	ctx.SetBodyString(landingPage)
 	s.logOther(ctx, st)
 }
@@ -117,17 +119,33 @@ func (s *Server) handleNotFound(ctx *fasthttp.RequestCtx) {
 	s.logOther(ctx, st)
 }
 
-// handleHeadOptions answers HEAD and OPTIONS: 200, one space, CORS; no
-// fetch or processing (docs/http.md "Routes").
+// handleHeadOptions answers HEAD and OPTIONS: 200, one space, CORS and the
+// default Cache-Control; no fetch or processing (docs/http.md "Routes").
 func (s *Server) handleHeadOptions(ctx *fasthttp.RequestCtx) {
 	st := acquireState()
 	defer releaseState(st)
 	st.start = time.Now()
 	s.setCommon(ctx, st)
 	s.setCORS(ctx)
+	s.setDefaultCacheControl(ctx, st)
 	textBody(ctx, 200, " ")
 	s.logOther(ctx, st)
 }
+
+// setDefaultCacheControl sets the Cache-Control of a 200 answer that has no
+// source: imgproxy's rule without expires or origin headers, i.e.
+// "max-age=<IMGPROXY_TTL>, public", or "no-cache" when the TTL is 0
+// (docs/cdn.md).
+func (s *Server) setDefaultCacheControl(ctx *fasthttp.RequestCtx, st *reqState) {
+	cc := s.appendCacheControl(st.buf[:0], 200, &noOptions, &noSourceMeta, false, time.Now())
+	ctx.Response.Header.SetBytesV("Cache-Control", cc)
+}
+
+// Zero values for answers without a processing request; never written.
+var (
+	noOptions    options.Options
+	noSourceMeta options.SourceMeta
+)
 
 // handlePanic is the router's last resort (the processing handler recovers
 // its own panics to log and count them).
@@ -244,25 +262,24 @@ func (s *Server) process(ctx *fasthttp.RequestCtx, st *reqState) error {
 }
 
 // result is one fetch+process outcome, shared by coalesced requests. It
-// holds the output bytes (maybe C memory) until the last reference is
-// released: each response body holds one reference (see body).
+// owns the Output (bytes in C memory, or the source bytes, which the Output
+// then keeps) until the last reference is released: each response body
+// holds one reference (see body). The owner chain of a request is
+// Fetcher → Source → Processor → Output → result → body.
 type result struct {
-	workers.RefCount
+	refcount.Count
 
 	url  string
 	opts options.Options
 	neg  options.Negotiation
 	cond options.Conditional
 
-	data       []byte
-	release    func() // output release
-	srcRelease func() // source release when data aliases the source
-	meta       options.SourceMeta
-	res        options.ResultMeta
-	srcLen     int
-	fallback   bool
-	fetchErr   error // the fetch error a fallback replaced
-	err        error
+	out      options.Output
+	meta     options.SourceMeta
+	srcLen   int
+	fallback bool
+	fetchErr error // the fetch error a fallback replaced
+	err      error
 
 	queue, download, processing time.Duration
 }
@@ -271,119 +288,109 @@ func newResult(req *options.Request, neg *options.Negotiation, cond *options.Con
 	return &result{url: req.SourceURL, opts: req.Options, neg: *neg, cond: *cond}
 }
 
-func (r *result) free() {
-	if r.release != nil {
-		r.release()
-	}
-	if r.srcRelease != nil {
-		r.srcRelease()
-	}
-	r.data = nil
-}
-
 // runJob fetches and processes r on the worker pool. On success r holds one
-// reference (Init); on failure r.err is set and nothing is held.
+// reference (Init) whose release frees the Output; on failure r.err is set
+// and nothing is held.
 func (s *Server) runJob(ctx context.Context, r *result) {
-	ctx = options.WithLimits(ctx, &r.opts.Limits)
 	queued := time.Now()
 	ran := false
 	err := s.deps.Pool.Do(ctx, func() {
 		ran = true
-		t0 := time.Now()
-		r.queue = t0.Sub(queued)
-		data, rel, err := s.deps.Fetcher.Fetch(ctx, r.url, &r.cond, &r.meta)
-		t1 := time.Now()
-		r.download = t1.Sub(t0)
-		if err != nil {
-			if s.cfg.FallbackImage == nil || !isFetchStage(options.KindOf(err)) || ctx.Err() != nil {
-				r.err = err
-				return
-			}
-			r.fallback, r.fetchErr = true, err
-			r.meta = options.SourceMeta{} // origin validators/expiry are dropped
-			data, rel = s.cfg.FallbackImage, nil
-		}
-		if r.meta.NotModified {
-			if rel != nil {
-				rel()
-			}
-			return
-		}
-		if err := ctx.Err(); err != nil {
-			if rel != nil {
-				rel()
-			}
-			r.err = options.Wrap(options.KindOf(err), "request deadline reached after download", err)
-			return
-		}
-		r.srcLen = len(data)
-		out, orel, err := s.deps.Processor.Process(ctx, data, &r.opts, &r.neg, &r.res)
-		r.processing = time.Since(t1)
-		if err != nil {
-			if rel != nil {
-				rel()
-			}
-			if r.fallback {
-				err = r.fetchErr // the fallback failed too: report why we needed it
-			}
-			r.err = err
-			return
-		}
-		r.data, r.release = out, orel
-		if r.res.Passthrough {
-			r.srcRelease = rel // data aliases the source: keep it
-		} else if rel != nil {
-			rel()
-		}
+		r.queue = time.Since(queued)
+		s.fetchAndProcess(ctx, r)
 	})
 	if err != nil && r.err == nil {
 		r.err = err
 	}
-	if ran {
-		observe(s.m.spanQueue, r.queue)
-		observe(s.m.spanDownload, r.download)
-		observe(s.m.v3Download, r.download)
-		if r.srcLen > 0 && !r.fallback {
-			s.m.bufferDownload.Update(float64(r.srcLen))
-		}
-		if r.processing > 0 {
-			observe(s.m.spanProcessing, r.processing)
-			observe(s.m.v3Processing, r.processing)
-		}
-	} else {
-		observe(s.m.spanQueue, time.Since(queued))
-	}
+	s.observeJob(r, ran, queued)
 	if r.err != nil {
-		if ran && r.data != nil { // a panic after processing
-			r.free()
-		}
+		r.out.Release() // a panic after processing left an Output; else a no-op
 		return
 	}
-	r.Init(r.free)
+	r.Init(r.out.Release)
+}
+
+// fetchAndProcess is the job on a worker: the fetched Source goes to the
+// processor, which releases it or hands it to the Output r keeps.
+func (s *Server) fetchAndProcess(ctx context.Context, r *result) {
+	t0 := time.Now()
+	src, err := s.fetch(ctx, r)
+	t1 := time.Now()
+	r.download = t1.Sub(t0)
+	if err != nil {
+		r.err = err
+		return
+	}
+	r.meta = src.Meta
+	if r.meta.NotModified {
+		src.Release()
+		return
+	}
+	if err := ctx.Err(); err != nil {
+		src.Release()
+		r.err = options.Wrap(options.KindOf(err), "request deadline reached after download", err)
+		return
+	}
+	r.srcLen = len(src.Data)
+	r.out, err = s.deps.Processor.Process(ctx, &src, &r.opts, &r.neg)
+	r.processing = time.Since(t1)
+	if err != nil {
+		if r.fallback {
+			err = r.fetchErr // the fallback failed too: report why we needed it
+		}
+		r.err = err
+	}
+}
+
+// fetch returns the source or, when a fetch-stage error meets a configured
+// fallback image, the fallback bytes as a Source that owns nothing (they
+// live as long as the server) without the origin's validators or expiry.
+func (s *Server) fetch(ctx context.Context, r *result) (options.Source, error) {
+	src, err := s.deps.Fetcher.Fetch(ctx, r.url, &r.cond, r.opts.Limits.MaxSrcFileSize)
+	if err == nil {
+		return src, nil
+	}
+	if s.cfg.FallbackImage == nil || !isFetchStage(options.KindOf(err)) || ctx.Err() != nil {
+		return options.Source{}, err
+	}
+	r.fallback, r.fetchErr = true, err
+	return options.NewSource(s.cfg.FallbackImage, nil), nil
+}
+
+// observeJob records the spans of a job (the queue span alone when it never
+// ran).
+func (s *Server) observeJob(r *result, ran bool, queued time.Time) {
+	if !ran {
+		observe(s.m.spanQueue, time.Since(queued))
+		return
+	}
+	observe(s.m.spanQueue, r.queue)
+	observe(s.m.spanDownload, r.download)
+	observe(s.m.v3Download, r.download)
+	if r.srcLen > 0 && !r.fallback {
+		s.m.bufferDownload.Update(float64(r.srcLen))
+	}
+	if r.processing > 0 {
+		observe(s.m.spanProcessing, r.processing)
+		observe(s.m.v3Processing, r.processing)
+	}
 }
 
 // appendKey builds the coalescing key: everything the result depends on —
-// source URL, the options value, the negotiation and the forwarded
-// validators. Options is encoded by its memory image with the string and
-// time fields appended separately (they hold pointers).
+// source URL, every field of the options (options.Options.AppendKey), the
+// negotiation and the forwarded validators. Strings are length-prefixed.
 func appendKey(dst []byte, st *reqState) []byte {
-	o := st.req.Options
-	cb, fn, exp := o.CacheBuster, o.Filename, o.Expires
-	o.CacheBuster, o.Filename, o.Expires = "", "", time.Time{}
-	dst = append(dst, st.req.SourceURL...)
-	dst = append(dst, 0)
-	dst = append(dst, unsafe.Slice((*byte)(unsafe.Pointer(&o)), unsafe.Sizeof(o))...)
-	dst = append(dst, cb...)
-	dst = append(dst, 0)
-	dst = append(dst, fn...)
-	dst = append(dst, 0)
-	if !exp.IsZero() {
-		dst = appendInt(dst, int(exp.Unix()))
-	}
-	dst = append(dst, 0, byte(st.neg.Auto), byte(st.neg.Auto>>8), byte(st.neg.Enforce), byte(st.neg.Enforce>>8), 0)
-	dst = append(dst, st.cond.IfNoneMatch...)
-	dst = append(dst, 0)
-	return append(dst, st.cond.IfModifiedSince...)
+	dst = appendKeyString(dst, st.req.SourceURL)
+	dst = st.req.Options.AppendKey(dst)
+	dst = binary.AppendUvarint(dst, uint64(st.neg.Auto))
+	dst = binary.AppendUvarint(dst, uint64(st.neg.Enforce))
+	dst = appendKeyString(dst, st.cond.IfNoneMatch)
+	return appendKeyString(dst, st.cond.IfModifiedSince)
+}
+
+func appendKeyString(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
 }
 
 // writeResult writes a success, a 304 or a fallback response for st.res.
@@ -434,7 +441,7 @@ func (s *Server) writeResult(ctx *fasthttp.RequestCtx, st *reqState) {
 		return
 	}
 
-	f := r.res.Format
+	f := r.out.Meta.Format
 	h.SetContentType(f.MIME())
 	h.SetBytesV("Content-Disposition", appendDisposition(st.buf[:0], opts, st.req.SourceURL, f))
 	if s.cfg.SetCanonicalHeader && isHTTPURL(st.req.SourceURL) && headerSafe(st.req.SourceURL) {
@@ -442,14 +449,14 @@ func (s *Server) writeResult(ctx *fasthttp.RequestCtx, st *reqState) {
 	}
 	if s.cfg.EnableDebugHeaders {
 		h.SetBytesV("X-Origin-Content-Length", appendInt(st.buf[:0], r.srcLen))
-		h.SetBytesV("X-Origin-Width", appendInt(st.buf[:0], r.res.SrcWidth))
-		h.SetBytesV("X-Origin-Height", appendInt(st.buf[:0], r.res.SrcHeight))
-		h.SetBytesV("X-Result-Width", appendInt(st.buf[:0], r.res.Width))
-		h.SetBytesV("X-Result-Height", appendInt(st.buf[:0], r.res.Height))
+		h.SetBytesV("X-Origin-Width", appendInt(st.buf[:0], r.out.Meta.SrcWidth))
+		h.SetBytesV("X-Origin-Height", appendInt(st.buf[:0], r.out.Meta.SrcHeight))
+		h.SetBytesV("X-Result-Width", appendInt(st.buf[:0], r.out.Meta.Width))
+		h.SetBytesV("X-Result-Height", appendInt(st.buf[:0], r.out.Meta.Height))
 	}
-	st.bytes = len(r.data)
+	st.bytes = len(r.out.Data)
 	st.res = nil
-	ctx.SetBodyStream(acquireBody(r), len(r.data))
+	ctx.SetBodyStream(acquireBody(r), len(r.out.Data))
 }
 
 func (s *Server) setServerTiming(ctx *fasthttp.RequestCtx, st *reqState) {

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
+	"mime"
 	"net/url"
 	"strconv"
 	"strings"
@@ -283,8 +284,15 @@ func appendMaxAge(dst []byte, d time.Duration) []byte {
 	return append(dst, ", public"...)
 }
 
-// appendDisposition appends `inline; filename="<stem>.<ext>"` (or attachment).
+// appendDisposition appends `inline; filename="<stem>.<ext>"` (or
+// attachment) with the extension of the result format f.
 func appendDisposition(dst []byte, opts *options.Options, sourceURL string, f options.Format) []byte {
+	return appendDispositionExt(dst, opts, sourceURL, f.Ext())
+}
+
+// appendDispositionExt is appendDisposition with the extension given
+// (without the dot; "" = none).
+func appendDispositionExt(dst []byte, opts *options.Options, sourceURL, ext string) []byte {
 	if opts.ReturnAttachment {
 		dst = append(dst, "attachment; filename=\""...)
 	} else {
@@ -294,8 +302,19 @@ func appendDisposition(dst []byte, opts *options.Options, sourceURL string, f op
 	if stem == "" {
 		stem = urlStem(sourceURL)
 	}
-	for i := 0; i < len(stem); i++ {
-		switch c := stem[i]; c {
+	dst = appendFilename(dst, stem)
+	if ext != "" {
+		dst = append(dst, '.')
+		dst = appendFilename(dst, ext)
+	}
+	return append(dst, '"')
+}
+
+// appendFilename appends s for a quoted filename: '"' is escaped and the
+// characters that could break the header value are dropped.
+func appendFilename(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
 		case '"':
 			dst = append(dst, "%22"...)
 		case '\r', '\n', 0:
@@ -304,15 +323,49 @@ func appendDisposition(dst []byte, opts *options.Options, sourceURL string, f op
 			dst = append(dst, c)
 		}
 	}
-	if ext := f.Ext(); ext != "" {
-		dst = append(dst, '.')
-		dst = append(dst, ext...)
+	return dst
+}
+
+// rawExt is the filename extension of a raw (streamed) answer: the source
+// URL's own, whatever the type (a PDF stays ".pdf"), else the one of its
+// Content-Type (docs/options.md, raw).
+func rawExt(sourceURL, contentType string) string {
+	if ext := urlExt(sourceURL); ext != "" {
+		return ext
 	}
-	return append(dst, '"')
+	if f := formatOfMIME(contentType); f != options.FormatUnknown {
+		return f.Ext()
+	}
+	if exts, err := mime.ExtensionsByType(contentType); err == nil && len(exts) > 0 {
+		return strings.TrimPrefix(exts[0], ".")
+	}
+	return ""
 }
 
 // urlStem is the last path segment of a source URL minus its extension, or "image".
 func urlStem(u string) string {
+	u = urlName(u)
+	if i := strings.LastIndexByte(u, '.'); i >= 0 {
+		u = u[:i]
+	}
+	if u == "" {
+		return "image"
+	}
+	return u
+}
+
+// urlExt is the extension (without the dot) of the last path segment of a
+// source URL, or "".
+func urlExt(u string) string {
+	u = urlName(u)
+	if i := strings.LastIndexByte(u, '.'); i >= 0 {
+		return u[i+1:]
+	}
+	return ""
+}
+
+// urlName is the last path segment of a source URL, percent-decoded.
+func urlName(u string) string {
 	if i := strings.Index(u, "://"); i >= 0 {
 		u = u[i+3:]
 		if j := strings.IndexByte(u, '/'); j >= 0 {
@@ -331,12 +384,6 @@ func urlStem(u string) string {
 		if d, err := url.PathUnescape(u); err == nil {
 			u = d
 		}
-	}
-	if i := strings.LastIndexByte(u, '.'); i >= 0 {
-		u = u[:i]
-	}
-	if u == "" {
-		return "image"
 	}
 	return u
 }

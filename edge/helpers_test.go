@@ -45,36 +45,42 @@ func newOrigin() *testOrigin {
 			"http://origin.test/photos/cat.jpg": []byte("JPEGDATA-cat"),
 			"http://origin.test/a.png":          []byte("PNGDATA-a"),
 			"local:///dog.jpg":                  []byte("JPEGDATA-dog"),
+			"http://origin.test/pass.png":       []byte("PASS-png"),
 		},
 		etag:    `"v1"`,
 		lastMod: "Mon, 02 Jan 2023 15:04:05 GMT",
 	}
 }
 
-func (o *testOrigin) Fetch(ctx context.Context, url string, cond *options.Conditional, meta *options.SourceMeta) ([]byte, func(), error) {
+// counter counts releases (an options.Releaser).
+type counter struct{ n *atomic.Int64 }
+
+func (c counter) Release() { c.n.Add(1) }
+
+func (o *testOrigin) Fetch(ctx context.Context, url string, cond *options.Conditional, maxSize int64) (options.Source, error) {
 	o.fetches.Add(1)
 	o.mu.Lock()
 	o.lastCond = *cond
 	o.mu.Unlock()
 	switch {
 	case strings.Contains(url, "/status404"):
-		return nil, nil, &options.Error{Kind: options.KindUpstreamStatus, UpstreamStatus: 404, Msg: "origin said 404"}
+		return options.Source{}, &options.Error{Kind: options.KindUpstreamStatus, UpstreamStatus: 404, Msg: "origin said 404"}
 	case strings.Contains(url, "/status403"):
-		return nil, nil, &options.Error{Kind: options.KindUpstreamStatus, UpstreamStatus: 403, Msg: "origin said 403"}
+		return options.Source{}, &options.Error{Kind: options.KindUpstreamStatus, UpstreamStatus: 403, Msg: "origin said 403"}
 	case strings.Contains(url, "/status503"):
-		return nil, nil, &options.Error{Kind: options.KindUpstreamStatus, UpstreamStatus: 503, Msg: "origin said 503"}
+		return options.Source{}, &options.Error{Kind: options.KindUpstreamStatus, UpstreamStatus: 503, Msg: "origin said 503"}
 	case strings.Contains(url, "/status204"):
-		return nil, nil, &options.Error{Kind: options.KindUpstreamStatus, UpstreamStatus: 204, Msg: "origin said 204"}
+		return options.Source{}, &options.Error{Kind: options.KindUpstreamStatus, UpstreamStatus: 204, Msg: "origin said 204"}
 	case strings.Contains(url, "/unreachable"):
-		return nil, nil, options.Errorf(options.KindUnreachable, "dial tcp: connection refused")
+		return options.Source{}, options.Errorf(options.KindUnreachable, "dial tcp: connection refused")
 	case strings.Contains(url, "/dltimeout"):
-		return nil, nil, options.Errorf(options.KindDownloadTimeout, "download timed out")
+		return options.Source{}, options.Errorf(options.KindDownloadTimeout, "download timed out")
 	case strings.Contains(url, "/toobig"):
-		return nil, nil, options.Errorf(options.KindSourceTooBig, "source is 10 MB > 1 MB")
+		return options.Source{}, options.Errorf(options.KindSourceTooBig, "source is 10 MB > 1 MB")
 	case strings.Contains(url, "/notallowed"):
-		return nil, nil, options.Errorf(options.KindSourceNotAllowed, "loopback address refused")
+		return options.Source{}, options.Errorf(options.KindSourceNotAllowed, "loopback address refused")
 	case strings.Contains(url, "/incomplete"):
-		return nil, nil, options.Errorf(options.KindIncomplete, "short body")
+		return options.Source{}, options.Errorf(options.KindIncomplete, "short body")
 	case strings.Contains(url, "/block"):
 		if o.started != nil {
 			o.started <- struct{}{}
@@ -82,9 +88,9 @@ func (o *testOrigin) Fetch(ctx context.Context, url string, cond *options.Condit
 		select {
 		case <-o.block:
 		case <-ctx.Done():
-			return nil, nil, options.Wrap(options.KindOf(ctx.Err()), "fetch", ctx.Err())
+			return options.Source{}, options.Wrap(options.KindOf(ctx.Err()), "fetch", ctx.Err())
 		}
-		return o.serve(meta, []byte("JPEGDATA-block"), cond)
+		return o.serve([]byte("JPEGDATA-block"), cond)
 	}
 	o.mu.Lock()
 	data, ok := o.files[url]
@@ -93,27 +99,30 @@ func (o *testOrigin) Fetch(ctx context.Context, url string, cond *options.Condit
 		if strings.Contains(url, "/broken") || strings.Contains(url, "/panic") || strings.Contains(url, "/slow") {
 			data = []byte("JPEGDATA-x")
 		} else {
-			return nil, nil, &options.Error{Kind: options.KindUpstreamStatus, UpstreamStatus: 404, Msg: "no such file"}
+			return options.Source{}, &options.Error{Kind: options.KindUpstreamStatus, UpstreamStatus: 404, Msg: "no such file"}
 		}
 	}
-	return o.serve(meta, data, cond)
+	return o.serve(data, cond)
 }
 
-func (o *testOrigin) serve(meta *options.SourceMeta, data []byte, cond *options.Conditional) ([]byte, func(), error) {
-	meta.ETag, meta.LastModified, meta.CacheControl = o.etag, o.lastMod, o.cc
-	meta.ContentType = "image/jpeg"
+func (o *testOrigin) serve(data []byte, cond *options.Conditional) (options.Source, error) {
 	o.served.Add(1)
+	var src options.Source
 	if cond.IfNoneMatch != "" && cond.IfNoneMatch == o.etag {
-		meta.NotModified = true
-		return nil, func() { o.released.Add(1) }, nil
+		src = options.NewSource(nil, counter{&o.released})
+		src.Meta.NotModified = true
+	} else {
+		src = options.NewSource(append([]byte(nil), data...), counter{&o.released})
 	}
-	buf := append([]byte(nil), data...)
-	return buf, func() { o.released.Add(1) }, nil
+	src.Meta.ETag, src.Meta.LastModified, src.Meta.CacheControl = o.etag, o.lastMod, o.cc
+	src.Meta.ContentType = "image/jpeg"
+	return src, nil
 }
 
 // testProcessor "processes" by writing a small deterministic image
 // description followed by the source bytes, into a fresh buffer, and counts
-// its releases so tests can check nothing leaks.
+// its releases so tests can check nothing leaks. A source starting with
+// "PASS" is returned as it is (like skip_processing): the Output keeps it.
 type testProcessor struct {
 	calls    atomic.Int64
 	produced atomic.Int64 // successful results (each hands out one release)
@@ -121,13 +130,15 @@ type testProcessor struct {
 	delay    time.Duration
 }
 
-func (p *testProcessor) Process(ctx context.Context, src []byte, o *options.Options, neg *options.Negotiation, res *options.ResultMeta) ([]byte, func(), error) {
+func (p *testProcessor) Process(ctx context.Context, source *options.Source, o *options.Options, neg *options.Negotiation) (options.Output, error) {
+	defer source.Release()
 	p.calls.Add(1)
+	src := source.Data
 	if p.delay > 0 {
 		time.Sleep(p.delay)
 	}
 	if bytes.Contains(src, []byte("-x")) && bytes.HasPrefix(src, []byte("JPEGDATA")) && o.Width == 13 {
-		return nil, nil, options.Errorf(options.KindBrokenImage, "vips: bad huffman code")
+		return options.Output{}, options.Errorf(options.KindBrokenImage, "vips: bad huffman code")
 	}
 	if o.Width == 66 {
 		panic("processor exploded")
@@ -145,11 +156,20 @@ func (p *testProcessor) Process(ctx context.Context, src []byte, o *options.Opti
 			f = options.FormatJPEG
 		}
 	}
-	*res = options.ResultMeta{Format: f, Width: o.Width, Height: o.Height, SrcFormat: options.FormatJPEG, SrcWidth: 640, SrcHeight: 480}
-	out := fmt.Appendf(nil, "%s:%dx%d:", f, o.Width, o.Height)
-	out = append(out, src...)
+	res := options.ResultMeta{Format: f, Width: o.Width, Height: o.Height, SrcFormat: options.FormatJPEG, SrcWidth: 640, SrcHeight: 480}
+	if bytes.HasPrefix(src, []byte("PASS")) {
+		res.Format, res.Passthrough = options.FormatPNG, true
+		out := options.NewOutput(src, nil)
+		out.Meta = res
+		out.KeepSource(source)
+		return out, nil
+	}
+	data := fmt.Appendf(nil, "%s:%dx%d:", f, o.Width, o.Height)
+	data = append(data, src...)
 	p.produced.Add(1)
-	return out, func() { p.released.Add(1) }, nil
+	out := options.NewOutput(data, counter{&p.released})
+	out.Meta = res
+	return out, nil
 }
 
 type testEnv struct {

@@ -26,20 +26,23 @@ import (
 	"github.com/imgedge/imgedge/workers"
 )
 
-// Fetcher loads a source image (implemented by *fetch.Fetcher). data is
-// valid until release() is called; release is non-nil whenever err is nil.
-// meta.NotModified means the source answered cond with "not modified" and
-// data is empty. The per-request size limit arrives in ctx
-// (options.WithLimits). Errors are *options.Error.
+// Fetcher loads a source image (implemented by *fetch.Fetcher). On success
+// the caller owns the returned Source and releases it exactly once, or
+// hands it to the Processor. src.Meta.NotModified means the source answered
+// cond with "not modified" and src.Data is empty. maxSize is the request's
+// source size limit (options.Limits.MaxSrcFileSize; 0 = the fetcher's
+// default). Errors are *options.Error.
 type Fetcher interface {
-	Fetch(ctx context.Context, url string, cond *options.Conditional, meta *options.SourceMeta) (data []byte, release func(), err error)
+	Fetch(ctx context.Context, url string, cond *options.Conditional, maxSize int64) (options.Source, error)
 }
 
-// Processor turns source bytes into the result (implemented by
-// *vips.Processor). data may live in C memory or alias src; it is valid until
-// release() is called, and src must outlive it. Errors are *options.Error.
+// Processor turns a source into the result (implemented by
+// *vips.Processor). It takes over src in every case: it releases it, or
+// hands it to the Output when the result is the source itself. On success
+// the caller owns the Output and releases it exactly once, which also
+// releases the source the Output keeps. Errors are *options.Error.
 type Processor interface {
-	Process(ctx context.Context, src []byte, opts *options.Options, neg *options.Negotiation, res *options.ResultMeta) (data []byte, release func(), err error)
+	Process(ctx context.Context, src *options.Source, opts *options.Options, neg *options.Negotiation) (options.Output, error)
 }
 
 // Streamer serves the `raw` option (docs/http.md "raw"; implemented by
@@ -180,7 +183,8 @@ func (s *Server) routes() *router.Router {
 func (s *Server) newHTTPServer(handler fasthttp.RequestHandler) *fasthttp.Server {
 	cfg := &s.cfg
 	srv := &fasthttp.Server{
-		Handler:                       handler,
+		Handler:                       s.serve(handler),
+		ErrorHandler:                  s.handleReadError,
 		Name:                          cfg.ServerName,
 		ReadTimeout:                   cfg.ReadRequestTimeout,
 		WriteTimeout:                  cfg.WriteResponseTimeout,
@@ -207,7 +211,7 @@ func (s *Server) newHTTPServer(handler fasthttp.RequestHandler) *fasthttp.Server
 // Serve accepts connections on ln until Shutdown. It returns nil after a
 // Shutdown, else the listener's error.
 func (s *Server) Serve(ln net.Listener) error {
-	return s.srv.Serve(ln)
+	return s.srv.Serve(lineListener{ln})
 }
 
 // Shutdown drains the server: /health turns 503 at once, after
@@ -247,7 +251,12 @@ func (s *Server) Draining() bool { return s.draining.Load() }
 // dispatch handles what the fixed routes do not: GET below the prefix is
 // processing, HEAD and OPTIONS answer 200, anything else is 404.
 func (s *Server) dispatch(ctx *fasthttp.RequestCtx) {
-	if !bytes.HasPrefix(ctx.Path(), s.prefix) {
+	s.dispatchPath(ctx, ctx.Path())
+}
+
+// dispatchPath is dispatch for the given path.
+func (s *Server) dispatchPath(ctx *fasthttp.RequestCtx, path []byte) {
+	if !bytes.HasPrefix(path, s.prefix) {
 		s.handleNotFound(ctx)
 		return
 	}

@@ -58,11 +58,8 @@ func (s *Server) stream(ctx *fasthttp.RequestCtx, st *reqState) error {
 		rh.SetBytesV("Cache-Control", cc)
 	}
 	if status >= 200 && status < 300 {
-		f := st.req.Options.Format
-		if f == options.FormatUnknown {
-			f = formatOfMIME(resp.ContentType)
-		}
-		rh.SetBytesV("Content-Disposition", appendDisposition(st.buf[:0], &st.req.Options, st.req.SourceURL, f))
+		ext := rawExt(st.req.SourceURL, resp.ContentType)
+		rh.SetBytesV("Content-Disposition", appendDispositionExt(st.buf[:0], &st.req.Options, st.req.SourceURL, ext))
 	}
 	s.setServerTiming(ctx, st)
 	if status == fasthttp.StatusNotModified || status == fasthttp.StatusNoContent || status < 200 {

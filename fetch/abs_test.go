@@ -193,7 +193,7 @@ func TestABS(t *testing.T) {
 		if meta.CacheControl != "max-age=77" {
 			t.Fatalf("got Cache-Control %q; want %q", meta.CacheControl, "max-age=77")
 		}
-		_, _, err := f.Fetch(ctx, "abs://nocontainer/x.png", nil, nil)
+		_, err := f.Fetch(ctx, "abs://nocontainer/x.png", nil, 0)
 		wantKind(t, err, options.KindUpstreamStatus)
 		if s := err.(*options.Error).UpstreamStatus; s != 404 {
 			t.Fatalf("missing container: got upstream %d; want 404", s)
@@ -204,7 +204,7 @@ func TestABS(t *testing.T) {
 			*c = f.cfg
 			c.ABSKey = "d3Jvbmcga2V5" // base64 of "wrong key"
 		})
-		_, _, err := g.Fetch(context.Background(), "abs://images/a%20b.png", nil, nil)
+		_, err := g.Fetch(context.Background(), "abs://images/a%20b.png", nil, 0)
 		wantKind(t, err, options.KindUpstreamStatus)
 		if s := err.(*options.Error).UpstreamStatus; s != 403 {
 			t.Fatalf("wrong key: got upstream %d; want 403", s)

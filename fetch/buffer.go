@@ -3,7 +3,8 @@ package fetch
 import (
 	"math/bits"
 	"sync"
-	"sync/atomic"
+
+	"github.com/imgedge/imgedge/options/refcount"
 )
 
 // Source bytes live in pooled buffers of a few size classes (steps of 2^n
@@ -49,12 +50,13 @@ func classFor(n int) int {
 }
 
 // buffer is a pooled byte slice with a reference count: the cache and every
-// caller that got the bytes hold one reference; the last release puts the
-// buffer back into its pool.
+// source handed out (options.Source, whose owner it is) hold one reference;
+// the last Release puts the buffer back into its pool.
 type buffer struct {
-	b     []byte // len = valid bytes, cap = class size
-	class int    // -1 = not pooled
-	refs  atomic.Int32
+	refcount.Count
+	b       []byte // len = valid bytes, cap = class size
+	class   int    // -1 = not pooled
+	recycle func() // b.put, made once per buffer (a method value allocates)
 }
 
 // getBuffer returns a buffer with len 0 and cap >= n, holding one reference.
@@ -62,33 +64,22 @@ func getBuffer(n int) *buffer {
 	c := classFor(n)
 	if c < 0 {
 		buf := &buffer{b: make([]byte, 0, n), class: -1}
-		buf.refs.Store(1)
+		buf.Init(nil) // left to the GC
 		return buf
 	}
 	if v := classPools[c].Get(); v != nil {
 		buf := v.(*buffer)
-		buf.refs.Store(1)
+		buf.Init(buf.recycle)
 		return buf
 	}
 	buf := &buffer{b: make([]byte, 0, classSize(c)), class: c}
-	buf.refs.Store(1)
+	buf.recycle = buf.put
+	buf.Init(buf.recycle)
 	return buf
 }
 
-// retain adds a reference.
-func (b *buffer) retain() { b.refs.Add(1) }
-
-// release drops a reference; the last one returns the buffer to its pool.
-func (b *buffer) release() {
-	switch n := b.refs.Add(-1); {
-	case n > 0:
-		return
-	case n < 0:
-		panic("BUG: fetch buffer released more often than retained")
-	}
-	if b.class < 0 {
-		return
-	}
+// put returns the buffer to its pool (the count's free function).
+func (b *buffer) put() {
 	b.b = b.b[:0]
 	classPools[b.class].Put(b)
 }
@@ -105,6 +96,6 @@ func (b *buffer) grow(extra int) *buffer {
 	}
 	nb := getBuffer(want)
 	nb.b = append(nb.b, b.b...)
-	b.release()
+	b.Release()
 	return nb
 }

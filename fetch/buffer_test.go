@@ -37,23 +37,23 @@ func TestClassFor(t *testing.T) {
 	if b.class != -1 || cap(b.b) != 100<<20 {
 		t.Fatalf("huge buffer: got class %d cap %d; want unpooled", b.class, cap(b.b))
 	}
-	b.release()
+	b.Release()
 }
 
 func TestBufferRefcount(t *testing.T) {
 	b := getBuffer(1000)
-	b.retain()
-	b.release()
-	if b.refs.Load() != 1 {
-		t.Fatalf("got %d refs; want 1", b.refs.Load())
+	b.Retain()
+	b.Release()
+	if b.Refs() != 1 {
+		t.Fatalf("got %d refs; want 1", b.Refs())
 	}
-	b.release()
+	b.Release()
 	defer func() {
 		if recover() == nil {
 			t.Fatal("double release did not panic")
 		}
 	}()
-	b.release()
+	b.Release()
 }
 
 func TestSourceCache(t *testing.T) {
@@ -73,15 +73,15 @@ func TestSourceCache(t *testing.T) {
 	f.cache.now = func() time.Time { return now }
 	ctx := context.Background()
 
-	d1, r1, err := f.Fetch(ctx, srv.URL+"/a", nil, nil)
+	s1, err := f.Fetch(ctx, srv.URL+"/a", nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var meta options.SourceMeta
-	d2, r2, err := f.Fetch(ctx, srv.URL+"/a", nil, &meta)
+	s2, err := f.Fetch(ctx, srv.URL+"/a", nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	d1, d2, meta := s1.Data, s2.Data, s2.Meta
 	if hits.Load() != 1 || !bytes.Equal(d2, body) || meta.ETag != `"c1"` {
 		t.Fatalf("second fetch: got %d origin hits, meta %+v; want 1 hit from cache", hits.Load(), meta)
 	}
@@ -89,16 +89,16 @@ func TestSourceCache(t *testing.T) {
 		t.Fatal("cached fetch returned a copy; want the shared buffer")
 	}
 	// Conditional against the cached validators.
-	_, r3, err := f.Fetch(ctx, srv.URL+"/a", &options.Conditional{IfNoneMatch: `"c1"`}, &meta)
-	if err != nil || !meta.NotModified {
-		t.Fatalf("cached conditional: got %v NotModified=%v; want true", err, meta.NotModified)
+	s3, err := f.Fetch(ctx, srv.URL+"/a", &options.Conditional{IfNoneMatch: `"c1"`}, 0)
+	if err != nil || !s3.Meta.NotModified {
+		t.Fatalf("cached conditional: got %v NotModified=%v; want true", err, s3.Meta.NotModified)
 	}
-	r3()
+	s3.Release()
 	// A per-request limit applies to cached entries too.
-	_, _, err = f.Fetch(WithMaxSize(ctx, 1000), srv.URL+"/a", nil, nil)
+	_, err = f.Fetch(ctx, srv.URL+"/a", nil, 1000)
 	wantKind(t, err, options.KindSourceTooBig)
 
-	// Fill the cache so /a is evicted while still held by r1/r2: its bytes
+	// Fill the cache so /a is evicted while still held by s1/s2: its bytes
 	// must stay intact until released.
 	for _, p := range []string{"/b", "/c", "/d", "/e"} {
 		mustFetch(t, f, ctx, srv.URL+p, nil, nil)
@@ -109,8 +109,8 @@ func TestSourceCache(t *testing.T) {
 	if !bytes.Equal(d1, body) || !bytes.Equal(d2, body) {
 		t.Fatal("evicted buffer was reused while still held")
 	}
-	r1()
-	r2()
+	s1.Release()
+	s2.Release()
 	if n := hits.Load(); n != 5 {
 		t.Fatalf("got %d origin hits; want 5", n)
 	}
@@ -140,12 +140,12 @@ func TestSourceCacheCoalesces(t *testing.T) {
 	errs := make(chan error, n)
 	for i := 0; i < n; i++ {
 		go func() {
-			data, release, err := f.Fetch(context.Background(), srv.URL+"/same", nil, nil)
+			src, err := f.Fetch(context.Background(), srv.URL+"/same", nil, 0)
 			if err == nil {
-				if !bytes.Equal(data, body) {
-					err = fmt.Errorf("got %d bytes; want the %d origin bytes", len(data), len(body))
+				if !bytes.Equal(src.Data, body) {
+					err = fmt.Errorf("got %d bytes; want the %d origin bytes", len(src.Data), len(body))
 				}
-				release()
+				src.Release()
 			}
 			errs <- err
 		}()
@@ -164,12 +164,12 @@ func TestSourceCacheCoalesces(t *testing.T) {
 	leaderDone := make(chan struct{})
 	go func() {
 		defer close(leaderDone)
-		if _, release, err := f.Fetch(context.Background(), srv.URL+"/other", nil, nil); err == nil {
-			release()
+		if src, err := f.Fetch(context.Background(), srv.URL+"/other", nil, 0); err == nil {
+			src.Release()
 		}
 	}()
 	time.Sleep(20 * time.Millisecond)
-	_, _, err := f.Fetch(ctx, srv.URL+"/other", nil, nil)
+	_, err := f.Fetch(ctx, srv.URL+"/other", nil, 0)
 	wantKind(t, err, options.KindTimeout)
 	<-leaderDone
 }

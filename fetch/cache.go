@@ -76,7 +76,7 @@ func (c *sourceCache) get(key string, meta *options.SourceMeta) (*buffer, bool) 
 	}
 	c.unlink(e)
 	c.pushFront(e)
-	e.buf.retain()
+	e.buf.Retain()
 	*meta = e.meta
 	return e.buf, true
 }
@@ -93,7 +93,7 @@ func (c *sourceCache) add(key string, buf *buffer, meta *options.SourceMeta) {
 	if old := c.items[key]; old != nil {
 		c.remove(old)
 	}
-	buf.retain()
+	buf.Retain()
 	e := &cacheEntry{key: key, buf: buf, meta: *meta, expires: c.now().Add(c.ttl)}
 	c.items[key] = e
 	c.pushFront(e)
@@ -124,7 +124,7 @@ func (c *sourceCache) remove(e *cacheEntry) {
 	c.unlink(e)
 	delete(c.items, e.key)
 	c.size -= int64(cap(e.buf.b))
-	e.buf.release()
+	e.buf.Release()
 }
 
 func (c *sourceCache) unlink(e *cacheEntry) {

@@ -24,7 +24,7 @@ func TestReadUnknownHasHardCap(t *testing.T) {
 	defer func() { hardMaxSize = old }()
 	buf, err := readUnknown(endless{}, 0, 0)
 	if err == nil {
-		buf.release()
+		buf.Release()
 		t.Fatal("got nil error for an endless body; want KindSourceTooBig")
 	}
 	if k := options.KindOf(err); k != options.KindSourceTooBig {

@@ -9,9 +9,9 @@ import (
 )
 
 // notModified evaluates the client's validators against a source's ETag and
-// Last-Modified the way an origin would (RFC 9110 §13.2.2, http-behaviour.md
-// §3): If-None-Match decides alone when present; otherwise Last-Modified <=
-// If-Modified-Since means not modified.
+// Last-Modified the way an origin would (RFC 9110 §13.2.2; docs/cdn.md,
+// "Revalidation and 304"): If-None-Match decides alone when present;
+// otherwise Last-Modified <= If-Modified-Since means not modified.
 func notModified(cond *options.Conditional, etag, lastModified string) bool {
 	if cond == nil {
 		return false

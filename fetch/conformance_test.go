@@ -53,7 +53,7 @@ func runConformance(t *testing.T, env sourceEnv) {
 	}
 
 	// Missing object → 404.
-	_, _, err = f.Fetch(ctx, env.missing, nil, nil)
+	_, err = f.Fetch(ctx, env.missing, nil, 0)
 	wantKind(t, err, options.KindUpstreamStatus)
 	if s := err.(*options.Error).UpstreamStatus; s != 404 {
 		t.Fatalf("missing: got upstream status %d; want 404", s)
@@ -73,8 +73,8 @@ func runConformance(t *testing.T, env sourceEnv) {
 		{"modified since", options.Conditional{IfModifiedSince: httpTime(lm.Add(-time.Hour))}, false},
 		{"etag mismatch wins over date", options.Conditional{IfNoneMatch: `"nope"`, IfModifiedSince: httpTime(lm)}, false},
 	} {
-		var m options.SourceMeta
-		data, release, err := f.Fetch(ctx, url, &c.cond, &m)
+		src, err := f.Fetch(ctx, url, &c.cond, 0)
+		data, m := src.Data, src.Meta
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
@@ -90,11 +90,11 @@ func runConformance(t *testing.T, env sourceEnv) {
 		if m.ETag != meta.ETag {
 			t.Fatalf("%s: got ETag %q; want %q", c.name, m.ETag, meta.ETag)
 		}
-		release()
+		src.Release()
 	}
 
 	// Size limit.
-	_, _, err = f.Fetch(WithMaxSize(ctx, 10_000), url, nil, nil)
+	_, err = f.Fetch(ctx, url, nil, 10_000)
 	wantKind(t, err, options.KindSourceTooBig)
 
 	// Raw streaming.
@@ -126,7 +126,7 @@ func runConformance(t *testing.T, env sourceEnv) {
 	}
 
 	if env.denied != "" {
-		_, _, err = f.Fetch(ctx, env.denied, nil, nil)
+		_, err = f.Fetch(ctx, env.denied, nil, 0)
 		wantKind(t, err, options.KindUnreachable)
 	}
 }

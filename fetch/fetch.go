@@ -108,43 +108,34 @@ func (f *Fetcher) close() {
 	}
 }
 
-// WithMaxSize returns a context whose fetches are limited to n bytes
-// (0 = unlimited). It stores the limit as
-// options.Limits via options.WithLimits, which is what edge calls directly
-// since it does not import fetch.
-func WithMaxSize(ctx context.Context, n int64) context.Context {
-	l := options.Limits{MaxSrcFileSize: n}
-	if old := options.LimitsFrom(ctx); old != nil {
-		l = *old
-		l.MaxSrcFileSize = n
-	}
-	return options.WithLimits(ctx, &l)
-}
-
-// maxSize is the effective size limit of a fetch (0 = unlimited).
-func (f *Fetcher) maxSize(ctx context.Context) int64 {
-	if l := options.LimitsFrom(ctx); l != nil {
-		return l.MaxSrcFileSize
-	}
-	return 0
-}
-
-// Fetch downloads the source at url and fills meta.
+// Fetch downloads the source at url.
 //
-// On success data holds the whole source in a pooled buffer that stays
-// valid until release() is called; release is never nil on success and must
-// be called exactly once. When cond matched the source's validators,
-// meta.NotModified is true and data is empty. Errors are *options.Error.
-// The size limit is the per-request limit the context carries
-// (options.WithLimits / WithMaxSize; none = unlimited). The download is
-// bounded by Config.DownloadTimeout (→ KindDownloadTimeout) and by ctx
-// (→ KindTimeout / KindCanceled).
-func (f *Fetcher) Fetch(ctx context.Context, url string, cond *options.Conditional, meta *options.SourceMeta) (data []byte, release func(), err error) {
-	if meta == nil {
-		meta = new(options.SourceMeta)
+// On success the returned Source owns the whole source in a pooled buffer,
+// valid until its Release, which the caller (or whoever it hands the Source
+// to) calls exactly once; src.Meta holds the source's validators and cache
+// headers. When cond matched the source's validators, src.Meta.NotModified
+// is true and src.Data is empty. Errors are *options.Error. maxSize is the
+// request's size limit in bytes (options.Limits.MaxSrcFileSize, whose
+// server-wide default is IMGPROXY_MAX_SRC_FILE_SIZE; 0 = unlimited). The
+// download is bounded by Config.DownloadTimeout (→ KindDownloadTimeout) and
+// by ctx (→ KindTimeout / KindCanceled).
+func (f *Fetcher) Fetch(ctx context.Context, url string, cond *options.Conditional, maxSize int64) (options.Source, error) {
+	var meta options.SourceMeta
+	buf, err := f.fetch(ctx, url, cond, &meta, maxSize)
+	if err != nil {
+		return options.Source{}, err
 	}
-	*meta = options.SourceMeta{}
-	limit := f.maxSize(ctx)
+	if buf == nil { // not modified
+		return options.Source{Meta: meta}, nil
+	}
+	src := options.NewSource(buf.b, buf)
+	src.Meta = meta
+	return src, nil
+}
+
+// fetch returns the source in a buffer holding one reference for the
+// caller, or nil when meta.NotModified.
+func (f *Fetcher) fetch(ctx context.Context, url string, cond *options.Conditional, meta *options.SourceMeta, limit int64) (*buffer, error) {
 	if f.cache != nil {
 		// Serve from the cache, or wait once for a download of the same URL
 		// already in flight and look again; fetch ourselves if it left
@@ -164,7 +155,7 @@ func (f *Fetcher) Fetch(ctx context.Context, url string, cond *options.Condition
 			select {
 			case <-wait:
 			case <-ctx.Done():
-				return nil, nil, classifyErr(ctx, ctx, ctx.Err())
+				return nil, classifyErr(ctx, ctx, ctx.Err())
 			}
 		}
 	}
@@ -172,6 +163,7 @@ func (f *Fetcher) Fetch(ctx context.Context, url string, cond *options.Condition
 	defer cancel()
 
 	var buf *buffer
+	var err error
 	scheme, rest := splitScheme(url)
 	switch scheme {
 	case "http", "https":
@@ -180,52 +172,47 @@ func (f *Fetcher) Fetch(ctx context.Context, url string, cond *options.Condition
 		buf, err = f.fetchLocal(rest, cond, meta, limit)
 	case "s3":
 		if f.s3 == nil {
-			return nil, nil, errorKind(options.KindUnreachable, "s3 sources are disabled (IMGPROXY_USE_S3)")
+			return nil, errorKind(options.KindUnreachable, "s3 sources are disabled (IMGPROXY_USE_S3)")
 		}
 		buf, err = f.fetchObject(dctx, f.s3, rest, cond, meta, limit)
 	case "gs":
 		if f.gcs == nil {
-			return nil, nil, errorKind(options.KindUnreachable, "gs sources are disabled (IMGPROXY_USE_GCS)")
+			return nil, errorKind(options.KindUnreachable, "gs sources are disabled (IMGPROXY_USE_GCS)")
 		}
 		buf, err = f.fetchObject(dctx, f.gcs, rest, cond, meta, limit)
 	case "abs":
 		if f.abs == nil {
-			return nil, nil, errorKind(options.KindUnreachable, "abs sources are disabled (IMGPROXY_USE_ABS)")
+			return nil, errorKind(options.KindUnreachable, "abs sources are disabled (IMGPROXY_USE_ABS)")
 		}
 		buf, err = f.fetchObject(dctx, f.abs, rest, cond, meta, limit)
 	default:
-		return nil, nil, options.Errorf(options.KindUnreachable, "unknown source scheme %q", scheme)
+		return nil, options.Errorf(options.KindUnreachable, "unknown source scheme %q", scheme)
 	}
 	if err != nil {
 		if buf != nil {
-			buf.release()
+			buf.Release()
 		}
-		return nil, nil, classifyErr(ctx, dctx, err)
+		return nil, classifyErr(ctx, dctx, err)
 	}
-	if buf == nil { // not modified
-		return nil, noop, nil
-	}
-	if f.cache != nil {
+	if buf != nil && f.cache != nil {
 		f.cache.add(url, buf, meta)
 	}
-	return buf.b, buf.release, nil
+	return buf, nil
 }
 
-func noop() {}
-
 // fromCache serves a cached buffer (already retained by cache.get).
-func (f *Fetcher) fromCache(buf *buffer, cond *options.Conditional, meta *options.SourceMeta, limit int64) ([]byte, func(), error) {
+func (f *Fetcher) fromCache(buf *buffer, cond *options.Conditional, meta *options.SourceMeta, limit int64) (*buffer, error) {
 	if limit > 0 && int64(len(buf.b)) > limit {
-		buf.release()
+		buf.Release()
 		*meta = options.SourceMeta{}
-		return nil, nil, options.Errorf(options.KindSourceTooBig, "source is %d bytes; limit is %d", len(buf.b), limit)
+		return nil, options.Errorf(options.KindSourceTooBig, "source is %d bytes; limit is %d", len(buf.b), limit)
 	}
 	if notModified(cond, meta.ETag, meta.LastModified) {
-		buf.release()
+		buf.Release()
 		meta.NotModified = true
-		return nil, noop, nil
+		return nil, nil
 	}
-	return buf.b, buf.release, nil
+	return buf, nil
 }
 
 // splitScheme splits "scheme://rest" and lower-cases the scheme.
@@ -292,7 +279,7 @@ func readKnown(r io.Reader, size, limit int64) (*buffer, error) {
 	buf.b = buf.b[:size]
 	n, err := io.ReadFull(r, buf.b)
 	if err != nil {
-		buf.release()
+		buf.Release()
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 			return nil, options.Errorf(options.KindIncomplete, "source body ended after %d of %d bytes", n, size)
 		}
@@ -314,7 +301,8 @@ var hardMaxSize int64 = maxInflated
 func readUnknown(r io.Reader, limit int64, hint int) (*buffer, error) {
 	if limit <= 0 || limit > hardMaxSize {
 		// No configured limit still means a bounded read: an endless body
-		// must not take the process's memory with it (issue 9).
+		// must not take the process's memory with it (docs/security.md,
+		// "How much work: limits").
 		limit = hardMaxSize
 	}
 	if hint <= 0 {
@@ -337,14 +325,14 @@ func readUnknown(r io.Reader, limit int64, hint int) (*buffer, error) {
 		n, err := r.Read(room)
 		buf.b = buf.b[:len(buf.b)+n]
 		if limit > 0 && int64(len(buf.b)) > limit {
-			buf.release()
+			buf.Release()
 			return nil, options.Errorf(options.KindSourceTooBig, "source is over the %d bytes limit", limit)
 		}
 		if err == io.EOF {
 			return buf, nil
 		}
 		if err != nil {
-			buf.release()
+			buf.Release()
 			if errors.Is(err, io.ErrUnexpectedEOF) {
 				return nil, options.Wrap(options.KindIncomplete, "source body ended early", err)
 			}

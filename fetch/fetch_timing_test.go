@@ -39,11 +39,11 @@ func BenchmarkFetchLocal(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(benchSize)
 	for b.Loop() {
-		data, release, err := f.Fetch(ctx, "local:///img.jpg", nil, nil)
-		if err != nil || len(data) != benchSize {
-			b.Fatalf("got %d bytes, %v", len(data), err)
+		src, err := f.Fetch(ctx, "local:///img.jpg", nil, 0)
+		if err != nil || len(src.Data) != benchSize {
+			b.Fatalf("got %d bytes, %v", len(src.Data), err)
 		}
-		release()
+		src.Release()
 	}
 }
 
@@ -91,11 +91,11 @@ func BenchmarkFetchHTTP(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(benchSize)
 			for b.Loop() {
-				data, release, err := f.Fetch(ctx, url, nil, nil)
-				if err != nil || len(data) != benchSize {
-					b.Fatalf("got %d bytes, %v", len(data), err)
+				src, err := f.Fetch(ctx, url, nil, 0)
+				if err != nil || len(src.Data) != benchSize {
+					b.Fatalf("got %d bytes, %v", len(src.Data), err)
 				}
-				release()
+				src.Release()
 			}
 		})
 	}

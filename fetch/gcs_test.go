@@ -79,9 +79,9 @@ func TestGCSSpecifics(t *testing.T) {
 			t.Fatalf("generation %s: got %q; want %q", q, got, "first")
 		}
 	}
-	_, _, err = f.Fetch(ctx, "gs://images/a%20b.png?notanumber", nil, nil)
+	_, err = f.Fetch(ctx, "gs://images/a%20b.png?notanumber", nil, 0)
 	wantKind(t, err, options.KindUnreachable)
-	_, _, err = f.Fetch(ctx, "gs://nobucket/x.png", nil, nil)
+	_, err = f.Fetch(ctx, "gs://nobucket/x.png", nil, 0)
 	wantKind(t, err, options.KindUpstreamStatus)
 	if s := err.(*options.Error).UpstreamStatus; s != 404 {
 		t.Fatalf("missing bucket: got upstream %d; want 404", s)

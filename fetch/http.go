@@ -40,7 +40,7 @@ func (f *Fetcher) initHTTP() {
 		Control:   f.policy.control,
 	}
 	f.transport = &http.Transport{
-		// Proxies from HTTP(S)_PROXY are honoured (http-behaviour.md §5).
+		// Proxies from HTTP(S)_PROXY are honoured (docs/security.md, "What may be fetched").
 		// The address rules then apply to the proxy connection only: the
 		// proxy must enforce its own egress policy.
 		Proxy:                 http.ProxyFromEnvironment,

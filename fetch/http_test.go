@@ -45,15 +45,15 @@ func randomBytes(n int) []byte {
 
 func mustFetch(t *testing.T, f *Fetcher, ctx context.Context, url string, cond *options.Conditional, meta *options.SourceMeta) []byte {
 	t.Helper()
-	data, release, err := f.Fetch(ctx, url, cond, meta)
+	src, err := f.Fetch(ctx, url, cond, 0)
 	if err != nil {
 		t.Fatalf("Fetch(%s): %v", url, err)
 	}
-	if release == nil {
-		t.Fatalf("Fetch(%s): got nil release", url)
+	if meta != nil {
+		*meta = src.Meta
 	}
-	out := bytes.Clone(data)
-	release()
+	out := bytes.Clone(src.Data)
+	src.Release()
 	return out
 }
 
@@ -153,9 +153,9 @@ func TestHTTPStatusMapping(t *testing.T) {
 		{"/304", options.KindUnreachable, 0},
 		{"/loop", options.KindUnreachable, 0},
 	} {
-		data, release, err := f.Fetch(context.Background(), srv.URL+c.path, nil, nil)
-		if data != nil || release != nil {
-			t.Fatalf("%s: got data/release on error", c.path)
+		src, err := f.Fetch(context.Background(), srv.URL+c.path, nil, 0)
+		if src.Data != nil {
+			t.Fatalf("%s: got data on error", c.path)
 		}
 		wantKind(t, err, c.kind)
 		if got := err.(*options.Error).UpstreamStatus; got != c.upstream {
@@ -169,7 +169,7 @@ func TestHTTPStatusMapping(t *testing.T) {
 	ln.Close()
 	for _, url := range []string{"http://" + addr + "/x", "ftp://example.com/x", "s3://bucket/key",
 		"gs://b/k", "abs://c/b", "local:///x", "no-scheme", "http:///nohost"} {
-		_, _, err := f.Fetch(context.Background(), url, nil, nil)
+		_, err := f.Fetch(context.Background(), url, nil, 0)
 		wantKind(t, err, options.KindUnreachable)
 	}
 }
@@ -194,22 +194,21 @@ func TestHTTPRedirects(t *testing.T) {
 		ok        bool
 	}{{0, 0, true}, {0, 1, false}, {3, 3, true}, {3, 4, false}, {10, 10, true}, {10, 11, false}} {
 		f := newLoopbackFetcher(t, func(cfg *Config) { cfg.MaxRedirects = c.max })
-		data, release, err := f.Fetch(context.Background(), fmt.Sprintf("%s/r/%d", srv.URL, c.hops), nil, nil)
+		src, err := f.Fetch(context.Background(), fmt.Sprintf("%s/r/%d", srv.URL, c.hops), nil, 0)
 		if c.ok {
-			if err != nil || string(data) != "done" {
-				t.Fatalf("max %d, %d hops: got %q, %v; want %q", c.max, c.hops, data, err, "done")
+			if err != nil || string(src.Data) != "done" {
+				t.Fatalf("max %d, %d hops: got %q, %v; want %q", c.max, c.hops, src.Data, err, "done")
 			}
-			release()
+			src.Release()
 		} else {
 			wantKind(t, err, options.KindUnreachable)
 		}
 	}
 	// Conditional headers survive redirects.
 	f := newLoopbackFetcher(t, nil)
-	var meta options.SourceMeta
-	_, _, err := f.Fetch(context.Background(), srv.URL+"/r/2", &options.Conditional{IfNoneMatch: `"v1"`}, &meta)
-	if err != nil || !meta.NotModified {
-		t.Fatalf("conditional after redirects: got %v, NotModified=%v; want nil, true", err, meta.NotModified)
+	src, err := f.Fetch(context.Background(), srv.URL+"/r/2", &options.Conditional{IfNoneMatch: `"v1"`}, 0)
+	if err != nil || !src.Meta.NotModified {
+		t.Fatalf("conditional after redirects: got %v, NotModified=%v; want nil, true", err, src.Meta.NotModified)
 	}
 }
 
@@ -228,15 +227,15 @@ func TestHTTPConditional(t *testing.T) {
 	})
 	f := newLoopbackFetcher(t, nil)
 	for _, cond := range []*options.Conditional{{IfNoneMatch: etag}, {IfModifiedSince: lm}} {
-		var meta options.SourceMeta
-		data, release, err := f.Fetch(context.Background(), srv.URL, cond, &meta)
+		src, err := f.Fetch(context.Background(), srv.URL, cond, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !meta.NotModified || len(data) != 0 || meta.ETag != etag || meta.LastModified != lm || meta.CacheControl != "max-age=5" {
-			t.Fatalf("cond %+v: got data %q meta %+v; want not modified with validators", cond, data, meta)
+		meta := src.Meta
+		if !meta.NotModified || len(src.Data) != 0 || meta.ETag != etag || meta.LastModified != lm || meta.CacheControl != "max-age=5" {
+			t.Fatalf("cond %+v: got data %q meta %+v; want not modified with validators", cond, src.Data, meta)
 		}
-		release()
+		src.Release()
 	}
 	var meta options.SourceMeta
 	got := mustFetch(t, f, context.Background(), srv.URL, &options.Conditional{IfNoneMatch: `"other"`}, &meta)
@@ -275,7 +274,7 @@ func TestHTTPTimeouts(t *testing.T) {
 	f := newLoopbackFetcher(t, func(c *Config) { c.DownloadTimeout = 300 * time.Millisecond })
 	for _, p := range []string{"/slow-headers", "/endless"} {
 		start := time.Now()
-		_, _, err := f.Fetch(context.Background(), srv.URL+p, nil, nil)
+		_, err := f.Fetch(context.Background(), srv.URL+p, nil, 0)
 		wantKind(t, err, options.KindDownloadTimeout)
 		if d := time.Since(start); d > 5*time.Second {
 			t.Fatalf("%s: took %s; want about the 300ms download timeout", p, d)
@@ -285,11 +284,11 @@ func TestHTTPTimeouts(t *testing.T) {
 	f2 := newLoopbackFetcher(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	_, _, err := f2.Fetch(ctx, srv.URL+"/endless", nil, nil)
+	_, err := f2.Fetch(ctx, srv.URL+"/endless", nil, 0)
 	wantKind(t, err, options.KindTimeout)
 	ctx, cancel = context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
-	_, _, err = f2.Fetch(ctx, srv.URL+"/slow-headers", nil, nil)
+	_, err = f2.Fetch(ctx, srv.URL+"/slow-headers", nil, 0)
 	wantKind(t, err, options.KindCanceled)
 }
 
@@ -323,11 +322,11 @@ func rawOrigin(t *testing.T, resp string) string {
 func TestHTTPIncomplete(t *testing.T) {
 	f := newLoopbackFetcher(t, nil)
 	url := rawOrigin(t, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nContent-Type: image/png\r\n\r\n0123456789")
-	_, _, err := f.Fetch(context.Background(), url, nil, nil)
+	_, err := f.Fetch(context.Background(), url, nil, 0)
 	wantKind(t, err, options.KindIncomplete)
 
 	url = rawOrigin(t, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123456789abcdef\r\n10\r\n0123")
-	_, _, err = f.Fetch(context.Background(), url, nil, nil)
+	_, err = f.Fetch(context.Background(), url, nil, 0)
 	wantKind(t, err, options.KindIncomplete)
 }
 
@@ -343,18 +342,17 @@ func TestHTTPSizeLimit(t *testing.T) {
 	})
 	f := newLoopbackFetcher(t, nil)
 	for _, p := range []string{"/len", "/chunked"} {
-		_, _, err := f.Fetch(WithMaxSize(context.Background(), 50_000), srv.URL+p, nil, nil)
+		_, err := f.Fetch(context.Background(), srv.URL+p, nil, 50_000)
 		wantKind(t, err, options.KindSourceTooBig)
 		// The limit is the request's: a larger one or none lets it through.
-		ctx := WithMaxSize(context.Background(), 100_000)
-		if got := mustFetch(t, f, ctx, srv.URL+p, nil, nil); len(got) != len(body) {
-			t.Fatalf("%s: got %d bytes; want %d", p, len(got), len(body))
+		for _, limit := range []int64{100_000, 0} {
+			src, err := f.Fetch(context.Background(), srv.URL+p, nil, limit)
+			if err != nil || len(src.Data) != len(body) {
+				t.Fatalf("%s with limit %d: got %d bytes, %v; want %d", p, limit, len(src.Data), err, len(body))
+			}
+			src.Release()
 		}
-		if got := mustFetch(t, f, context.Background(), srv.URL+p, nil, nil); len(got) != len(body) {
-			t.Fatalf("%s without a limit: got %d bytes; want %d", p, len(got), len(body))
-		}
-		ctx = options.WithLimits(context.Background(), &options.Limits{MaxSrcFileSize: 99_999})
-		_, _, err = f.Fetch(ctx, srv.URL+p, nil, nil)
+		_, err = f.Fetch(context.Background(), srv.URL+p, nil, 99_999)
 		wantKind(t, err, options.KindSourceTooBig)
 	}
 }
@@ -408,14 +406,14 @@ func TestHTTPContentEncoding(t *testing.T) {
 		}
 	}
 	// Without a size limit the ratio guard stops the bomb.
-	_, _, err := f.Fetch(context.Background(), srv.URL+"/bomb", nil, nil)
+	_, err := f.Fetch(context.Background(), srv.URL+"/bomb", nil, 0)
 	wantKind(t, err, options.KindSourceTooBig)
 	// With a limit the decoded size counts.
-	_, _, err = f.Fetch(WithMaxSize(context.Background(), 10_000), srv.URL+"/gzip", nil, nil)
+	_, err = f.Fetch(context.Background(), srv.URL+"/gzip", nil, 10_000)
 	wantKind(t, err, options.KindSourceTooBig)
-	_, _, err = f.Fetch(context.Background(), srv.URL+"/corrupt", nil, nil)
+	_, err = f.Fetch(context.Background(), srv.URL+"/corrupt", nil, 0)
 	wantKind(t, err, options.KindUnreachable)
-	_, _, err = f.Fetch(context.Background(), srv.URL+"/br", nil, nil)
+	_, err = f.Fetch(context.Background(), srv.URL+"/br", nil, 0)
 	wantKind(t, err, options.KindUnreachable)
 }
 
@@ -449,7 +447,7 @@ func TestHTTPKeepAliveAndHTTP2(t *testing.T) {
 	}
 	// Certificate checks are on by default.
 	strict := newLoopbackFetcher(t, nil)
-	_, _, err := strict.Fetch(context.Background(), srv.URL, nil, nil)
+	_, err := strict.Fetch(context.Background(), srv.URL, nil, 0)
 	wantKind(t, err, options.KindUnreachable)
 }
 

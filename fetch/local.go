@@ -79,7 +79,7 @@ func localErr(name string, err error) error {
 }
 
 // localMeta fills meta from file info: Last-Modified = mtime, ETag = hash of
-// path, size and mtime (http-behaviour.md §3).
+// path, size and mtime (docs/cdn.md, "Revalidation and 304").
 func localMeta(meta *options.SourceMeta, name string, fi fs.FileInfo) {
 	mt := fi.ModTime()
 	h := fnv64(fnvOffset, name)

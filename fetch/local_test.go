@@ -66,9 +66,9 @@ func TestLocalFetch(t *testing.T) {
 		"local:///rel-link",
 		"local:///dir-link/secret.txt",
 	} {
-		data, _, err := f.Fetch(ctx, url, nil, nil)
+		src, err := f.Fetch(ctx, url, nil, 0)
 		if err == nil {
-			t.Fatalf("%s: got %q; want an error", url, data)
+			t.Fatalf("%s: got %q; want an error", url, src.Data)
 		}
 		k := options.KindOf(err)
 		if k != options.KindUnreachable && !(k == options.KindUpstreamStatus && err.(*options.Error).UpstreamStatus == 404) {
@@ -76,7 +76,7 @@ func TestLocalFetch(t *testing.T) {
 		}
 	}
 	for _, url := range []string{"local:///missing.png", "local:///sub", "local:///fifo", "local:///"} {
-		_, _, err := f.Fetch(ctx, url, nil, nil)
+		_, err := f.Fetch(ctx, url, nil, 0)
 		wantKind(t, err, options.KindUpstreamStatus)
 		if s := err.(*options.Error).UpstreamStatus; s != 404 {
 			t.Fatalf("%s: got upstream %d; want 404", url, s)
@@ -84,12 +84,12 @@ func TestLocalFetch(t *testing.T) {
 	}
 
 	// Size limit from the stat size.
-	_, _, err := f.Fetch(WithMaxSize(ctx, 1000), "local:///sub/a b.png", nil, nil)
+	_, err := f.Fetch(ctx, "local:///sub/a b.png", nil, 1000)
 	wantKind(t, err, options.KindSourceTooBig)
 
 	// Disabled without a root.
 	f2 := newLoopbackFetcher(t, nil)
-	_, _, err = f2.Fetch(ctx, "local:///sub/a b.png", nil, nil)
+	_, err = f2.Fetch(ctx, "local:///sub/a b.png", nil, 0)
 	wantKind(t, err, options.KindUnreachable)
 }
 

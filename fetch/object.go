@@ -73,7 +73,7 @@ func parseObjectRef(rest, sep, versionParam string) (objectRef, error) {
 	return ref, nil
 }
 
-// bucketAllowed: in allowed (when non-empty) and not in denied (config.md).
+// bucketAllowed: in allowed (when non-empty) and not in denied (docs/config.md).
 func bucketAllowed(allowed, denied []string, bucket string) bool {
 	if len(allowed) > 0 && !slices.Contains(allowed, bucket) {
 		return false

@@ -118,21 +118,21 @@ func TestS3Specifics(t *testing.T) {
 		}
 	}
 	// Missing bucket → 404; bucket not in the allow list → unreachable.
-	_, _, err = f.Fetch(ctx, "s3://nobucket/x.png", nil, nil)
+	_, err = f.Fetch(ctx, "s3://nobucket/x.png", nil, 0)
 	if err == nil {
 		t.Fatal("missing bucket: got nil error")
 	}
 	wantKind(t, err, options.KindUnreachable) // not in S3AllowedBuckets
-	_, _, err = f.Fetch(ctx, "s3://denied/x.png", nil, nil)
+	_, err = f.Fetch(ctx, "s3://denied/x.png", nil, 0)
 	wantKind(t, err, options.KindUnreachable)
 
 	g, _ := s3Env(t, nil)
-	_, _, err = g.Fetch(ctx, "s3://nobucket/x.png", nil, nil)
+	_, err = g.Fetch(ctx, "s3://nobucket/x.png", nil, 0)
 	wantKind(t, err, options.KindUpstreamStatus)
 	if s := err.(*options.Error).UpstreamStatus; s != 404 {
 		t.Fatalf("missing bucket: got upstream %d; want 404", s)
 	}
-	_, _, err = g.Fetch(ctx, "s3://images", nil, nil)
+	_, err = g.Fetch(ctx, "s3://images", nil, 0)
 	wantKind(t, err, options.KindUpstreamStatus)
 }
 

@@ -113,8 +113,10 @@ func classify(a netip.Addr) addrClass {
 		embed([4]byte{b[12], b[13], b[14], b[15]})
 	case pfx6to4.Contains(a):
 		embed([4]byte{b[2], b[3], b[4], b[5]})
-	case pfxNAT64.Contains(a), pfxNAT64Local.Contains(a):
+	case pfxNAT64.Contains(a):
 		embed([4]byte{b[12], b[13], b[14], b[15]})
+	case pfxNAT64Local.Contains(a):
+		embedNAT64Local(b, embed)
 	case pfxTeredo.Contains(a):
 		embed([4]byte{b[4], b[5], b[6], b[7]})         // Teredo server
 		embed([4]byte{^b[12], ^b[13], ^b[14], ^b[15]}) // client, stored inverted
@@ -125,6 +127,28 @@ func classify(a netip.Addr) addrClass {
 		embed([4]byte{b[12], b[13], b[14], b[15]})
 	}
 	return worst
+}
+
+// embedNAT64Local passes to embed the IPv4 addresses the local-use NAT64
+// prefix 64:ff9b:1::/48 can carry in b. RFC 6052 section 2.2 places the IPv4
+// address by prefix length: with the /48 itself it is split around bits
+// 64..71 (the "u" octet, byte 8), so it sits in bytes 6-7 and 9-10; a
+// translator configured with a /96 sub-prefix (RFC 8215 allows it) reads
+// bytes 12-15. We cannot know which one the network uses, so both readings
+// are checked and the stricter class wins. A reading of 0.0.0.0 is skipped:
+// it is the zero suffix (or zero middle) of the other form, and no
+// translator forwards to it. The /56 and /64 placements are not read: on
+// the common /48 and /96 forms they produce arbitrary bytes that would
+// refuse public addresses (docs/security.md).
+func embedNAT64Local(b [16]byte, embed func([4]byte)) {
+	for _, v4 := range [...][4]byte{
+		{b[6], b[7], b[9], b[10]},    // /48
+		{b[12], b[13], b[14], b[15]}, // /96
+	} {
+		if v4 != [4]byte{} {
+			embed(v4)
+		}
+	}
 }
 
 // addrPolicy decides which address classes may be dialled.

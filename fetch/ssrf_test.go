@@ -80,12 +80,49 @@ func TestClassify(t *testing.T) {
 	f("64:ff9b::7f00:1", classLoopback)                      // NAT64 127.0.0.1
 	f("64:ff9b::a9fe:a9fe", classLinkLocal)                  // NAT64 metadata
 	f("64:ff9b::a00:1", classPrivate)                        // NAT64 10.0.0.1
-	f("64:ff9b:1::a00:1", classPrivate)                      // local-use NAT64 10.0.0.1
+	f("64:ff9b:1::a00:1", classPrivate)                      // local-use NAT64, /96 form, 10.0.0.1
 	f("2001:0:4136:e378:8000:63bf:80ff:fffe", classLoopback) // Teredo client 127.0.0.1 (inverted)
 	f("2001:0:a00:1:8000:63bf:3fff:fdd2", classPrivate)      // Teredo server 10.0.0.1
 	f("2001:0:4136:e378:8000:63bf:f5ff:fffe", classPrivate)  // Teredo client 10.0.0.1
 	f("2001:db8:1:2::5efe:a00:1", classPrivate)              // ISATAP 10.0.0.1
 	f("2001:db8:1:2:200:5efe:7f00:1", classLoopback)         // ISATAP 127.0.0.1
+}
+
+// TestClassifyNAT64Local checks both places RFC 6052 gives the IPv4
+// address under the local-use prefix 64:ff9b:1::/48: bytes 6-7 and 9-10
+// (around the u-octet, byte 8) for the /48 itself, bytes 12-15 for a /96
+// sub-prefix.
+func TestClassifyNAT64Local(t *testing.T) {
+	for _, tc := range []struct {
+		addr string
+		want addrClass
+	}{
+		// /48 form: 64:ff9b:1 | v4[0..1] | u=0 | v4[2..3] | zero suffix.
+		{"64:ff9b:1:808:8:800::", classPublic},       // 8.8.8.8
+		{"64:ff9b:1:b00:a:a00::", classPublic},       // 11.0.10.10
+		{"64:ff9b:1:7f00:0:100::", classLoopback},    // 127.0.0.1
+		{"64:ff9b:1:a9fe:a9:fe00::", classLinkLocal}, // 169.254.169.254
+		{"64:ff9b:1:a00:0:100::", classPrivate},      // 10.0.0.1
+		{"64:ff9b:1:c0a8:1:100::", classPrivate},     // 192.168.1.1
+		// A /48-form private address with a public address where a /96
+		// translator would read it: the stricter reading wins.
+		{"64:ff9b:1:a00:0:100:808:808", classPrivate},
+		// /96 form: zeros in the middle, v4 in the last 32 bits.
+		{"64:ff9b:1::808:808", classPublic},
+		{"64:ff9b:1::7f00:1", classLoopback},
+		{"64:ff9b:1::a9fe:a9fe", classLinkLocal},
+		{"64:ff9b:1::c0a8:101", classPrivate},
+		// A /96-form private address whose middle reads public at /48.
+		{"64:ff9b:1:808:8:800:a00:1", classPrivate},
+	} {
+		if got := classify(netip.MustParseAddr(tc.addr)); got != tc.want {
+			t.Errorf("classify(%s): got %s; want %s", tc.addr, got, tc.want)
+		}
+	}
+	// The /48 form of the metadata address is refused by the dial hook.
+	if err := (&addrPolicy{}).control("tcp", "[64:ff9b:1:a9fe:a9:fe00::]:80", nil); !errors.Is(err, errAddrForbidden) {
+		t.Errorf("dial of /48-form NAT64 metadata address: got %v; want errAddrForbidden", err)
+	}
 }
 
 func TestAddrPolicySwitches(t *testing.T) {
@@ -187,14 +224,14 @@ func TestSSRFEndToEnd(t *testing.T) {
 	fe.policy.allow = func(ap netip.AddrPort) bool { return ap == publicAP }
 
 	ctx := context.Background()
-	data, release, err := fe.Fetch(ctx, public.URL+"/ok", nil, nil)
+	src, err := fe.Fetch(ctx, public.URL+"/ok", nil, 0)
 	if err != nil {
 		t.Fatalf("allowed origin: %v", err)
 	}
-	if string(data) != "public" {
-		t.Fatalf("got %q; want %q", data, "public")
+	if string(src.Data) != "public" {
+		t.Fatalf("got %q; want %q", src.Data, "public")
 	}
-	release()
+	src.Release()
 
 	for _, url := range []string{
 		inner.URL + "/direct",
@@ -203,7 +240,7 @@ func TestSSRFEndToEnd(t *testing.T) {
 		public.URL + "/to-localhost",                              // redirect to a name resolving to loopback
 		public.URL + "/to-mapped",                                 // redirect to an IPv4-mapped IPv6 loopback literal
 	} {
-		_, _, err := fe.Fetch(ctx, url, nil, nil)
+		_, err := fe.Fetch(ctx, url, nil, 0)
 		wantKind(t, err, options.KindSourceNotAllowed)
 	}
 	if n := innerHits.Load(); n != 0 {
@@ -225,9 +262,9 @@ func TestSSRFEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fe2.Close()
-	data, release, err = fe2.Fetch(ctx, "http://localhost:"+fmt.Sprint(innerAP.Port())+"/x", nil, nil)
-	if err != nil || string(data) != "secret" {
-		t.Fatalf("AllowLoopback: got %q, %v; want %q", data, err, "secret")
+	src, err = fe2.Fetch(ctx, "http://localhost:"+fmt.Sprint(innerAP.Port())+"/x", nil, 0)
+	if err != nil || string(src.Data) != "secret" {
+		t.Fatalf("AllowLoopback: got %q, %v; want %q", src.Data, err, "secret")
 	}
-	release()
+	src.Release()
 }

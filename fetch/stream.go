@@ -10,9 +10,10 @@ import (
 	"github.com/imgedge/imgedge/options"
 )
 
-// Stream serves the `raw` option (http-behaviour.md §6): it forwards req's
-// headers (If-None-Match, If-Modified-Since, Accept-Encoding, Range) to the
-// source and fills resp with the source's status and pass-through headers.
+// Stream serves the `raw` option (docs/processing.md, "Requests that are
+// not processed"): it forwards req's headers (If-None-Match,
+// If-Modified-Since, Accept-Encoding, Range) to the source and fills resp
+// with the source's status and pass-through headers.
 // The returned body must be closed by the caller; it is never nil when err
 // is nil (an empty reader for 304). A non-2xx HTTP status is not an error:
 // it is passed through. No size or type checks apply and the body is not

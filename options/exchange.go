@@ -1,7 +1,5 @@
 package options
 
-import "context"
-
 // The plain structs below are the vocabulary edge/ uses to talk to fetch/
 // and vips/ through the interfaces it declares (edge.Fetcher,
 // edge.Processor), so that edge never imports either package.
@@ -21,7 +19,8 @@ type SourceMeta struct {
 	Expires      string // origin Expires (converted to max-age on passthrough)
 	ContentType  string
 	// NotModified is true when the source answered the Conditional with
-	// "not modified": Data is then empty and no processing may happen.
+	// "not modified": the Source's Data is then empty and no processing
+	// may happen.
 	NotModified bool
 }
 
@@ -44,8 +43,8 @@ type ResultMeta struct {
 	Width, Height       int
 	SrcFormat           Format
 	SrcWidth, SrcHeight int
-	// Passthrough is true when Data are the source bytes (skip_processing,
-	// sanitised SVG passthrough).
+	// Passthrough is true when the result is the source as it is
+	// (skip_processing, SVG passthrough, sanitised or not).
 	Passthrough bool
 }
 
@@ -71,19 +70,4 @@ type StreamResponse struct {
 	ETag            string
 	CacheControl    string
 	Expires         string
-}
-
-type limitsKey struct{}
-
-// WithLimits returns a context carrying the request's security limits, so
-// that a fetcher reached through an interface (edge.Fetcher) can enforce
-// the per-request MaxSrcFileSize. l must not be modified afterwards.
-func WithLimits(ctx context.Context, l *Limits) context.Context {
-	return context.WithValue(ctx, limitsKey{}, l)
-}
-
-// LimitsFrom returns the limits stored by WithLimits, or nil.
-func LimitsFrom(ctx context.Context) *Limits {
-	l, _ := ctx.Value(limitsKey{}).(*Limits)
-	return l
 }

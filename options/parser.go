@@ -141,8 +141,8 @@ func (p *Parser) ClientHints() bool { return p.clientHints }
 
 // Split cuts a raw request-target (as received, still percent-encoded,
 // e.g. fasthttp's RequestURI()) into the signature and the signed path
-// (docs/options.md "URL shape and parsing"): it drops the query, the path prefix and one
-// leading "/", splits at the next "/", and applies the proxy repairs
+// (docs/url-format.md): it drops the query, the path prefix and up
+// to two leading "/", splits at the next "/", and applies the proxy repairs
 // ("%3A" -> ":" before /plain/, "scheme:/x" -> "scheme://x"). path starts
 // with "/" and is exactly the string that is signed.
 //
@@ -162,7 +162,10 @@ func (p *Parser) Split(requestURI []byte) (sig, path []byte, err error) {
 		}
 		uri = uri[len(p.prefix):]
 	}
-	if len(uri) > 0 && uri[0] == '/' {
+	// Like imgproxy, up to two leading slashes go: its router consumes the
+	// one after the prefix and the splitter trims another, so "//x/..." has
+	// the signature "x" (docs/url-format.md).
+	for n := 0; n < 2 && len(uri) > 0 && uri[0] == '/'; n++ {
 		uri = uri[1:]
 	}
 	i := bytes.IndexByte(uri, '/')

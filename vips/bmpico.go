@@ -2,173 +2,59 @@ package vips
 
 // libvips 8.14 has no BMP or ICO loader of its own (only through
 // ImageMagick, which Startup blocks for safety), so BMP and ICO are decoded
-// and encoded here in pure Go: BMP with golang.org/x/image/bmp, ICO with a
-// small reader for PNG-in-ICO and 24/32-bit DIB entries. The decoded pixels
-// are copied into a libvips image; the source limits were already checked
-// from the header (imagemeta) before we get here.
+// here in pure Go: BMP and the DIB entries of ICO files by package
+// vips/bmp (every variant browsers read), PNG entries of ICO files by
+// libvips. The decoded pixels are copied into a libvips image. The source
+// limits were already checked on the probe's header (imagemeta), which
+// reads the same headers with the same parser, and the ICO entry decoded is
+// the one the probe described (imagemeta.ICOImage).
 
 import (
 	"bytes"
 	"encoding/binary"
 	"errors"
 	goimage "image"
-	"image/color"
-	"image/draw"
 
-	"golang.org/x/image/bmp"
+	xbmp "golang.org/x/image/bmp"
 
 	"github.com/imgedge/imgedge/options"
+	"github.com/imgedge/imgedge/vips/bmp"
+	"github.com/imgedge/imgedge/vips/imagemeta"
 )
 
 // loadBMP decodes a BMP file into a new image.
 func loadBMP(src []byte) (*image, error) {
-	m, err := bmp.Decode(bytes.NewReader(src))
+	m, err := bmp.Decode(src, 0)
 	if err != nil {
-		return nil, options.Wrap(options.KindBrokenImage, "bmp decode", err)
+		return nil, bmpLoadError("bmp", err)
 	}
-	return imageFromGo(m)
+	return newFromPixels(m.Pix, m.Width, m.Height, m.Channels)
 }
 
-// imageFromGo copies a Go image into a libvips sRGB (RGB or RGBA) image.
-func imageFromGo(m goimage.Image) (*image, error) {
-	b := m.Bounds()
-	if b.Dx() <= 0 || b.Dy() <= 0 {
-		return nil, options.Errorf(options.KindBrokenImage, "empty image")
+// bmpLoadError classifies a package bmp error: a size over the decoder's
+// own cap is a source that is too big, anything else a broken image.
+func bmpLoadError(what string, err error) error {
+	if errors.Is(err, bmp.ErrTooLarge) {
+		return options.Wrap(options.KindSourceTooBig, what, err)
 	}
-	nrgba, ok := m.(*goimage.NRGBA)
-	if !ok || nrgba.Stride != 4*b.Dx() {
-		nrgba = goimage.NewNRGBA(goimage.Rect(0, 0, b.Dx(), b.Dy()))
-		draw.Draw(nrgba, nrgba.Bounds(), m, b.Min, draw.Src)
-	}
-	opaque := nrgba.Opaque()
-	bands := 4
-	pix := nrgba.Pix
-	if opaque {
-		bands = 3
-		rgb := make([]byte, 0, b.Dx()*b.Dy()*3)
-		for i := 0; i < len(pix); i += 4 {
-			rgb = append(rgb, pix[i], pix[i+1], pix[i+2])
-		}
-		pix = rgb
-	}
-	return newFromPixels(pix, b.Dx(), b.Dy(), bands)
+	return options.Wrap(options.KindBrokenImage, what, err)
 }
 
-// icoEntry is one ICONDIRENTRY.
-type icoEntry struct {
-	w, h   int
-	size   int
-	offset int
-}
-
-// loadICO decodes the largest image of an ICO file.
+// loadICO decodes the ICO entry the probe chose and checked
+// (imagemeta.ICOImage): a PNG through pngLoad, a DIB with package bmp.
 func loadICO(src []byte, pngLoad func([]byte) (*image, error)) (*image, error) {
-	if len(src) < 6 || binary.LittleEndian.Uint16(src[2:]) != 1 {
-		return nil, options.Errorf(options.KindBrokenImage, "ico: bad header")
-	}
-	n := int(binary.LittleEndian.Uint16(src[4:]))
-	if n == 0 || len(src) < 6+16*n {
-		return nil, options.Errorf(options.KindBrokenImage, "ico: truncated directory")
-	}
-	var best icoEntry
-	for i := 0; i < n; i++ {
-		d := src[6+16*i:]
-		e := icoEntry{w: int(d[0]), h: int(d[1]), size: int(binary.LittleEndian.Uint32(d[8:])), offset: int(binary.LittleEndian.Uint32(d[12:]))}
-		if e.w == 0 {
-			e.w = 256
-		}
-		if e.h == 0 {
-			e.h = 256
-		}
-		if e.offset < 0 || e.size <= 0 || e.offset+e.size > len(src) || e.offset+e.size < e.offset {
-			continue
-		}
-		if e.w*e.h > best.w*best.h {
-			best = e
-		}
-	}
-	if best.size == 0 {
-		return nil, options.Errorf(options.KindBrokenImage, "ico: no usable entry")
-	}
-	data := src[best.offset : best.offset+best.size]
-	if bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) {
-		return pngLoad(data)
-	}
-	m, err := decodeDIB(data)
+	entry, isPNG, err := imagemeta.ICOImage(src)
 	if err != nil {
-		return nil, options.Wrap(options.KindBrokenImage, "ico", err)
+		return nil, err
 	}
-	return imageFromGo(m)
-}
-
-// decodeDIB decodes a BITMAPINFOHEADER bitmap as stored in ICO files
-// (height doubled for the AND mask; 32-bit pixels carry alpha).
-func decodeDIB(d []byte) (goimage.Image, error) {
-	if len(d) < 40 {
-		return nil, errors.New("dib: truncated header")
+	if isPNG {
+		return pngLoad(entry)
 	}
-	hdr := int(binary.LittleEndian.Uint32(d))
-	w := int(int32(binary.LittleEndian.Uint32(d[4:])))
-	h := int(int32(binary.LittleEndian.Uint32(d[8:]))) / 2
-	bpp := int(binary.LittleEndian.Uint16(d[14:]))
-	comp := binary.LittleEndian.Uint32(d[16:])
-	if hdr < 40 || hdr > len(d) || w <= 0 || h <= 0 || w > 1024 || h > 1024 || comp != 0 {
-		return nil, errors.New("dib: unsupported header")
+	m, err := bmp.DecodeIcon(entry, 0)
+	if err != nil {
+		return nil, bmpLoadError("ico", err)
 	}
-	var palette []color.NRGBA
-	off := hdr
-	if bpp <= 8 {
-		nc := int(binary.LittleEndian.Uint32(d[32:]))
-		if nc == 0 {
-			nc = 1 << bpp
-		}
-		if nc > 256 || off+4*nc > len(d) {
-			return nil, errors.New("dib: bad palette")
-		}
-		for i := 0; i < nc; i++ {
-			p := d[off+4*i:]
-			palette = append(palette, color.NRGBA{p[2], p[1], p[0], 255})
-		}
-		off += 4 * nc
-	}
-	switch bpp {
-	case 1, 4, 8, 24, 32:
-	default:
-		return nil, errors.New("dib: unsupported bit depth")
-	}
-	stride := (w*bpp + 31) / 32 * 4
-	maskStride := (w + 31) / 32 * 4
-	if off+stride*h > len(d) {
-		return nil, errors.New("dib: truncated pixels")
-	}
-	hasMask := bpp != 32 && off+stride*h+maskStride*h <= len(d)
-	m := goimage.NewNRGBA(goimage.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
-		row := d[off+(h-1-y)*stride:]
-		for x := 0; x < w; x++ {
-			var c color.NRGBA
-			switch bpp {
-			case 32:
-				c = color.NRGBA{row[4*x+2], row[4*x+1], row[4*x], row[4*x+3]}
-			case 24:
-				c = color.NRGBA{row[3*x+2], row[3*x+1], row[3*x], 255}
-			default:
-				bit := x * bpp
-				idx := int(row[bit/8]>>(8-bpp-bit%8)) & (1<<bpp - 1)
-				if idx < len(palette) {
-					c = palette[idx]
-				}
-			}
-			if hasMask {
-				mrow := d[off+stride*h+(h-1-y)*maskStride:]
-				if mrow[x/8]&(0x80>>(x%8)) != 0 {
-					c.A = 0
-				}
-			}
-			m.SetNRGBA(x, y, c)
-		}
-	}
-	return m, nil
+	return newFromPixels(m.Pix, m.Width, m.Height, m.Channels)
 }
 
 // goImage reads an 8-bit sRGB/B_W image (1–4 bands) into a Go image.
@@ -204,7 +90,7 @@ func encodeBMP(m goimage.Image) ([]byte, error) {
 		return encodeBMP32(n), nil
 	}
 	var buf bytes.Buffer
-	if err := bmp.Encode(&buf, m); err != nil {
+	if err := xbmp.Encode(&buf, m); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

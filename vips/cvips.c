@@ -85,8 +85,6 @@ int ie_has_loader(int fmt) {
 	return nick && vips_type_find("VipsOperation", nick) != 0;
 }
 
-int ie_has_saver(const char *nick) { return vips_type_find("VipsOperation", nick) != 0; }
-
 int ie_get_int(VipsImage *im, const char *name, int def) {
 	int v;
 	if (vips_image_get_typeof(im, name) == 0 || vips_image_get_int(im, name, &v))
@@ -94,7 +92,6 @@ int ie_get_int(VipsImage *im, const char *name, int def) {
 	return v;
 }
 
-int ie_has_field(VipsImage *im, const char *name) { return vips_image_get_typeof(im, name) != 0; }
 int ie_has_alpha(VipsImage *im) { return vips_image_hasalpha(im); }
 
 int ie_get_int_array(VipsImage *im, const char *name, int **out, int *n) {
@@ -120,12 +117,6 @@ static void free_blob(void *p, void *unused) { g_free(p); }
 void ie_set_blob_copy(VipsImage *im, const char *name, const void *data, size_t len) {
 	void *p = g_memdup2(data, len);
 	vips_image_set_blob(im, name, (VipsCallbackFn) free_blob, p, len);
-}
-
-int ie_get_string(VipsImage *im, const char *name, const char **out) {
-	if (vips_image_get_typeof(im, name) != G_TYPE_STRING)
-		return -1;
-	return vips_image_get_string(im, name, out);
 }
 
 int ie_copy_memory(VipsImage *in, VipsImage **out) {

@@ -18,13 +18,11 @@ const char *ie_error(void);
 int ie_load(int fmt, void *buf, size_t len, int access_seq, int shrink, double scale,
 	int n, int thumbnail, int unlimited, VipsImage **out);
 int ie_has_loader(int fmt);
-int ie_has_saver(const char *nick);
 int ie_load_any(void *buf, size_t len);
 int ie_live_objects(void);
 
 /* header helpers */
 int ie_get_int(VipsImage *im, const char *name, int def);
-int ie_has_field(VipsImage *im, const char *name);
 int ie_has_alpha(VipsImage *im);
 int ie_get_int_array(VipsImage *im, const char *name, int **out, int *n);
 void ie_set_int_array(VipsImage *im, const char *name, int *arr, int n);
@@ -34,7 +32,6 @@ gchar **ie_fields(VipsImage *im);
 void ie_strfreev(gchar **v);
 int ie_get_blob(VipsImage *im, const char *name, const void **data, size_t *len);
 void ie_set_blob_copy(VipsImage *im, const char *name, const void *data, size_t len);
-int ie_get_string(VipsImage *im, const char *name, const char **out);
 
 /* operations */
 int ie_copy_memory(VipsImage *in, VipsImage **out);

@@ -13,7 +13,7 @@ func supportsAlpha(f options.Format) bool { return f.SupportsAlpha() }
 func supportsAnimation(f options.Format) bool { return f.SupportsAnimation() }
 
 // hasQuality reports whether f's encoder has a quality knob (max_bytes
-// re-encodes only those, url-api.md §7).
+// re-encodes only those, docs/processing.md).
 func hasQuality(f options.Format) bool {
 	switch f {
 	case options.FormatJPEG, options.FormatWebP, options.FormatAVIF, options.FormatHEIC, options.FormatJXL, options.FormatTIFF:
@@ -29,8 +29,8 @@ func supportsHDR(f options.Format) bool {
 }
 
 // chooseFormat decides the output format with options.ChooseFormat (the
-// one implementation, docs/options.md "Output format"), given the formats
-// this libvips can save.
+// one implementation of docs/url-format.md "Output format"), given the
+// formats this libvips can save.
 func chooseFormat(requested, src options.Format, neg *options.Negotiation, animated, alpha bool) options.Format {
 	var savable options.FormatSet
 	for f, ok := range canSave {
@@ -41,7 +41,8 @@ func chooseFormat(requested, src options.Format, neg *options.Negotiation, anima
 	return options.ChooseFormat(requested, src, neg, animated, alpha, savable)
 }
 
-// qualityFor implements the quality fallback chain of url-api.md §7.
+// qualityFor implements the quality fallback chain (docs/processing.md,
+// "save").
 func (p *Processor) qualityFor(o *options.Options, f options.Format) int {
 	if o.Quality > 0 {
 		return o.Quality
@@ -55,7 +56,7 @@ func (p *Processor) qualityFor(o *options.Options, f options.Format) int {
 	return p.cfg.Quality
 }
 
-// nextQuality is one step of the max_bytes loop (url-api.md §7).
+// nextQuality is one step of the max_bytes loop (docs/processing.md).
 func nextQuality(q, size, limit int) int {
 	ratio := float64(size) / float64(limit)
 	var nq int

@@ -234,12 +234,12 @@ func TestPassthrough(t *testing.T) {
 	o := defaultOptions()
 	o.Width = 10
 	o.SkipProcessing = options.FormatSet(0).With(options.FormatJPEG)
-	var res options.ResultMeta
-	data, release, err := p.Process(context.Background(), src, &o, nil, &res)
+	pass, err := processBytes(context.Background(), p, src, &o, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer release()
+	defer pass.Release()
+	data, res := pass.Data, pass.Meta
 	if !res.Passthrough || &data[0] != &src[0] || len(data) != len(src) {
 		t.Fatalf("got passthrough=%v len %d; want the source bytes", res.Passthrough, len(data))
 	}
@@ -295,8 +295,7 @@ func TestErrors(t *testing.T) {
 		o := defaultOptions()
 		o.Width = 50
 		mod(&o)
-		var res options.ResultMeta
-		_, _, err := p.Process(context.Background(), src, &o, nil, &res)
+		_, err := processBytes(context.Background(), p, src, &o, nil)
 		if got := kindOf(err); got != want || err == nil {
 			t.Errorf("%s: got %v (%v); want %v", name, got, err, want)
 		}
@@ -319,8 +318,7 @@ func TestErrors(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	o := defaultOptions()
-	var res options.ResultMeta
-	if _, _, err := p.Process(ctx, jpeg, &o, nil, &res); kindOf(err) != options.KindCanceled {
+	if _, err := processBytes(ctx, p, jpeg, &o, nil); kindOf(err) != options.KindCanceled {
 		t.Errorf("canceled context: got %v; want canceled", err)
 	}
 }

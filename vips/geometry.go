@@ -59,7 +59,7 @@ func (t orient) then(a int, flipH, flipV bool) orient {
 func (t orient) swaps() bool { return t.Angle%180 == 90 }
 
 // transformFor composes EXIF orientation (when autoRotate) with the
-// user's rotate and flip, in the order of url-api.md §5.
+// user's rotate and flip, in that order (docs/processing.md, "orient").
 func transformFor(o *options.Options, exif int) orient {
 	var t orient
 	if o.AutoRotate {
@@ -105,15 +105,15 @@ func abs(v int) int {
 	return v
 }
 
-// round is round-half-away-from-zero, used for sizes (url-api.md §5).
+// round is round-half-away-from-zero, used for sizes.
 func round(v float64) int { return int(math.Round(v)) }
 
 // rte is round-half-to-even, used for offsets, paddings and fp positions.
 func rte(v float64) int { return int(math.RoundToEven(v)) }
 
 // geometry is the complete size plan for one request, computed from the
-// oriented source size before any pixel is decoded (url-api.md §5). All
-// sizes are in the final orientation.
+// oriented source size before any pixel is decoded (docs/processing.md,
+// "Geometry"). All sizes are in the final orientation.
 type geometry struct {
 	// Crop is the source area (oriented source pixels) cut before resizing.
 	// CropGravity is its gravity; for GravitySmart the X/Y are found at run time.
@@ -124,14 +124,14 @@ type geometry struct {
 	ScaledW, ScaledH int
 	DprScale         float64
 
-	// Target is T of §5 step 9 (0 = unset dimension).
+	// Target is the requested size × dpr × zoom (0 = unset dimension).
 	TargetW, TargetH int
 
-	// Result crop (step 10): a ResultW×ResultH window of the scaled image.
+	// Result crop: a ResultW×ResultH window of the scaled image.
 	ResultW, ResultH int
 	ResultX, ResultY int // unused for GravitySmart
 
-	// Extend (step 11): the image is placed at ExtX,ExtY on ExtW×ExtH.
+	// Extend: the image is placed at ExtX,ExtY on ExtW×ExtH.
 	ExtW, ExtH, ExtX, ExtY int
 	// Extend aspect ratio: placed at ArX,ArY on ArW×ArH.
 	ArW, ArH, ArX, ArY int
@@ -142,7 +142,8 @@ type geometry struct {
 	FinalW, FinalH int
 }
 
-// cropSide implements §5 step 2 for one dimension.
+// cropSide is the crop option for one dimension: >= 1 pixels, (0, 1) a
+// fraction of the side, 0 the full side.
 func cropSide(c float64, full int) int {
 	var v int
 	switch {
@@ -165,8 +166,8 @@ func gravityOffset(v, dpr float64, outer int) int {
 	return rte(v * float64(outer))
 }
 
-// position places an inner×innerH box in an outer box per gravity (url-api.md
-// §3) and returns its top-left corner. With overflow false the box is kept
+// position places an innerW×innerH box in an outer box per gravity
+// (docs/processing.md, "Gravity") and returns its top-left corner. With overflow false the box is kept
 // inside; with true (watermarks) it may stick out but keeps one pixel inside.
 func position(outerW, outerH, innerW, innerH int, g options.Gravity, dpr float64, overflow bool) (left, top int) {
 	if g.Type == options.GravityFocusPoint {
@@ -199,8 +200,9 @@ func position(outerW, outerH, innerW, innerH int, g options.Gravity, dpr float64
 	return left, top
 }
 
-// computeGeometry implements url-api.md §5 steps 2–12 for an oriented
-// W×H source. vector sources (SVG) ignore enlarge.
+// computeGeometry plans the sizes of docs/processing.md ("Geometry") for
+// an oriented w×h source: crop area, scale, result crop, extend, padding
+// and max_result_dimension. vector sources (SVG, PDF) ignore enlarge.
 func computeGeometry(o *options.Options, w, h int, vector bool) geometry {
 	var g geometry
 	aw, ah := cropSide(o.Crop.Width, w), cropSide(o.Crop.Height, h)
@@ -212,51 +214,26 @@ func computeGeometry(o *options.Options, w, h int, vector bool) geometry {
 	if (aw != w || ah != h) && g.CropGravity.Type != options.GravitySmart {
 		g.Crop.X, g.Crop.Y = position(w, h, aw, ah, g.CropGravity, 1, false)
 	}
+	ws, hs, dprScale, zx, zy := shrinkFactors(o, aw, ah, vector)
+	g.layout(o, aw, ah, 1/ws, 1/hs, dprScale, zx, zy)
+	if m := o.Limits.MaxResultDimension; m > 0 {
+		if side := max(g.FinalW, g.FinalH); side > m {
+			f := float64(m) / float64(side)
+			g.layout(o, aw, ah, f/ws, f/hs, dprScale*f, zx, zy)
+		}
+	}
+	return g
+}
 
-	dstW, dstH := o.Width, o.Height
-	if dstW == 0 {
-		dstW = aw
-	}
-	if dstH == 0 {
-		dstH = ah
-	}
-	ws, hs := float64(aw)/float64(dstW), float64(ah)/float64(dstH)
-	if ws != 1 || hs != 1 {
-		rt := o.ResizingType
-		if rt == options.ResizeAuto {
-			if (aw-ah >= 0) == (dstW-dstH >= 0) {
-				rt = options.ResizeFill
-			} else {
-				rt = options.ResizeFit
-			}
-		}
-		switch {
-		case o.Width == 0 && rt != options.ResizeForce:
-			ws = hs
-		case o.Height == 0 && rt != options.ResizeForce:
-			hs = ws
-		case rt == options.ResizeFit:
-			ws = math.Max(ws, hs)
-			hs = ws
-		case rt == options.ResizeFill || rt == options.ResizeFillDown:
-			ws = math.Min(ws, hs)
-			hs = ws
-		}
-	}
-	zx, zy := o.ZoomX, o.ZoomY
-	if zx <= 0 {
-		zx = 1
-	}
-	if zy <= 0 {
-		zy = 1
-	}
-	dpr := o.Dpr
-	if dpr <= 0 {
-		dpr = 1
-	}
+// shrinkFactors returns how much the aw×ah crop area shrinks on each axis
+// (ws, hs: source pixels per result pixel) for the resizing type, zoom,
+// dpr, enlarge and min sizes, the effective dpr scale and the zoom.
+func shrinkFactors(o *options.Options, aw, ah int, vector bool) (ws, hs, dprScale, zx, zy float64) {
+	ws, hs = typeShrink(o, aw, ah)
+	zx, zy = orOne(o.ZoomX), orOne(o.ZoomY)
 	ws /= zx
 	hs /= zy
-	dprScale := dpr
+	dprScale = orOne(o.Dpr)
 	if !o.Enlarge && !vector {
 		if m := math.Min(ws, hs); m < 1 {
 			ws /= m
@@ -283,18 +260,55 @@ func computeGeometry(o *options.Options, w, h int, vector bool) geometry {
 	hs /= dprScale
 	ws = math.Min(ws, float64(aw))
 	hs = math.Min(hs, float64(ah))
-
-	g.layout(o, aw, ah, 1/ws, 1/hs, dprScale, zx, zy)
-	if m := o.Limits.MaxResultDimension; m > 0 {
-		if side := max(g.FinalW, g.FinalH); side > m {
-			f := float64(m) / float64(side)
-			g.layout(o, aw, ah, f/ws, f/hs, dprScale*f, zx, zy)
-		}
-	}
-	return g
+	return ws, hs, dprScale, zx, zy
 }
 
-// layout computes steps 8 (scaled size) to 11 for the given scales.
+// orOne returns v, or 1 when v is unset (<= 0).
+func orOne(v float64) float64 {
+	if v <= 0 {
+		return 1
+	}
+	return v
+}
+
+// typeShrink returns the shrink factors of the resizing type alone (auto
+// resolved to fill or fit by orientation), before zoom, dpr and enlarge.
+func typeShrink(o *options.Options, aw, ah int) (ws, hs float64) {
+	dstW, dstH := o.Width, o.Height
+	if dstW == 0 {
+		dstW = aw
+	}
+	if dstH == 0 {
+		dstH = ah
+	}
+	ws, hs = float64(aw)/float64(dstW), float64(ah)/float64(dstH)
+	if ws != 1 || hs != 1 {
+		rt := o.ResizingType
+		if rt == options.ResizeAuto {
+			if (aw-ah >= 0) == (dstW-dstH >= 0) {
+				rt = options.ResizeFill
+			} else {
+				rt = options.ResizeFit
+			}
+		}
+		switch {
+		case o.Width == 0 && rt != options.ResizeForce:
+			ws = hs
+		case o.Height == 0 && rt != options.ResizeForce:
+			hs = ws
+		case rt == options.ResizeFit:
+			ws = math.Max(ws, hs)
+			hs = ws
+		case rt == options.ResizeFill || rt == options.ResizeFillDown:
+			ws = math.Min(ws, hs)
+			hs = ws
+		}
+	}
+	return ws, hs
+}
+
+// layout computes the scaled size, the target size and, from them, the
+// result crop and the canvas for the given scales.
 func (g *geometry) layout(o *options.Options, aw, ah int, sx, sy, dprScale, zx, zy float64) {
 	g.DprScale = dprScale
 	g.ScaledW = max(1, round(float64(aw)*sx))
@@ -307,7 +321,15 @@ func (g *geometry) layout(o *options.Options, aw, ah int, sx, sy, dprScale, zx, 
 		g.TargetH = max(1, round(float64(o.Height)*dprScale*zy))
 	}
 
-	// Step 10: result crop.
+	g.cropResult(o, dprScale)
+	g.canvas(o, dprScale)
+}
+
+// cropResult plans the result crop: a window of the target size (fill,
+// fill-down, force with both sides set) on the scaled image, at gravity.
+// fill-down without enlarge keeps the target's aspect ratio but never
+// crops wider or taller than the scaled image.
+func (g *geometry) cropResult(o *options.Options, dprScale float64) {
 	cw, ch := g.TargetW, g.TargetH
 	if o.ResizingType == options.ResizeFillDown && !o.Enlarge && cw > 0 && ch > 0 {
 		diffW := float64(cw) / float64(g.ScaledW)
@@ -332,9 +354,13 @@ func (g *geometry) layout(o *options.Options, aw, ah int, sx, sy, dprScale, zx, 
 	if (cw != g.ScaledW || ch != g.ScaledH) && o.Gravity.Type != options.GravitySmart {
 		g.ResultX, g.ResultY = position(g.ScaledW, g.ScaledH, cw, ch, o.Gravity, dprScale, false)
 	}
+}
 
-	// Step 11: extend, extend_aspect_ratio, padding.
-	w, h := cw, ch
+// canvas plans what is added around the result crop: extend to the target
+// size, extend_aspect_ratio to the requested aspect ratio, then padding
+// (scaled by dpr), and the final size.
+func (g *geometry) canvas(o *options.Options, dprScale float64) {
+	w, h := g.ResultW, g.ResultH
 	g.ExtW, g.ExtH, g.ExtX, g.ExtY = w, h, 0, 0
 	if o.Extend.Enabled {
 		ew, eh := w, h
@@ -379,7 +405,8 @@ func (g *geometry) layout(o *options.Options, aw, ah int, sx, sy, dprScale, zx, 
 	g.FinalH = h + g.PadT + g.PadB
 }
 
-// formatMaxSide is the largest side a format can store (§5 step 13); 0 = none.
+// formatMaxSide is the largest side a format can store (the fix size step);
+// 0 = none.
 func formatMaxSide(f options.Format) int {
 	switch f {
 	case options.FormatWebP:

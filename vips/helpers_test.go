@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"math"
 	"os"
+	"runtime"
 	"testing"
 
 	gv "github.com/davidbyttow/govips/v2/vips"
@@ -180,17 +181,23 @@ func meanDiff(a, b []byte) float64 {
 	return sum / float64(len(a))
 }
 
+// processBytes runs p.Process on src, which the test owns (the Source owns
+// nothing); the caller releases the Output.
+func processBytes(ctx context.Context, p *Processor, src []byte, o *options.Options, neg *options.Negotiation) (options.Output, error) {
+	s := options.NewSource(src, nil)
+	return p.Process(ctx, &s, o, neg)
+}
+
 // process runs the Processor and returns a Go copy of the result.
 func process(t testing.TB, p *Processor, src []byte, o options.Options, neg *options.Negotiation) ([]byte, options.ResultMeta) {
 	t.Helper()
-	var res options.ResultMeta
-	data, release, err := p.Process(context.Background(), src, &o, neg, &res)
+	res, err := processBytes(context.Background(), p, src, &o, neg)
 	if err != nil {
 		t.Fatalf("Process: %v", err)
 	}
-	out := append([]byte(nil), data...)
-	release()
-	return out, res
+	out := append([]byte(nil), res.Data...)
+	res.Release()
+	return out, res.Meta
 }
 
 func newTestProcessor(t testing.TB, mod func(*Config)) *Processor {
@@ -241,4 +248,52 @@ func sniff(b []byte) options.Format {
 		return options.FormatHEIC
 	}
 	return options.FormatUnknown
+}
+
+// stepState returns a state whose working image is m (decoded in memory),
+// for running one step on its own. The image is closed when the test ends.
+// The calling goroutine is locked to its thread (libvips errors are read
+// there) until the test ends.
+func stepState(t *testing.T, m goimage.Image, o *options.Options, out options.Format) *state {
+	t.Helper()
+	runtime.LockOSThread()
+	t.Cleanup(runtime.UnlockOSThread)
+	p := newTestProcessor(t, nil)
+	src := pngBytes(t, m)
+	im, err := p.load(src, options.FormatPNG, loadParams{n: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &state{p: p, ctx: context.Background(), o: o, src: src, im: im, out: out}
+	t.Cleanup(func() { st.im.close() })
+	return st
+}
+
+// rgbaAt reads the pixel at x,y of st.im (1–4 bands) as RGBA.
+func rgbaAt(t *testing.T, im *image, x, y int) [4]int {
+	t.Helper()
+	px, err := im.getpoint(x, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch len(px) {
+	case 1:
+		return [4]int{int(px[0]), int(px[0]), int(px[0]), 255}
+	case 2:
+		return [4]int{int(px[0]), int(px[0]), int(px[0]), int(px[1])}
+	case 3:
+		return [4]int{int(px[0]), int(px[1]), int(px[2]), 255}
+	}
+	return [4]int{int(px[0]), int(px[1]), int(px[2]), int(px[3])}
+}
+
+// labelled is a w×h image whose pixel i = y*w+x has red = 10*i.
+func labelled(w, h int) *goimage.NRGBA {
+	m := goimage.NewNRGBA(goimage.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			m.SetNRGBA(x, y, color.NRGBA{uint8(10 * (y*w + x)), 0, 0, 255})
+		}
+	}
+	return m
 }

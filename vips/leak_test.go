@@ -44,13 +44,12 @@ func TestNoLeaks(t *testing.T) {
 		for i := 0; i < n; i++ {
 			o := defaultOptions()
 			mods[i%len(mods)](&o)
-			var res options.ResultMeta
-			data, release, err := p.Process(context.Background(), srcs[(i/len(mods))%len(srcs)], &o, nil, &res)
+			out, err := processBytes(context.Background(), p, srcs[(i/len(mods))%len(srcs)], &o, nil)
 			if err == nil {
-				if len(data) == 0 {
+				if len(out.Data) == 0 {
 					t.Fatal("empty result")
 				}
-				release()
+				out.Release()
 			}
 		}
 	}

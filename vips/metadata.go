@@ -60,24 +60,96 @@ func stripMetadata(im *image, o *options.Options) {
 	}
 }
 
-// filterIPTC keeps the IPTC-IIM datasets 2:80 (by-line), 2:110 (credit)
-// and 2:116 (copyright notice) from an IPTC blob (possibly wrapped in a
-// Photoshop 8BIM resource by libvips; then only the raw IIM part is read).
+// ps3Header starts a Photoshop image resource block, the form of the IPTC
+// blob libvips reads from (and writes to) a JPEG's APP13 segment.
+var ps3Header = []byte("Photoshop 3.0\x00")
+
+// iptcResource is the Photoshop resource ID of the IPTC-IIM datasets.
+const iptcResource = 0x0404
+
+// filterIPTC keeps from an "iptc-data" blob what keep_copyright keeps, as
+// imgproxy does: the IIM datasets of record 2 numbered 80 (By-line), 110
+// (Credit) and 116 (Copyright Notice), and the envelope record 1 (its
+// Coded Character Set says how to read them); see docs/options.md. A
+// Photoshop resource block (JPEG) comes back as a block holding only the
+// IPTC resource, with correct resource lengths and padding; raw IIM (TIFF)
+// stays raw. nil means nothing is kept.
 func filterIPTC(b []byte) []byte {
-	if i := bytes.IndexByte(b, 0x1c); i > 0 {
-		b = b[i:]
+	if !bytes.HasPrefix(b, ps3Header) {
+		return filterIIM(b)
 	}
+	kept := filterIIM(psResource(b[len(ps3Header):], iptcResource))
+	if len(kept) == 0 {
+		return nil
+	}
+	out := make([]byte, 0, len(ps3Header)+12+len(kept)+1)
+	out = append(out, ps3Header...)
+	out = append(out, "8BIM"...)
+	out = binary.BigEndian.AppendUint16(out, iptcResource)
+	out = append(out, 0, 0) // empty Pascal name, padded to an even length
+	out = binary.BigEndian.AppendUint32(out, uint32(len(kept)))
+	out = append(out, kept...)
+	if len(kept)%2 == 1 {
+		out = append(out, 0) // resource data is padded to an even length
+	}
+	return out
+}
+
+// psResource returns the data of the first image resource with the given
+// ID in a sequence of resources (signature "8BIM" or another four bytes,
+// 2-byte ID, Pascal name padded to even length, 4-byte size, data padded
+// to even length), or nil.
+func psResource(b []byte, id uint16) []byte {
+	for len(b) >= 12 {
+		rid := binary.BigEndian.Uint16(b[4:])
+		name := 1 + int(b[6])
+		name += name & 1
+		if 6+name+4 > len(b) {
+			return nil
+		}
+		size := binary.BigEndian.Uint32(b[6+name:])
+		start := 6 + name + 4
+		if uint64(size) > uint64(len(b)-start) {
+			return nil
+		}
+		if rid == id {
+			return b[start : start+int(size)]
+		}
+		next := start + int(size)
+		next += next & 1
+		if next > len(b) {
+			return nil
+		}
+		b = b[next:]
+	}
+	return nil
+}
+
+// filterIIM keeps the datasets filterIPTC keeps from raw IPTC-IIM data,
+// copied byte for byte, and stops at the first malformed dataset.
+func filterIIM(b []byte) []byte {
 	var out []byte
 	for len(b) >= 5 && b[0] == 0x1c {
 		rec, ds := b[1], b[2]
-		n := int(binary.BigEndian.Uint16(b[3:5]))
-		if n&0x8000 != 0 || 5+n > len(b) {
+		hdr, n := 5, int(binary.BigEndian.Uint16(b[3:5]))
+		if n&0x8000 != 0 { // extended dataset: the next n&0x7fff bytes hold the length
+			k := n & 0x7fff
+			if k == 0 || k > 4 || len(b) < 5+k {
+				break
+			}
+			n = 0
+			for _, c := range b[5 : 5+k] {
+				n = n<<8 | int(c)
+			}
+			hdr += k
+		}
+		if n > len(b)-hdr {
 			break
 		}
-		if rec == 2 && (ds == 80 || ds == 110 || ds == 116) {
-			out = append(out, b[:5+n]...)
+		if rec == 1 || rec == 2 && (ds == 80 || ds == 110 || ds == 116) {
+			out = append(out, b[:hdr+n]...)
 		}
-		b = b[5+n:]
+		b = b[hdr+n:]
 	}
 	return out
 }

@@ -96,14 +96,13 @@ func TestConcurrentProcess(t *testing.T) {
 				o := defaultOptions()
 				o.Width = 10 + g + i
 				o.Watermark = options.Watermark{Opacity: 0.5, Position: options.Gravity{Type: options.GravityReplicate}}
-				var res options.ResultMeta
-				_, release, err := p.Process(context.Background(), src, &o, nil, &res)
+				out, err := processBytes(context.Background(), p, src, &o, nil)
 				if err != nil {
 					errs <- err
 					return
 				}
-				release()
-				if res.Width != o.Width {
+				out.Release()
+				if res := out.Meta; res.Width != o.Width {
 					errs <- fmt.Errorf("got width %d; want %d", res.Width, o.Width)
 					return
 				}

@@ -18,7 +18,7 @@ import (
 
 // TestAutoFormatBackground: an alpha source whose own format is not
 // preferred needs a format with alpha only when no background flattens it
-// (url-api.md §6).
+// (docs/url-format.md, "Output format").
 func TestAutoFormatBackground(t *testing.T) {
 	p := newTestProcessor(t, nil)
 	src := sourceIn(t, options.FormatTIFF, true)
@@ -303,10 +303,11 @@ func TestDeadlineStopsLibvips(t *testing.T) {
 			}
 			o := defaultOptions()
 			o.Format, o.Blur = options.FormatPNG, 40
-			data, release, err := p.Process(ctx, src, &o, nil, nil)
+			out, err := processBytes(ctx, p, src, &o, nil)
 			if err == nil {
-				release()
-				t.Fatalf("got a %d-byte result; want the computation stopped", len(data))
+				n := len(out.Data)
+				out.Release()
+				t.Fatalf("got a %d-byte result; want the computation stopped", n)
 			}
 			if k := kindOf(err); k != c.want {
 				t.Fatalf("got %v (%v); want kind %v", k, err, c.want)

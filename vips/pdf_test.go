@@ -59,8 +59,7 @@ func TestPDFDisabled(t *testing.T) {
 	p := newTestProcessor(t, nil)
 	o := defaultOptions()
 	o.Width = 50
-	var res options.ResultMeta
-	_, _, err := p.Process(context.Background(), testimage.PDF(200, 100), &o, nil, &res)
+	_, err := processBytes(context.Background(), p, testimage.PDF(200, 100), &o, nil)
 	if err == nil || kindOf(err) != options.KindInvalidImage {
 		t.Fatalf("got %v; want KindInvalidImage", err)
 	}
@@ -69,8 +68,7 @@ func TestPDFDisabled(t *testing.T) {
 func TestPDFBroken(t *testing.T) {
 	p := newTestProcessor(t, func(c *Config) { c.EnablePDF = true })
 	o := defaultOptions()
-	var res options.ResultMeta
-	_, _, err := p.Process(context.Background(), []byte("%PDF-1.4\ngarbage"), &o, nil, &res)
+	_, err := processBytes(context.Background(), p, []byte("%PDF-1.4\ngarbage"), &o, nil)
 	if err == nil {
 		t.Fatal("got nil error for a broken PDF; want an error")
 	}

@@ -10,7 +10,7 @@ import (
 
 // TestRandomOptions runs random option combinations and checks that the
 // pipeline never fails and always produces exactly the size the geometry
-// planned (url-api.md §5), for still and EXIF-rotated sources.
+// planned (docs/processing.md, "Geometry"), for still and EXIF-rotated sources.
 func TestRandomOptions(t *testing.T) {
 	p := newTestProcessor(t, func(c *Config) { c.WatermarkData = pngBytes(t, testPattern(6, 4, true)) })
 	rnd := rand.New(rand.NewSource(4))
@@ -77,13 +77,13 @@ func TestRandomOptions(t *testing.T) {
 		o.Format = []options.Format{options.FormatUnknown, options.FormatJPEG, options.FormatPNG, options.FormatWebP}[pick(4)]
 		src := srcs[pick(len(srcs))]
 
-		var res options.ResultMeta
-		data, release, err := p.Process(context.Background(), src, &o, nil, &res)
+		out, err := processBytes(context.Background(), p, src, &o, nil)
 		if err != nil {
 			t.Fatalf("case %d %+v: %v", i, o, err)
 		}
-		release()
-		if len(data) == 0 {
+		n, res := len(out.Data), out.Meta
+		out.Release()
+		if n == 0 {
 			t.Fatalf("case %d: empty result", i)
 		}
 		sw, sh := res.SrcWidth, res.SrcHeight

@@ -12,21 +12,39 @@ import (
 	"github.com/imgedge/imgedge/options"
 )
 
-// cBytes exposes a g_malloc'd encoder buffer as a Go slice without copying
-// (zero-copy output); the returned release frees it. The slice must not be
-// used after release.
-func cBytes(buf unsafe.Pointer, n C.size_t) ([]byte, func()) {
-	data := unsafe.Slice((*byte)(buf), int(n))
-	return data, func() { C.ie_g_free(buf) }
+// cBuffer owns a g_malloc'd encoder buffer (options.Releaser): the output
+// is handed out as a Go slice over it without copying (zero-copy output)
+// and must not be used after Release. A one-pointer struct sits in an
+// interface without an allocation.
+type cBuffer struct{ p unsafe.Pointer }
+
+// Release frees the buffer; options.Output calls it once.
+func (b cBuffer) Release() { C.ie_g_free(b.p) }
+
+// cOutput wraps an encoder buffer of n bytes as an Output without copying.
+func cOutput(buf unsafe.Pointer, n C.size_t) options.Output {
+	return options.NewOutput(unsafe.Slice((*byte)(buf), int(n)), cBuffer{buf})
 }
 
-func noRelease() {}
+// save encodes the finished image with the planned format and quality,
+// within max_bytes when set (the image is computed into memory first so
+// that each attempt only encodes).
+func (st *state) save() (options.Output, error) {
+	o := st.o
+	q := st.p.qualityFor(o, st.out)
+	if o.MaxBytes > 0 && hasQuality(st.out) {
+		if err := st.im.copyMemory(); err != nil {
+			return options.Output{}, err
+		}
+	}
+	return st.p.saveFitting(st.im, st.out, q, o.MaxBytes)
+}
 
-// save encodes im as f with quality q. data lives in C memory until
-// release() for the libvips encoders, in Go memory for BMP/ICO.
-func (p *Processor) save(im *image, f options.Format, q int) (data []byte, release func(), err error) {
-	id := C.ie_watch(im.p) // computing im may be cancelled (Process)
-	defer C.ie_unwatch(im.p, id)
+// save encodes im as f with quality q. The output lives in C memory for the
+// libvips encoders, in Go memory for BMP/ICO.
+func (p *Processor) save(im *image, f options.Format, q int) (options.Output, error) {
+	id := im.watch() // computing im may be cancelled (cancel.go)
+	defer im.unwatch(id)
 	var buf unsafe.Pointer
 	var n C.size_t
 	var rc C.int
@@ -51,28 +69,27 @@ func (p *Processor) save(im *image, f options.Format, q int) (data []byte, relea
 	case options.FormatBMP:
 		m, err := im.goImage()
 		if err != nil {
-			return nil, nil, options.Wrap(options.KindBrokenImage, "bmp", err)
+			return options.Output{}, options.Wrap(options.KindBrokenImage, "bmp", err)
 		}
 		data, err := encodeBMP(m)
 		if err != nil {
-			return nil, nil, options.Wrap(options.KindCannotSave, "bmp encode", err)
+			return options.Output{}, options.Wrap(options.KindCannotSave, "bmp encode", err)
 		}
-		return data, noRelease, nil
+		return options.NewOutput(data, nil), nil
 	case options.FormatICO:
 		if rc = p.savePNG(im, &buf, &n); rc != 0 {
 			break
 		}
 		data := wrapICO(unsafe.Slice((*byte)(buf), int(n)), im.width(), im.height())
 		C.ie_g_free(buf)
-		return data, noRelease, nil
+		return options.NewOutput(data, nil), nil
 	default:
-		return nil, nil, options.Errorf(options.KindCannotSave, "cannot save %q", f)
+		return options.Output{}, options.Errorf(options.KindCannotSave, "cannot save %q", f)
 	}
 	if rc != 0 {
-		return nil, nil, options.Wrap(options.KindCannotSave, "save "+f.String(), vipsError("save"))
+		return options.Output{}, options.Wrap(options.KindCannotSave, "save "+f.String(), vipsError("save"))
 	}
-	data, release = cBytes(buf, n)
-	return data, release, nil
+	return cOutput(buf, n), nil
 }
 
 func (p *Processor) savePNG(im *image, buf *unsafe.Pointer, n *C.size_t) C.int {
@@ -87,16 +104,16 @@ func cbool(b bool) C.int {
 	return 0
 }
 
-// saveFitting encodes im, lowering the quality per url-api.md §7 while the
+// saveFitting encodes im, lowering the quality per docs/processing.md (max_bytes) while the
 // result is over maxBytes. The last attempt is returned even if too big.
-func (p *Processor) saveFitting(im *image, f options.Format, q, maxBytes int) ([]byte, func(), error) {
+func (p *Processor) saveFitting(im *image, f options.Format, q, maxBytes int) (options.Output, error) {
 	for {
-		data, release, err := p.save(im, f, q)
-		if err != nil || maxBytes <= 0 || !hasQuality(f) || len(data) <= maxBytes || q <= 10 {
-			return data, release, err
+		out, err := p.save(im, f, q)
+		if err != nil || maxBytes <= 0 || !hasQuality(f) || len(out.Data) <= maxBytes || q <= 10 {
+			return out, err
 		}
-		q = nextQuality(q, len(data), maxBytes)
-		release()
+		q = nextQuality(q, len(out.Data), maxBytes)
+		out.Release()
 	}
 }
 
@@ -108,7 +125,7 @@ func detectSavers() {
 		return
 	}
 	defer probe.close()
-	if err := probe.colourspace(C.VIPS_INTERPRETATION_sRGB); err != nil {
+	if err := probe.colourspace(interpSRGB); err != nil {
 		C.vips_error_clear()
 		return
 	}
@@ -117,11 +134,11 @@ func detectSavers() {
 		if f == options.FormatSVG {
 			continue
 		}
-		data, release, err := p.save(probe, f, 50)
-		if err == nil && len(data) > 0 {
+		out, err := p.save(probe, f, 50)
+		if err == nil && len(out.Data) > 0 {
 			canSave[f] = true
-			release()
 		}
+		out.Release()
 		C.vips_error_clear()
 	}
 	for f := options.FormatJPEG; int(f) < options.NumFormats; f++ {

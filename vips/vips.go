@@ -1,11 +1,16 @@
-// Package vips turns an options.Options into libvips operations. It is the
-// only package that imports libvips (cgo); see docs/architecture.md.
+// Package vips turns an options.Options into libvips operations: the
+// processing pipeline of docs/processing.md, as ordered lists of named
+// steps (pipeline.go). It is the only server package that calls libvips
+// (cgo); see docs/architecture.md.
 //
-// The libvips operations are called through small non-variadic C wrappers
-// (cvips.c) instead of govips' ImageRef: govips has no way to pass loader
-// options (shrink, scale, n, thumbnail, access), to keep encoder output in
-// C memory, or to hand a *VipsImage between its API and ours. govips is
-// used by the tests to render references independently.
+// libvips is called through small non-variadic C wrappers (cvips.c) and
+// the image wrapper files (image*.go, save.go, cancel.go, vips.go), not
+// through govips' ImageRef, which keeps the *VipsImage private: with it
+// imgedge could not stop a running computation when the request ends (the
+// eval handler of cancel.go), hand out the encoder's buffer without
+// copying it, or pass the loader options it needs (shrink, scale, n,
+// thumbnail, access). govips is used by the tests only, as an independent
+// oracle that renders reference images.
 package vips
 
 /*
@@ -102,6 +107,10 @@ func vipsError(op string) error {
 	}
 	return errors.New(op + ": " + trimNL(msg))
 }
+
+// clearError empties the libvips error buffer of this thread (after a
+// failure that is handled, not reported).
+func clearError() { C.vips_error_clear() }
 
 func trimNL(s string) string {
 	for len(s) > 0 && (s[len(s)-1] == '\n' || s[len(s)-1] == ' ') {

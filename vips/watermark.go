@@ -1,22 +1,48 @@
 package vips
 
-/*
-#include "cvips.h"
-*/
-import "C"
-
 import (
 	"math"
+	"runtime"
 
 	"github.com/imgedge/imgedge/options"
+	"github.com/imgedge/imgedge/vips/imagemeta"
 )
 
-// watermark overlays the configured mark (url-api.md §4 watermark):
+// loadWatermark decodes the configured mark once (NewProcessor) into an
+// 8-bit sRGB image with alpha, in memory, so that requests only read it.
+func (p *Processor) loadWatermark(data []byte) (*image, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	meta, err := imagemeta.ProbeWith(data, p.cfg.MaxSVGCheckBytes)
+	if err != nil {
+		return nil, err
+	}
+	if meta.Format == options.FormatPDF && !p.cfg.EnablePDF {
+		return nil, options.Errorf(options.KindInvalidImage, "pdf sources are not supported")
+	}
+	im, err := p.load(data, meta.Format, loadParams{n: 1})
+	if err != nil {
+		return nil, err
+	}
+	if err := toSRGB8(im); err == nil && !im.hasAlpha() {
+		err = im.addAlpha()
+	}
+	if err == nil {
+		err = im.copyMemory()
+	}
+	if err != nil {
+		im.close()
+		return nil, options.Wrap(options.KindBrokenImage, "watermark", err)
+	}
+	return im, nil
+}
+
+// watermark overlays the configured mark (docs/processing.md, watermark):
 // opacity × IMGPROXY_WATERMARK_OPACITY, position with offsets (px × dpr or
 // fraction of the result), optional scale relative to the result, and `re`
 // tiling with spacing. A no-op without a configured mark.
-func (p *Processor) watermark(im *image, o *options.Options, dpr float64) error {
-	wmo := o.Watermark
+func watermark(st *state) error {
+	p, wmo := st.p, st.o.Watermark
 	if p.wm == nil || !wmo.Enabled() {
 		return nil
 	}
@@ -24,14 +50,12 @@ func (p *Processor) watermark(im *image, o *options.Options, dpr float64) error 
 	if opacity <= 0 {
 		return nil
 	}
-	var out *C.VipsImage
-	if C.ie_copy(p.wm.p, &out) != 0 {
-		return vipsError("copy")
+	mark, err := p.wm.clone()
+	if err != nil {
+		return err
 	}
-	mark := &image{p: out}
 	defer mark.close()
-
-	W, H := im.width(), im.height()
+	W, H := st.im.width(), st.im.height()
 	if wmo.Scale > 0 {
 		s := math.Min(float64(W)*wmo.Scale/float64(mark.width()), float64(H)*wmo.Scale/float64(mark.height()))
 		w, h := max(1, round(float64(mark.width())*s)), max(1, round(float64(mark.height())*s))
@@ -44,36 +68,26 @@ func (p *Processor) watermark(im *image, o *options.Options, dpr float64) error 
 			return err
 		}
 	}
+	return overlay(st.im, mark, wmo.Position, st.g.DprScale)
+}
 
+// overlay composes mark over im at pos (tiled for GravityReplicate). im
+// keeps its band format and gains no alpha band.
+func overlay(im, mark *image, pos options.Gravity, dpr float64) error {
+	W, H := im.width(), im.height()
 	hadAlpha := im.hasAlpha()
 	if im.bands() < 3 {
-		if err := im.colourspace(C.VIPS_INTERPRETATION_sRGB); err != nil {
+		if err := im.colourspace(interpSRGB); err != nil {
 			return err
 		}
 	}
 	x, y := 0, 0
-	if wmo.Position.Type == options.GravityReplicate {
-		sx := max(0, gravityOffset(wmo.Position.X, dpr, W))
-		sy := max(0, gravityOffset(wmo.Position.Y, dpr, H))
-		tw, th := mark.width()+sx, mark.height()+sy
-		if sx > 0 || sy > 0 {
-			if err := mark.embed(sx/2, sy/2, tw, th, []float64{0, 0, 0, 0}); err != nil {
-				return err
-			}
-		}
-		// The spacing is split around the mark (half on each side); the
-		// grid is centred on the image: one tile sits on the centre,
-		// so there is an odd number of tiles across and down and partial
-		// tiles on opposite edges are equal (like imgproxy).
-		across, down := oddCeil(W, tw), oddCeil(H, th)
-		if err := mark.replicate(across, down); err != nil {
-			return err
-		}
-		if err := mark.extractArea((across*tw-W)/2, (down*th-H)/2, W, H); err != nil {
+	if pos.Type == options.GravityReplicate {
+		if err := tile(mark, W, H, pos, dpr); err != nil {
 			return err
 		}
 	} else {
-		x, y = position(W, H, mark.width(), mark.height(), wmo.Position, dpr, true)
+		x, y = position(W, H, mark.width(), mark.height(), pos, dpr, true)
 	}
 	format := im.bandFormat()
 	if err := im.compositeOver(mark, x, y); err != nil {
@@ -86,6 +100,27 @@ func (p *Processor) watermark(im *image, o *options.Options, dpr float64) error 
 		return im.extractBand(0, im.bands()-1)
 	}
 	return nil
+}
+
+// tile turns mark into a W×H sheet of copies. The spacing (pos.X, pos.Y,
+// px × dpr) is split around the mark (half on each side); the grid is
+// centred on the image: one tile sits on the centre, so there is an odd
+// number of tiles across and down and partial tiles on opposite edges are
+// equal (like imgproxy).
+func tile(mark *image, W, H int, pos options.Gravity, dpr float64) error {
+	sx := max(0, gravityOffset(pos.X, dpr, W))
+	sy := max(0, gravityOffset(pos.Y, dpr, H))
+	tw, th := mark.width()+sx, mark.height()+sy
+	if sx > 0 || sy > 0 {
+		if err := mark.embed(sx/2, sy/2, tw, th, []float64{0, 0, 0, 0}); err != nil {
+			return err
+		}
+	}
+	across, down := oddCeil(W, tw), oddCeil(H, th)
+	if err := mark.replicate(across, down); err != nil {
+		return err
+	}
+	return mark.extractArea((across*tw-W)/2, (down*th-H)/2, W, H)
 }
 
 // oddCeil is the smallest odd number of tiles of size t covering n.

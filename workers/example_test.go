@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/imgedge/imgedge/options/refcount"
 	"github.com/imgedge/imgedge/workers"
 )
 
 // image is a produced result shared by coalesced requests; its buffer is
 // freed after the last response was written.
 type image struct {
-	workers.RefCount
+	refcount.Count
 	data []byte
 }
 

@@ -18,59 +18,12 @@ import (
 // finished with the value (for edge: after the response body was written).
 // The value's memory is freed when the last reference is released.
 //
-// Retain and Release must be safe for concurrent use; RefCount implements
-// them.
+// Retain and Release must be safe for concurrent use; embedding a
+// refcount.Count (options/refcount) implements them.
 type Shared interface {
 	Retain()
 	Release()
 }
-
-// RefCount is an embeddable reference count implementing Shared:
-//
-//	type result struct {
-//		workers.RefCount
-//		data []byte
-//	}
-//	r := &result{data: data}
-//	r.Init(release) // one reference, owned by whoever created r
-//
-// The zero value must be initialised with Init before use.
-type RefCount struct {
-	n    atomic.Int32
-	free func()
-}
-
-// Init sets the count to one reference and the function run when the
-// count drops to zero (nil: nothing to free).
-func (r *RefCount) Init(free func()) {
-	r.free = free
-	r.n.Store(1)
-}
-
-// Retain adds one reference. Calling it on a released value is a bug.
-func (r *RefCount) Retain() {
-	if r.n.Add(1) <= 1 {
-		r.n.Add(-1)
-		panic("BUG: workers: Retain on a released value")
-	}
-}
-
-// Release drops one reference and runs the free function when it was the
-// last one. Releasing more often than retaining is a bug and panics.
-func (r *RefCount) Release() {
-	switch n := r.n.Add(-1); {
-	case n == 0:
-		if r.free != nil {
-			r.free()
-		}
-	case n < 0:
-		r.n.Add(1)
-		panic("BUG: workers: Release called too often")
-	}
-}
-
-// Refs returns the current number of references (for tests and debugging).
-func (r *RefCount) Refs() int { return int(r.n.Load()) }
 
 // GroupConfig configures a Group's metrics; the zero value registers none.
 type GroupConfig struct {

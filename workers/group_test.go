@@ -14,12 +14,13 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 
 	"github.com/imgedge/imgedge/options"
+	"github.com/imgedge/imgedge/options/refcount"
 )
 
 // testValue stands for a produced image: data plus a release counted by
 // the test.
 type testValue struct {
-	RefCount
+	refcount.Count
 	data string
 }
 
@@ -231,26 +232,6 @@ func TestGroupErrorsAndPanics(t *testing.T) {
 	if got := frees.Load(); got != 1 {
 		t.Fatalf("value returned with an error freed %d times; want 1", got)
 	}
-}
-
-func TestRefCountMisuse(t *testing.T) {
-	f := func(name string, misuse func(r *RefCount)) {
-		t.Helper()
-		var r RefCount
-		r.Init(nil)
-		r.Release()
-		defer func() {
-			if p := recover(); p == nil || !strings.HasPrefix(fmt.Sprint(p), "BUG:") {
-				t.Fatalf("%s after the last release: recovered %v; want a BUG panic", name, p)
-			}
-			if got := r.Refs(); got != 0 {
-				t.Fatalf("Refs() after a refused %s = %d; want 0", name, got)
-			}
-		}()
-		misuse(&r)
-	}
-	f("Retain", (*RefCount).Retain)
-	f("Release", (*RefCount).Release)
 }
 
 // TestGroupAndPoolNoLeak runs the mixed load of loadRun with a long-lived

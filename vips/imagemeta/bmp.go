@@ -1,84 +1,25 @@
 package imagemeta
 
-import "github.com/imgedge/imgedge/options"
+import (
+	"github.com/imgedge/imgedge/options"
+	"github.com/imgedge/imgedge/vips/bmp"
+)
 
-// probeBMP reads the file header and the DIB header (BITMAPCOREHEADER, OS/2
-// v2 and BITMAPINFOHEADER up to V5). Negative heights (top-down) are
-// reported as their absolute value. HasAlpha is set for 32-bit images with
-// a non-zero alpha mask.
+// probeBMP reads the file and info headers with the decoder's own header
+// parser (package bmp), so the size checked here is the size decoded.
+// HasAlpha is set when the bitmap may carry transparency (an alpha channel
+// or mask, or RLE skips).
 func probeBMP(data []byte) (Meta, error) {
-	const f = options.FormatBMP
-	if len(data) < 18 {
-		return Meta{}, broken(f, "truncated header")
-	}
-	m, err := parseDIB(data[14:], false)
+	h, err := bmp.DecodeConfig(data)
 	if err != nil {
-		return Meta{}, err
+		return Meta{}, bmpError(options.FormatBMP, err)
 	}
-	return m, nil
+	return Meta{Format: options.FormatBMP, Frames: 1, Width: h.Width, Height: h.Height, HasAlpha: h.Alpha}, nil
 }
 
-// parseDIB parses a DIB header; inICO halves the height (an ICO entry's
-// DIB height covers the XOR and AND masks).
-func parseDIB(d []byte, inICO bool) (Meta, error) {
-	f := options.FormatBMP
-	if inICO {
-		f = options.FormatICO
-	}
-	if len(d) < 4 {
-		return Meta{}, broken(f, "truncated DIB header")
-	}
-	hs := le32(d)
-	m := Meta{Format: f, Frames: 1}
-	var w, h int64
-	var bpp uint32
-	switch {
-	case hs == 12:
-		if len(d) < 12 {
-			return Meta{}, broken(f, "truncated DIB header")
-		}
-		w, h, bpp = int64(le16(d[4:])), int64(le16(d[6:])), le16(d[10:])
-	case hs == 16 || hs == 40 || hs == 52 || hs == 56 || hs == 64 || hs == 108 || hs == 124:
-		if len(d) < 16 {
-			return Meta{}, broken(f, "truncated DIB header")
-		}
-		w, h, bpp = int64(int32(le32(d[4:]))), int64(int32(le32(d[8:]))), le16(d[14:])
-		if le16(d[12:]) != 1 {
-			return Meta{}, broken(f, "bad plane count")
-		}
-		var comp uint32
-		if hs >= 20 && len(d) >= 20 {
-			comp = le32(d[16:])
-		}
-		if bpp == 32 {
-			var mask []byte
-			switch {
-			case hs >= 56 && len(d) >= 56:
-				mask = d[52:56]
-			case hs == 40 && comp == 6 && len(d) >= 56:
-				mask = d[52:56]
-			}
-			m.HasAlpha = mask != nil && le32(mask) != 0 || inICO
-		}
-	default:
-		return Meta{}, broken(f, "unknown DIB header size %d", hs)
-	}
-	switch bpp {
-	case 1, 2, 4, 8, 16, 24, 32:
-	default:
-		return Meta{}, broken(f, "bad bit depth %d", bpp)
-	}
-	if h < 0 {
-		h = -h
-	}
-	if inICO {
-		h /= 2
-	}
-	if w <= 0 || h <= 0 {
-		return Meta{}, broken(f, "bad dimensions %dx%d", w, h)
-	}
-	m.Width, m.Height = int(w), int(h)
-	return m, nil
+// bmpError maps a package bmp error to the kind the pipeline reports.
+func bmpError(f options.Format, err error) error {
+	return options.Wrap(options.KindBrokenImage, f.String(), err)
 }
 
 // ICOImage returns the image of the ICO entry that Probe describes: among
@@ -155,8 +96,12 @@ func probeICO(data []byte) (Meta, error) {
 			return Meta{}, broken(f, "entry %d: %v", best, err)
 		}
 		m.Frames, m.Animated, m.Orientation = 1, false, 0
-	} else if m, err = parseDIB(img, true); err != nil {
-		return Meta{}, err
+	} else {
+		h, err := bmp.DecodeIconConfig(img)
+		if err != nil {
+			return Meta{}, bmpError(f, err)
+		}
+		m = Meta{Width: h.Width, Height: h.Height, Frames: 1, HasAlpha: h.Alpha}
 	}
 	m.Format = f
 	return m, nil

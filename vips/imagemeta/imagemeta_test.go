@@ -56,7 +56,8 @@ func validCases(t testing.TB) []probeCase {
 		{"bmp paletted", genBMP(t, paletted), Meta{Format: options.FormatBMP, Width: 33, Height: 17, Frames: 1}},
 		{"ico png", icoFile([]byte{16, 64}, []byte{16, 48}, genPNG(t, gradient(16, 16)), genPNG(t, rgba)),
 			Meta{Format: options.FormatICO, Width: 64, Height: 48, Frames: 1, HasAlpha: true}},
-		{"ico bmp", icoFile([]byte{50}, []byte{20}, genBMP(t, opaque)), Meta{Format: options.FormatICO, Width: 50, Height: 20, Frames: 1}},
+		// An icon DIB may have transparency through its AND mask.
+		{"ico bmp", icoFile([]byte{50}, []byte{20}, genBMP(t, opaque)), Meta{Format: options.FormatICO, Width: 50, Height: 20, Frames: 1, HasAlpha: true}},
 		{"jxl codestream", jxlCodestream(1000, 500, 0, false, false), Meta{Format: options.FormatJXL, Width: 1000, Height: 500, Frames: 1}},
 		{"jxl container full", jxlContainer(jxlCodestream(3, 200000, 5, true, true)),
 			Meta{Format: options.FormatJXL, Width: 3, Height: 200000, Frames: 1, Orientation: 5, Animated: true, HasAlpha: true}},

@@ -44,7 +44,7 @@ func findSVGRoot(data []byte, limit int) ([]byte, bool) {
 			}
 			d = d[4+i+3:]
 		case hasPrefix(d, "<!"):
-			i := declEnd(d)
+			i := DeclEnd(d)
 			if i < 0 {
 				return nil, false
 			}
@@ -68,10 +68,10 @@ func findSVGRoot(data []byte, limit int) ([]byte, bool) {
 	}
 }
 
-// declEnd returns the index of the '>' closing a <!...> declaration
-// (a DOCTYPE may hold an internal subset with quoted strings and nested
-// declarations), or -1.
-func declEnd(d []byte) int {
+// DeclEnd returns the index of the '>' closing the <!...> declaration at
+// the start of d (a DOCTYPE may hold an internal subset with quoted strings
+// and nested declarations), or -1. It does not retain d.
+func DeclEnd(d []byte) int {
 	depth := 0
 	var quote byte
 	for i := 2; i < len(d); i++ {
@@ -171,18 +171,12 @@ func svgPixels(v float64) int {
 
 // svgLength parses an absolute SVG length into CSS pixels; 0 if not absolute.
 func svgLength(v []byte) float64 {
-	v = bytes.TrimSpace(v)
-	n := 0
-	for n < len(v) && (v[n] >= '0' && v[n] <= '9' || v[n] == '.' || v[n] == '+' || v[n] == '-' ||
-		(v[n] == 'e' || v[n] == 'E') && n+1 < len(v) && (v[n+1] >= '0' && v[n+1] <= '9' || v[n+1] == '-' || v[n+1] == '+')) {
-		n++
-	}
-	x, err := strconv.ParseFloat(string(v[:n]), 64)
-	if err != nil || !(x > 0) || math.IsInf(x, 0) {
+	x, unit, ok := SplitSVGLength(v)
+	if !ok || !(x > 0) {
 		return 0
 	}
 	scale := 0.0
-	switch string(bytes.TrimSpace(v[n:])) {
+	switch unit {
 	case "", "px":
 		scale = 1
 	case "pt":
@@ -197,6 +191,23 @@ func svgLength(v []byte) float64 {
 		scale = 96
 	}
 	return x * scale
+}
+
+// SplitSVGLength splits an SVG length or number attribute value into its
+// number and its unit ("px", "%", "" ...; spaces trimmed). ok is false
+// when the value does not start with a finite number. It does not retain v.
+func SplitSVGLength(v []byte) (x float64, unit string, ok bool) {
+	v = bytes.TrimSpace(v)
+	n := 0
+	for n < len(v) && (v[n] >= '0' && v[n] <= '9' || v[n] == '.' || v[n] == '+' || v[n] == '-' ||
+		(v[n] == 'e' || v[n] == 'E') && n+1 < len(v) && (v[n+1] >= '0' && v[n+1] <= '9' || v[n+1] == '-' || v[n+1] == '+')) {
+		n++
+	}
+	x, err := strconv.ParseFloat(string(v[:n]), 64)
+	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0, "", false
+	}
+	return x, string(bytes.TrimSpace(v[n:])), true
 }
 
 // svgAttrs calls fn for each name="value" attribute of a start tag

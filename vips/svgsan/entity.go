@@ -88,42 +88,12 @@ func declaredEntities(src []byte) (map[string]string, error) {
 
 func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
-// charsetReader lets documents declared as ISO-8859-1 or US-ASCII parse;
-// the output is UTF-8 (the XML declaration is rewritten accordingly).
+// charsetReader lets documents declared as US-ASCII parse. Every other
+// encoding was converted to UTF-8, with its declaration, by ToUTF8.
 func charsetReader(charset string, r io.Reader) (io.Reader, error) {
 	switch strings.ToLower(charset) {
-	case "iso-8859-1", "latin1", "iso_8859-1", "l1":
-		return &latin1Reader{r: r}, nil
 	case "us-ascii", "ascii":
 		return r, nil
 	}
 	return nil, brokenf("unsupported encoding %q", charset)
-}
-
-// latin1Reader converts ISO-8859-1 to UTF-8.
-type latin1Reader struct {
-	r   io.Reader
-	buf []byte // input chunk
-	ob  []byte // converted chunk
-	out []byte // unread part of ob
-}
-
-func (l *latin1Reader) Read(p []byte) (int, error) {
-	for len(l.out) == 0 {
-		if cap(l.buf) == 0 {
-			l.buf = make([]byte, 4096)
-		}
-		n, err := l.r.Read(l.buf[:cap(l.buf)])
-		l.ob = l.ob[:0]
-		for _, c := range l.buf[:n] {
-			l.ob = utf8.AppendRune(l.ob, rune(c))
-		}
-		l.out = l.ob
-		if n == 0 && err != nil {
-			return 0, err
-		}
-	}
-	n := copy(p, l.out)
-	l.out = l.out[n:]
-	return n, nil
 }

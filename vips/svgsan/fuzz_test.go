@@ -110,6 +110,8 @@ func seedDocs() []string {
 		svgOpen + `<set attributeName="xlink:href" to="javascript:1"/><foreignObject><p/></foreignObject></svg>`,
 		`<!DOCTYPE svg [<!ENTITY a "b"><!ENTITY x SYSTEM "file:///etc/passwd">]><svg>&a;&#106;</svg>`,
 		"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><svg a='\xe9'/>",
+		"<?xml version=\"1.0\" encoding=\"windows-1252\"?><svg a='\x80'/>",
+		"\xff\xfe<\x00s\x00v\x00g\x00 \x00a\x00=\x00'\x00\xe9\x00'\x00/\x00>\x00", // UTF-16LE with a byte-order mark
 	}
 }
 

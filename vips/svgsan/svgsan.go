@@ -27,6 +27,10 @@
 //   - the DOCTYPE, processing instructions (xml-stylesheet) and comments
 //     are dropped; the XML declaration is rewritten as UTF-8.
 //
+// Documents in other encodings (UTF-16 or UTF-32 with or without a
+// byte-order mark, or an encoding named by the XML declaration) are
+// converted to UTF-8 first (ToUTF8).
+//
 // Entities: only the XML predefined ones and character references are
 // expanded, plus internal entities declared in the DOCTYPE whose literal
 // value holds no markup or references (as Adobe Illustrator writes them),
@@ -108,6 +112,10 @@ func brokenf(format string, args ...any) error {
 // reference).
 func Sanitize(dst, src []byte) ([]byte, error) {
 	s := sanitizer{out: dst, styleStart: -1}
+	src, err := ToUTF8(src)
+	if err != nil {
+		return dst, err
+	}
 	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf")) // UTF-8 BOM (Windows editors)
 	d := xml.NewDecoder(bytes.NewReader(src))
 	d.Strict = true
@@ -115,7 +123,6 @@ func Sanitize(dst, src []byte) ([]byte, error) {
 	if err := checkAttrCounts(src); err != nil {
 		return dst, err
 	}
-	var err error
 	if s.entities, err = declaredEntities(src); err != nil {
 		return dst, err
 	}

@@ -1,13 +1,13 @@
-package vips
+package main
 
-// The raw-libvips ceiling for bench/ (issue 7): the same resize + encode a
+// The raw-libvips ceiling (BENCHMARKS.md): the same resize + encode a
 // request does, written straight against libvips with none of imgedge's
 // pipeline (no option handling, no HTTP, no metadata or colour logic). The
-// bench's -raw mode runs it at the same concurrency as the server to show
-// how close the server comes to what libvips alone can do.
+// -raw mode runs it at the same concurrency as the server to show how close
+// the server comes to what libvips alone can do.
 //
-// It has its own tiny C helper so that it depends on nothing else in this
-// package and the source buffer is only touched during one cgo call.
+// It is the bench's own tiny cgo binding, independent of the server's vips
+// package; the source buffer is only touched during one cgo call.
 
 /*
 #cgo pkg-config: vips
@@ -77,11 +77,9 @@ import (
 	"github.com/imgedge/imgedge/options"
 )
 
-// CeilingStartup starts libvips for CeilingOp with the server's settings
-// (operation cache off, libvips concurrency 1) without the rest of Startup,
-// so that bench/ does not depend on the processing pipeline. Servers call
-// Startup instead; calling both is harmless. Safe to call more than once.
-func CeilingStartup() error {
+// ceilingStartup starts libvips for ceilingOp with the server's settings
+// (operation cache off, libvips concurrency 1). Safe to call more than once.
+func ceilingStartup() error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	if C.ceiling_startup() != 0 {
@@ -92,7 +90,7 @@ func CeilingStartup() error {
 	return nil
 }
 
-// CeilingOp decodes src, scales it down to fit width×height (height 0 =
+// ceilingOp decodes src, scales it down to fit width×height (height 0 =
 // only the width counts; fill = cover the box and centre-crop, like
 // rs:fill with gravity centre) and encodes it as format (JPEG, PNG, WebP or
 // AVIF) at quality q (ignored for PNG), with metadata stripped. It never
@@ -100,11 +98,11 @@ func CeilingStartup() error {
 // optimize_coding, WebP effort 4, AVIF speed 9).
 //
 // It is for benchmarks only: no limits are checked, so it must not see
-// untrusted input. libvips must be started (CeilingStartup or Startup). Safe for concurrent
+// untrusted input. libvips must be started (ceilingStartup). Safe for concurrent
 // use; it pins the calling goroutine's OS thread for the duration of the
 // call so that libvips errors are read on the thread that set them. out is
 // Go memory owned by the caller.
-func CeilingOp(src []byte, width, height int, fill bool, format options.Format, quality int) (out []byte, err error) {
+func ceilingOp(src []byte, width, height int, fill bool, format options.Format, quality int) (out []byte, err error) {
 	var f C.int
 	switch format {
 	case options.FormatJPEG:
