@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/VictoriaMetrics/metrics"
 
@@ -25,10 +26,35 @@ type Shared interface {
 	Release()
 }
 
-// GroupConfig configures a Group's metrics; the zero value registers none.
+// Keepable is a Shared that may stay shareable for a short while after its
+// call finished (the result window, see GroupConfig.Window).
+type Keepable interface {
+	Shared
+	// Keep returns the value's size in bytes and how long it may still be
+	// handed out (its own validity: for edge, the response's cache
+	// lifetime); ttl <= 0 keeps it out of the window. Called once, on the
+	// goroutine that computed the value, before any caller receives it.
+	Keep() (size int64, ttl time.Duration)
+}
+
+// GroupConfig configures a Group's result window and metrics; the zero
+// value has no window and registers no metrics.
 type GroupConfig struct {
-	// Metrics receives the counter coalesced_requests_total: calls that
-	// joined a call already in flight instead of starting their own.
+	// Window keeps each successful Keepable result for this long after its
+	// call finished (IMGEDGE_COALESCE_WINDOW), or for its own Keep ttl when
+	// shorter: a call for the same key in that time gets the kept result
+	// instead of running fn again, so that requests arriving just after the
+	// work finished (stragglers of a miss storm) do not repeat it. Errors
+	// are never kept. 0 = off.
+	Window time.Duration
+	// WindowBytes bounds the summed Keep sizes of the kept results
+	// (IMGEDGE_COALESCE_WINDOW_SIZE); the oldest go first. A result larger
+	// than WindowBytes is not kept. Must be > 0 when Window is.
+	WindowBytes int64
+	// Metrics receives the counters coalesced_requests_total (calls that
+	// joined a call already in flight instead of starting their own) and
+	// coalesce_window_hits_total (calls served from the window), and the
+	// gauge coalesce_window_bytes.
 	Metrics Metrics
 }
 
@@ -41,15 +67,43 @@ type Group struct {
 	mu    sync.Mutex
 	calls map[string]*call
 
-	coalesced atomic.Uint64
-	counter   *metrics.Counter
+	// The result window (guarded by mu): kept results by key, oldest
+	// first in a list, their summed sizes.
+	window      time.Duration
+	windowBytes int64
+	kept        map[string]*kept
+	oldest      *kept
+	newest      *kept
+	keptBytes   int64
+
+	coalesced  atomic.Uint64
+	windowHits atomic.Uint64
+	counter    *metrics.Counter
+	hitCounter *metrics.Counter
 }
 
-// NewGroup returns a Group registering its metrics per cfg.
+// kept is one result in the window; it holds one reference of val.
+type kept struct {
+	key        string
+	val        Shared
+	size       int64
+	expires    time.Time
+	timer      *time.Timer
+	prev, next *kept
+}
+
+// NewGroup returns a Group with cfg's window, registering its metrics per
+// cfg.
 func NewGroup(cfg GroupConfig) *Group {
 	g := &Group{}
-	if cfg.Metrics.Set != nil {
-		g.counter = cfg.Metrics.Set.NewCounter(cfg.Metrics.Name("coalesced_requests_total"))
+	if cfg.Window > 0 && cfg.WindowBytes > 0 {
+		g.window, g.windowBytes = cfg.Window, cfg.WindowBytes
+		g.kept = make(map[string]*kept)
+	}
+	if m := cfg.Metrics; m.Set != nil {
+		g.counter = m.Set.NewCounter(m.Name("coalesced_requests_total"))
+		g.hitCounter = m.Set.NewCounter(m.Name("coalesce_window_hits_total"))
+		m.Set.NewGauge(m.Name("coalesce_window_bytes"), func() float64 { return float64(g.KeptBytes()) })
 	}
 	return g
 }
@@ -69,6 +123,16 @@ type call struct {
 // Coalesced returns how many calls joined a call already in flight.
 func (g *Group) Coalesced() uint64 { return g.coalesced.Load() }
 
+// WindowHits returns how many calls were served from the result window.
+func (g *Group) WindowHits() uint64 { return g.windowHits.Load() }
+
+// KeptBytes returns the summed sizes of the results in the window now.
+func (g *Group) KeptBytes() int64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.keptBytes
+}
+
 // InFlight returns the number of distinct keys being computed now.
 func (g *Group) InFlight() int {
 	g.mu.Lock()
@@ -77,8 +141,9 @@ func (g *Group) InFlight() int {
 }
 
 // Do returns the result of fn for key, running fn once for all callers
-// whose calls overlap. shared is true for callers that joined a call
-// another caller started.
+// whose calls overlap, or the result kept in the window for key (see
+// GroupConfig.Window). shared is true for callers that joined a call
+// another caller started or got a kept result.
 //
 // fn runs on its own goroutine with a context that carries the first
 // caller's values but not its cancellation: a caller whose ctx ends leaves
@@ -97,6 +162,14 @@ func (g *Group) Do(ctx context.Context, key string, fn func(ctx context.Context)
 		return nil, false, ctxError(err, "workers: request ended before coalescing")
 	}
 	g.mu.Lock()
+	if v := g.fromWindow(key); v != nil {
+		g.mu.Unlock()
+		g.windowHits.Add(1)
+		if g.hitCounter != nil {
+			g.hitCounter.Inc()
+		}
+		return v, true, nil
+	}
 	if c, ok := g.calls[key]; ok {
 		c.waiters++
 		g.mu.Unlock()
@@ -131,6 +204,11 @@ func (g *Group) run(ctx context.Context, key string, c *call, fn func(ctx contex
 	}
 
 	g.mu.Lock()
+	if val != nil && g.kept != nil {
+		// Kept before the call is forgotten, so a caller arriving now finds
+		// one or the other.
+		g.keep(key, val)
+	}
 	if g.calls[key] == c {
 		delete(g.calls, key)
 	}
@@ -187,4 +265,95 @@ func (g *Group) wait(ctx context.Context, key string, c *call) (Shared, error) {
 		c.cancel()
 	}
 	return nil, ctxError(ctx.Err(), "workers: request ended while waiting for a coalesced result")
+}
+
+// fromWindow returns a retained kept result for key, or nil. An expired
+// entry whose timer has not run yet is dropped here: a result is never
+// handed out after its time. Called with g.mu held.
+func (g *Group) fromWindow(key string) Shared {
+	e := g.kept[key]
+	if e == nil {
+		return nil
+	}
+	if !time.Now().Before(e.expires) {
+		g.dropLocked(e)
+		return nil
+	}
+	e.val.Retain()
+	return e.val
+}
+
+// keep puts val in the window for key when it is Keepable with a positive
+// ttl and fits in WindowBytes, evicting the oldest results to make room.
+// Called with g.mu held.
+func (g *Group) keep(key string, val Shared) {
+	k, ok := val.(Keepable)
+	if !ok {
+		return
+	}
+	size, ttl := k.Keep()
+	ttl = min(ttl, g.window)
+	if ttl <= 0 || size > g.windowBytes {
+		return
+	}
+	if old := g.kept[key]; old != nil {
+		g.dropLocked(old)
+	}
+	for g.oldest != nil && g.keptBytes+size > g.windowBytes {
+		g.dropLocked(g.oldest)
+	}
+	val.Retain()
+	e := &kept{key: key, val: val, size: max(size, 0), expires: time.Now().Add(ttl), prev: g.newest}
+	if g.newest != nil {
+		g.newest.next = e
+	} else {
+		g.oldest = e
+	}
+	g.newest = e
+	g.kept[key] = e
+	g.keptBytes += e.size
+	e.timer = time.AfterFunc(ttl, func() { g.expire(e) })
+}
+
+// expire drops e when its time is up (unless it was dropped already).
+func (g *Group) expire(e *kept) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.kept[e.key] == e {
+		g.dropLocked(e)
+	}
+}
+
+// dropLocked removes e from the window and releases its reference. The
+// value's free function must not call back into the Group. Called with
+// g.mu held.
+func (g *Group) dropLocked(e *kept) {
+	if e.prev != nil {
+		e.prev.next = e.next
+	} else {
+		g.oldest = e.next
+	}
+	if e.next != nil {
+		e.next.prev = e.prev
+	} else {
+		g.newest = e.prev
+	}
+	e.prev, e.next = nil, nil
+	delete(g.kept, e.key)
+	g.keptBytes -= e.size
+	if e.timer != nil {
+		e.timer.Stop()
+	}
+	e.val.Release()
+}
+
+// Purge drops every kept result (at shutdown: the results' memory is freed
+// now rather than by the timers). Calls in flight are not affected, and
+// their results are still kept when they finish.
+func (g *Group) Purge() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for g.oldest != nil {
+		g.dropLocked(g.oldest)
+	}
 }

@@ -40,16 +40,26 @@ func (m Metrics) Validate() error {
 	return nil
 }
 
-// poolHelp documents the metrics the pool and the group own, by name
+// poolHelp documents the metrics the pool, the download stage and the group own, by name
 // without the namespace, for the # HELP lines of the exposition.
 var poolHelp = map[string]string{
-	"workers":                  "Configured number of workers.",
-	"images_in_progress":       "Images being fetched or processed on a worker.",
-	"queue_length":             "Requests waiting for a worker.",
-	"queue_wait_seconds":       "Time requests waited for a worker in seconds.",
-	"coalesced_requests_total": "Requests that joined an identical request in flight instead of fetching and processing again.",
+	"workers":                        "Configured number of workers.",
+	"images_in_progress":             "Images being fetched or processed on a worker.",
+	"queue_length":                   "Requests waiting for a worker.",
+	"queue_wait_seconds":             "Time requests waited for a worker in seconds.",
+	"coalesced_requests_total":       "Requests that joined an identical request in flight instead of fetching and processing again.",
+	"coalesce_window_hits_total":     "Requests served a result finished moments before for an identical request (the result window).",
+	"coalesce_window_bytes":          "Bytes of finished results kept in the result window.",
+	"memory_budget_bytes":            "Configured memory budget for processing in bytes.",
+	"memory_reserved_bytes":          "Memory estimates of the jobs admitted to the workers in bytes.",
+	"download_slots":                 "Configured number of concurrent source downloads.",
+	"downloads_in_progress":          "Source downloads in progress.",
+	"download_queue_length":          "Requests waiting for a download slot.",
+	"download_memory_bytes":          "Configured bytes for sources being downloaded or waiting for a worker.",
+	"download_memory_reserved_bytes": "Bytes reserved by sources being downloaded or waiting for a worker.",
 }
 
-// MetricHelp returns the help text of a metric the pool or the group owns
+// MetricHelp returns the help text of a metric the pool, the download
+// stage or the group owns
 // (name without the namespace), or "" for other names.
 func MetricHelp(name string) string { return poolHelp[name] }

@@ -45,6 +45,10 @@ type Config struct {
 	// recent job durations) is refused at once with KindTimeout instead of
 	// waiting in the queue only to time out (docs/http.md).
 	DisableEarlyReject bool
+	// Memory bounds the summed memory estimates of the jobs admitted to
+	// the workers (IMGEDGE_MEMORY_BUDGET, bytes; see DoSized). 0 = jobs are
+	// bounded by count only. Must be >= 0.
+	Memory int64
 	// Metrics receives the pool's gauges and histogram (see
 	// registerMetrics). The zero value registers nothing, which tests use
 	// to create many pools.
@@ -59,6 +63,9 @@ func (c *Config) Validate() error {
 	if c.QueueSize < 0 {
 		return options.ConfigErrorf("IMGPROXY_REQUESTS_QUEUE_SIZE", "must be >= 0; got %d", c.QueueSize)
 	}
+	if c.Memory < 0 {
+		return options.ConfigErrorf("IMGEDGE_MEMORY_BUDGET", "must be >= 0; got %d", c.Memory)
+	}
 	return c.Metrics.Validate()
 }
 
@@ -68,11 +75,13 @@ var ErrClosed = errors.New("workers: pool is closed")
 
 // job is one Do call handed to a worker. jobs are pooled: the done channel
 // (capacity 1) is reused, so a Do call that goes through allocates nothing.
+// mem is the job's share of the memory budget.
 type job struct {
 	ctx  context.Context
 	fn   func()
 	err  error
 	done chan struct{}
+	mem  Reservation
 }
 
 var jobPool = sync.Pool{New: func() any { return &job{done: make(chan struct{}, 1)} }}
@@ -99,6 +108,8 @@ type Pool struct {
 	// nanoseconds (weight 1/8), used by the early reject estimate.
 	avgRun atomic.Int64
 
+	mem *Budget // nil without Config.Memory
+
 	queueWait *metrics.PrometheusHistogram // nil without Config.Metrics.Set
 }
 
@@ -112,6 +123,9 @@ func New(cfg Config) (*Pool, error) {
 		jobs:    make(chan *job),
 		stop:    make(chan struct{}),
 		drained: make(chan struct{}),
+	}
+	if cfg.Memory > 0 {
+		p.mem = NewBudget(cfg.Memory)
 	}
 	if cfg.Metrics.Set != nil {
 		p.registerMetrics(cfg.Metrics)
@@ -130,6 +144,8 @@ func New(cfg Config) (*Pool, error) {
 //	images_in_progress    gauge     jobs running on a worker now
 //	queue_length          gauge     calls waiting for a worker
 //	queue_wait_seconds    histogram time from Do to the start of the job (or refusal), default buckets
+//	memory_budget_bytes   gauge     configured memory budget (IMGEDGE_MEMORY_BUDGET; with one)
+//	memory_reserved_bytes gauge     estimates of the jobs holding the budget now (with one)
 //
 // workers_utilization is edge's: imgproxy defines it from the HTTP
 // requests in progress, which only edge counts.
@@ -139,6 +155,19 @@ func (p *Pool) registerMetrics(m Metrics) {
 	set.NewGauge(m.Name("images_in_progress"), func() float64 { return float64(p.Busy()) })
 	set.NewGauge(m.Name("queue_length"), func() float64 { return float64(p.QueueLen()) })
 	p.queueWait = set.NewPrometheusHistogram(m.Name("queue_wait_seconds"))
+	if p.mem != nil {
+		set.NewGauge(m.Name("memory_budget_bytes"), func() float64 { return float64(p.mem.Size()) })
+		set.NewGauge(m.Name("memory_reserved_bytes"), func() float64 { return float64(p.mem.Used()) })
+	}
+}
+
+// MemoryReserved returns the bytes of the memory budget held by admitted
+// jobs now (0 without a budget).
+func (p *Pool) MemoryReserved() int64 {
+	if p.mem == nil {
+		return 0
+	}
+	return p.mem.Used()
 }
 
 // Size returns the configured number of workers.
@@ -157,9 +186,19 @@ func (p *Pool) QueueLen() int {
 }
 
 // Do runs fn on a worker goroutine whose OS thread is locked, and returns
-// when fn has returned. It first tries to hand fn to an idle worker without
-// blocking; otherwise it waits in the queue until a worker is free or ctx
-// ends.
+// when fn has returned. It is DoSized without a memory estimate.
+func (p *Pool) Do(ctx context.Context, fn func()) error {
+	return p.DoSized(ctx, 0, fn)
+}
+
+// DoSized runs fn on a worker goroutine whose OS thread is locked, and
+// returns when fn has returned. mem is the job's memory estimate in bytes:
+// with Config.Memory set, the job first waits (first in, first out) until
+// mem fits in the budget beside the jobs admitted before it — a job larger
+// than the whole budget waits until it runs alone — and holds it until fn
+// returns; mem <= 0 skips the budget. It then tries to hand fn to an idle
+// worker without blocking; otherwise it waits in the queue until a worker
+// is free or ctx ends.
 //
 // Errors are *options.Error: KindQueueFull when Workers+QueueSize calls are
 // already in flight; KindTimeout when ctx's deadline passes first (or is
@@ -171,7 +210,7 @@ func (p *Pool) QueueLen() int {
 //
 // fn should observe ctx itself: once it started, Do waits for it to finish
 // even if ctx ends meanwhile, so memory fn uses stays valid.
-func (p *Pool) Do(ctx context.Context, fn func()) error {
+func (p *Pool) DoSized(ctx context.Context, mem int64, fn func()) error {
 	n := p.inflight.Add(1)
 	defer p.leave()
 	if p.closed.Load() {
@@ -188,22 +227,38 @@ func (p *Pool) Do(ctx context.Context, fn func()) error {
 
 	j := jobPool.Get().(*job)
 	j.ctx, j.fn, j.err = ctx, fn, nil
-
-	select {
-	case p.jobs <- j: // fast path: a worker was idle
-		p.observeWait(0)
-	default:
-		if err := p.admitByDeadline(ctx); err != nil {
+	var start time.Time // set once the call waits
+	if p.mem != nil && mem > 0 && !p.mem.TryAcquire(&j.mem, mem) {
+		if err := p.admitByDeadline(ctx, int64(p.QueueLen())-1); err != nil {
 			p.observeWait(0)
 			p.putJob(j)
 			return err
 		}
-		start := time.Now()
+		start = time.Now()
+		if err := p.mem.Acquire(ctx, &j.mem, mem); err != nil {
+			p.observeWait(time.Since(start).Seconds())
+			p.putJob(j)
+			return err
+		}
+	}
+
+	select {
+	case p.jobs <- j: // fast path: a worker was idle
+		p.observeSince(start)
+	default:
+		if start.IsZero() {
+			if err := p.admitByDeadline(ctx, int64(p.QueueLen())-1); err != nil {
+				p.observeWait(0)
+				p.putJob(j)
+				return err
+			}
+			start = time.Now()
+		}
 		select {
 		case p.jobs <- j:
-			p.observeWait(time.Since(start).Seconds())
+			p.observeSince(start)
 		case <-ctx.Done():
-			p.observeWait(time.Since(start).Seconds())
+			p.observeSince(start)
 			p.putJob(j)
 			return ctxError(ctx.Err(), "workers: request ended while queued")
 		}
@@ -214,11 +269,33 @@ func (p *Pool) Do(ctx context.Context, fn func()) error {
 	return err
 }
 
+// Admit reports the error DoSized would return at once if it were called
+// now (nil when it would queue or run): the pool is closed, the queue is
+// full, ctx has ended, or ctx's deadline clearly falls before a worker
+// frees up. It reserves nothing. edge asks it before downloading a source,
+// so that a request the pool would refuse is refused before its download.
+func (p *Pool) Admit(ctx context.Context) error {
+	if p.closed.Load() {
+		return &options.Error{Kind: options.KindTimeout, Msg: "workers: cannot run job", Err: ErrClosed}
+	}
+	if p.cfg.QueueSize > 0 && p.inflight.Load() >= int64(p.cfg.Workers+p.cfg.QueueSize) {
+		return options.Errorf(options.KindQueueFull, "workers: queue is full (%d workers, queue size %d)",
+			p.cfg.Workers, p.cfg.QueueSize)
+	}
+	if err := ctx.Err(); err != nil {
+		return ctxError(err, "workers: request ended before its job started")
+	}
+	if p.inflight.Load() < int64(p.cfg.Workers) {
+		return nil
+	}
+	return p.admitByDeadline(ctx, int64(p.QueueLen()))
+}
+
 // admitByDeadline refuses a call that cannot start before its deadline:
 // with q calls queued ahead and W workers each finishing a job every avg
 // on average, the first worker frees up in about avg/2 and this call starts
 // in about (q/W + 1/2)·avg. Only a clear miss is refused.
-func (p *Pool) admitByDeadline(ctx context.Context) error {
+func (p *Pool) admitByDeadline(ctx context.Context, ahead int64) error {
 	if p.cfg.DisableEarlyReject {
 		return nil
 	}
@@ -230,7 +307,6 @@ func (p *Pool) admitByDeadline(ctx context.Context) error {
 	if avg <= 0 {
 		return nil
 	}
-	ahead := int64(p.QueueLen()) - 1 // this call is counted in inflight already
 	if ahead < 0 {
 		ahead = 0
 	}
@@ -245,8 +321,18 @@ func (p *Pool) admitByDeadline(ctx context.Context) error {
 }
 
 func (p *Pool) putJob(j *job) {
+	j.mem.Release()
 	j.ctx, j.fn, j.err = nil, nil, nil
 	jobPool.Put(j)
+}
+
+// observeSince records the wait since start (zero = no wait).
+func (p *Pool) observeSince(start time.Time) {
+	if start.IsZero() {
+		p.observeWait(0)
+		return
+	}
+	p.observeWait(time.Since(start).Seconds())
 }
 
 func (p *Pool) observeWait(sec float64) {
