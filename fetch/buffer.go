@@ -90,12 +90,14 @@ func (b *buffer) grow(extra int) *buffer {
 	if cap(b.b)-len(b.b) >= extra {
 		return b
 	}
-	want := len(b.b) + extra
-	if want < 2*cap(b.b) {
-		want = 2 * cap(b.b)
-	}
-	nb := getBuffer(want)
+	nb := getBuffer(b.growSize(extra))
 	nb.b = append(nb.b, b.b...)
 	b.Release()
 	return nb
+}
+
+// growSize is the size grow asks for: room for extra more bytes, at least
+// twice the current capacity.
+func (b *buffer) growSize(extra int) int {
+	return max(len(b.b)+extra, 2*cap(b.b))
 }

@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"context"
 	"testing"
 
 	"github.com/imgedge/imgedge/options"
@@ -22,7 +23,7 @@ func TestReadUnknownHasHardCap(t *testing.T) {
 	old := hardMaxSize
 	hardMaxSize = 1 << 20
 	defer func() { hardMaxSize = old }()
-	buf, err := readUnknown(endless{}, 0, 0)
+	buf, err := readUnknown(context.Background(), endless{}, 0, 0)
 	if err == nil {
 		buf.Release()
 		t.Fatal("got nil error for an endless body; want KindSourceTooBig")

@@ -120,6 +120,17 @@ func (f *Fetcher) close() {
 // download is bounded by Config.DownloadTimeout (→ KindDownloadTimeout) and
 // by ctx (→ KindTimeout / KindCanceled).
 func (f *Fetcher) Fetch(ctx context.Context, url string, cond *options.Conditional, maxSize int64) (options.Source, error) {
+	return f.FetchBudget(ctx, url, cond, maxSize, nil)
+}
+
+// FetchBudget is Fetch with the source's buffer memory reserved from b
+// before it is allocated (fetch/budget.go): the announced length at once,
+// a body of unknown length as it arrives. A download waiting for b is
+// bounded by the same deadlines as a stalled read. The caller releases the
+// reservation (typically once the source has been handed on); a source
+// served from the source cache reserves nothing. nil b is Fetch.
+func (f *Fetcher) FetchBudget(ctx context.Context, url string, cond *options.Conditional, maxSize int64, b options.ByteBudget) (options.Source, error) {
+	ctx = withBudget(ctx, b)
 	var meta options.SourceMeta
 	buf, err := f.fetch(ctx, url, cond, &meta, maxSize)
 	if err != nil {
@@ -169,7 +180,7 @@ func (f *Fetcher) fetch(ctx context.Context, url string, cond *options.Condition
 	case "http", "https":
 		buf, err = f.fetchHTTP(dctx, url, cond, meta, limit)
 	case "local":
-		buf, err = f.fetchLocal(rest, cond, meta, limit)
+		buf, err = f.fetchLocal(dctx, rest, cond, meta, limit)
 	case "s3":
 		if f.s3 == nil {
 			return nil, errorKind(options.KindUnreachable, "s3 sources are disabled (IMGPROXY_USE_S3)")
@@ -266,14 +277,17 @@ func errorf(format string, args ...any) error {
 	return options.Errorf(options.KindUnexpected, format, args...)
 }
 
-// readKnown reads exactly size bytes from r into a pooled buffer. A body
-// that ends early is KindIncomplete.
-func readKnown(r io.Reader, size, limit int64) (*buffer, error) {
+// readKnown reads exactly size bytes from r into a pooled buffer, reserved
+// from ctx's budget first. A body that ends early is KindIncomplete.
+func readKnown(ctx context.Context, r io.Reader, size, limit int64) (*buffer, error) {
 	if limit > 0 && size > limit {
 		return nil, options.Errorf(options.KindSourceTooBig, "source is %d bytes; limit is %d", size, limit)
 	}
 	if size > int64(maxInt) || limit <= 0 && size > maxInflated { // never preallocate an unbounded announced size
 		return nil, options.Errorf(options.KindSourceTooBig, "source is %d bytes", size)
+	}
+	if err := budgetFrom(ctx).reserve(ctx, int64(bufferCap(int(size)))); err != nil {
+		return nil, err
 	}
 	buf := getBuffer(int(size))
 	buf.b = buf.b[:size]
@@ -296,9 +310,9 @@ const maxInt = int(^uint(0) >> 1)
 var hardMaxSize int64 = maxInflated
 
 // readUnknown reads r to EOF into a pooled buffer that grows by size
-// classes. limit > 0 caps the size (KindSourceTooBig); hint sizes the first
-// buffer.
-func readUnknown(r io.Reader, limit int64, hint int) (*buffer, error) {
+// classes, each growth reserved from ctx's budget first. limit > 0 caps the
+// size (KindSourceTooBig); hint sizes the first buffer.
+func readUnknown(ctx context.Context, r io.Reader, limit int64, hint int) (*buffer, error) {
 	if limit <= 0 || limit > hardMaxSize {
 		// No configured limit still means a bounded read: an endless body
 		// must not take the process's memory with it (docs/security.md,
@@ -311,9 +325,17 @@ func readUnknown(r io.Reader, limit int64, hint int) (*buffer, error) {
 	if limit > 0 && int64(hint) > limit+1 {
 		hint = int(limit + 1)
 	}
+	bg := budgetFrom(ctx)
+	if err := bg.reserve(ctx, int64(bufferCap(hint))); err != nil {
+		return nil, err
+	}
 	buf := getBuffer(hint)
 	for {
 		if len(buf.b) == cap(buf.b) {
+			if err := bg.reserve(ctx, int64(bufferCap(buf.growSize(1)))); err != nil {
+				buf.Release()
+				return nil, err
+			}
 			buf = buf.grow(1)
 		}
 		room := buf.b[len(buf.b):cap(buf.b)]

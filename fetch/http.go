@@ -142,9 +142,9 @@ func readHTTPBody(resp *http.Response, limit int64) (*buffer, error) {
 	switch enc {
 	case "", "identity":
 		if cl >= 0 {
-			return readKnown(resp.Body, cl, limit)
+			return readKnown(resp.Request.Context(), resp.Body, cl, limit)
 		}
-		return readUnknown(resp.Body, limit, 0)
+		return readUnknown(resp.Request.Context(), resp.Body, limit, 0)
 	case "gzip", "x-gzip", "deflate":
 	default:
 		return nil, options.Errorf(options.KindUnreachable, "unsupported source Content-Encoding %q", enc)
@@ -171,7 +171,7 @@ func readHTTPBody(resp *http.Response, limit int64) (*buffer, error) {
 	if cl > 0 {
 		hint = int(min(cl*2, 8<<20))
 	}
-	buf, err := readUnknown(&bombGuard{r: zr, compressed: cr}, max, hint)
+	buf, err := readUnknown(resp.Request.Context(), &bombGuard{r: zr, compressed: cr}, max, hint)
 	if err != nil {
 		return nil, wrapDecodeErr(err)
 	}

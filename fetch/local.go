@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"mime"
@@ -107,7 +108,7 @@ func fnv64(h uint64, s string) uint64 {
 }
 
 // fetchLocal reads a local source into a pooled buffer of its exact size.
-func (f *Fetcher) fetchLocal(rest string, cond *options.Conditional, meta *options.SourceMeta, limit int64) (*buffer, error) {
+func (f *Fetcher) fetchLocal(ctx context.Context, rest string, cond *options.Conditional, meta *options.SourceMeta, limit int64) (*buffer, error) {
 	file, fi, name, err := f.openLocal(rest)
 	if err != nil {
 		return nil, err
@@ -118,7 +119,7 @@ func (f *Fetcher) fetchLocal(rest string, cond *options.Conditional, meta *optio
 		meta.NotModified = true
 		return nil, nil
 	}
-	buf, err := readKnown(file, fi.Size(), limit)
+	buf, err := readKnown(ctx, file, fi.Size(), limit)
 	if err != nil {
 		*meta = options.SourceMeta{}
 		return nil, err

@@ -133,9 +133,9 @@ func (f *Fetcher) fetchObject(ctx context.Context, src objectSource, rest string
 	defer obj.body.Close()
 	var buf *buffer
 	if obj.size >= 0 {
-		buf, err = readKnown(obj.body, obj.size, limit)
+		buf, err = readKnown(ctx, obj.body, obj.size, limit)
 	} else {
-		buf, err = readUnknown(obj.body, limit, 0)
+		buf, err = readUnknown(ctx, obj.body, limit, 0)
 	}
 	if err != nil {
 		*meta = options.SourceMeta{}
