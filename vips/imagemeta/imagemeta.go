@@ -41,6 +41,16 @@ type Meta struct {
 	// JXL files whose header declares an animation (their frames are not
 	// counted: Frames stays 1).
 	Animated bool
+	// Channels is the number of samples per pixel the file declares, alpha
+	// included: JPEG components, PNG colour type (a palette counts as RGB,
+	// tRNS adds alpha), TIFF SamplesPerPixel. 0 = the header does not say.
+	Channels int
+	// BitDepth is the bits per sample the file declares (JPEG precision,
+	// PNG bit depth, TIFF BitsPerSample); 0 = the header does not say.
+	BitDepth int
+	// Palette is set for a TIFF with a colour map (photometric palette):
+	// loaders expand it to RGB.
+	Palette bool
 }
 
 // DefaultMaxSVGCheckBytes is how far into the data Probe looks for the

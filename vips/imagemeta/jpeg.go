@@ -113,5 +113,6 @@ func parseSOF(seg []byte, m *Meta) error {
 		return broken(f, "zero dimension %dx%d", w, h)
 	}
 	m.Width, m.Height = int(w), int(h)
+	m.Channels, m.BitDepth = nc, int(prec)
 	return nil
 }

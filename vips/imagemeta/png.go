@@ -31,7 +31,8 @@ func probePNG(data []byte) (Meta, error) {
 	if !validPNGDepth(ctype, depth) {
 		return Meta{}, broken(f, "bad colour type %d with depth %d", ctype, depth)
 	}
-	m := Meta{Format: f, Width: int(w), Height: int(h), Frames: 1, HasAlpha: ctype == 4 || ctype == 6}
+	m := Meta{Format: f, Width: int(w), Height: int(h), Frames: 1, HasAlpha: ctype == 4 || ctype == 6,
+		Channels: pngChannels[ctype], BitDepth: int(depth)}
 	d = d[25:]
 	for {
 		if len(d) < 12 {
@@ -51,7 +52,10 @@ func probePNG(data []byte) (Meta, error) {
 		case "IEND":
 			return Meta{}, broken(f, "no image data")
 		case "tRNS":
-			m.HasAlpha = true
+			if !m.HasAlpha {
+				m.HasAlpha = true
+				m.Channels++
+			}
 		case "acTL":
 			if n >= 8 {
 				if fr := be32(body); fr >= 1 && fr <= 1<<31-1 {
@@ -67,6 +71,10 @@ func probePNG(data []byte) (Meta, error) {
 		d = d[12+n:]
 	}
 }
+
+// pngChannels is the samples per pixel of each valid colour type, a
+// palette counting as RGB (what decoders expand it to).
+var pngChannels = [7]int{0: 1, 2: 3, 3: 3, 4: 2, 6: 4}
 
 func validPNGDepth(ctype, depth byte) bool {
 	switch ctype {

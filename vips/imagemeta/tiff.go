@@ -62,8 +62,8 @@ func (t *tiffIFD) header() (uint64, bool) {
 
 // walk calls fn for each entry of the IFD at off with the tag, type, count
 // and the first value as an integer (SHORT, LONG, LONG8 or BYTE stored
-// inline; other types give val 0). It returns false when the IFD is out of
-// bounds.
+// inline, or the first SHORT of an array stored elsewhere; other types
+// give val 0). It returns false when the IFD is out of bounds.
 func (t *tiffIFD) walk(off uint64, fn func(tag, typ uint32, count, val uint64)) bool {
 	d := t.data
 	countSize, entrySize := uint64(2), uint64(12)
@@ -103,6 +103,15 @@ func (t *tiffIFD) walk(off uint64, fn func(tag, typ uint32, count, val uint64)) 
 			val = uint64(v[0])
 		case 3: // SHORT
 			val = uint64(t.u16(v))
+			inline, off := uint64(4), uint64(0)
+			if t.big {
+				inline, off = 8, t.u64(v)
+			} else {
+				off = uint64(t.u32(v))
+			}
+			if count*2 > inline { // an array stored at off
+				val = t.shortAt(off)
+			}
 		case 4: // LONG
 			val = uint64(t.u32(v))
 		case 16: // LONG8
@@ -113,6 +122,14 @@ func (t *tiffIFD) walk(off uint64, fn func(tag, typ uint32, count, val uint64)) 
 		fn(tag, typ, count, val)
 	}
 	return true
+}
+
+// shortAt reads the SHORT at offset off, 0 when out of bounds.
+func (t *tiffIFD) shortAt(off uint64) uint64 {
+	if off > uint64(len(t.data)) || uint64(len(t.data))-off < 2 {
+		return 0
+	}
+	return uint64(t.u16(t.data[off:]))
 }
 
 // exifOrientation reads tag 0x0112 from IFD0 of an EXIF TIFF block;
@@ -158,6 +175,12 @@ func probeTIFF(data []byte) (Meta, error) {
 			if typ == 3 && val >= 1 && val <= 8 {
 				m.Orientation = int(val)
 			}
+		case 277: // SamplesPerPixel
+			m.Channels = int(min(val, 64))
+		case 258: // BitsPerSample (the first sample's)
+			m.BitDepth = int(min(val, 64))
+		case 262: // PhotometricInterpretation 3 = palette
+			m.Palette = val == 3
 		}
 	}) {
 		return Meta{}, broken(f, "first directory out of bounds")
@@ -166,5 +189,11 @@ func probeTIFF(data []byte) (Meta, error) {
 		return Meta{}, broken(f, "missing or zero dimensions")
 	}
 	m.Width, m.Height = clampInt(w), clampInt(h)
+	if m.Channels == 0 {
+		m.Channels = 1 // the TIFF default
+	}
+	if m.BitDepth == 0 {
+		m.BitDepth = 1
+	}
 	return m, nil
 }
