@@ -77,6 +77,15 @@ type Config struct {
 	// Coalesce (IMGEDGE_COALESCE, default true): identical in-flight requests
 	// (same source, options, negotiation and validators) share one fetch+process.
 	Coalesce bool
+	// CoalesceWindow (IMGEDGE_COALESCE_WINDOW, default 1 s) keeps each
+	// successful coalesced result shareable this long after it finished,
+	// never longer than the response's own cache lifetime, so identical
+	// requests arriving just after the work (the stragglers of a miss
+	// storm) get it instead of repeating it. 0 = off; needs Coalesce.
+	CoalesceWindow time.Duration
+	// CoalesceWindowSize (IMGEDGE_COALESCE_WINDOW_SIZE, default 32 MiB)
+	// bounds the bytes of the results kept; the oldest go first.
+	CoalesceWindowSize int64
 
 	// DrainDelay (IMGEDGE_DRAIN_DELAY) is how long Shutdown keeps
 	// accepting requests with /health answering 503 before it closes the
@@ -106,6 +115,8 @@ func DefaultConfig() Config {
 		PreferredFormats:      options.DefaultPreferredFormats(),
 		FallbackImageHTTPCode: 200,
 		Coalesce:              true,
+		CoalesceWindow:        time.Second,
+		CoalesceWindowSize:    32 << 20,
 		DrainDelay:            3 * time.Second,
 	}
 }
@@ -128,10 +139,14 @@ func (c *Config) Validate() error {
 		{"IMGPROXY_TTL", c.TTL, false},
 		{"IMGPROXY_FALLBACK_IMAGE_TTL", c.FallbackImageTTL, false},
 		{"IMGEDGE_DRAIN_DELAY", c.DrainDelay, false},
+		{"IMGEDGE_COALESCE_WINDOW", c.CoalesceWindow, false},
 	} {
 		if d.v < 0 || (d.pos && d.v == 0) {
 			return options.ConfigErrorf(d.name, "%v must be positive", d.v)
 		}
+	}
+	if c.CoalesceWindowSize < 0 {
+		return options.ConfigErrorf("IMGEDGE_COALESCE_WINDOW_SIZE", "%d must not be negative", c.CoalesceWindowSize)
 	}
 	if c.MaxClients < 0 {
 		return options.ConfigErrorf("IMGPROXY_MAX_CLIENTS", "%d must not be negative", c.MaxClients)

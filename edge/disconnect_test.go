@@ -92,3 +92,38 @@ func TestClientWatchKeepsPipelinedRequest(t *testing.T) {
 		}
 	}
 }
+
+// A client that leaves while its downloaded source waits for a worker
+// cancels the job: logged as 499, never processed, its bytes handed back.
+func TestClientDisconnectWhileQueuedForWorker(t *testing.T) {
+	cfg := testConfig()
+	cfg.RequestTimeout = 30 * time.Second
+	env := startEnv(t, cfg, envOpts{workers: 1})
+	env.proc.block = make(chan struct{})
+	env.proc.started = make(chan struct{}, 4)
+	busy := make(chan resp, 1)
+	go func() { busy <- env.get("/insecure/rs:fit:10:10/plain/http://origin.test/photos/cat.jpg") }()
+	<-env.proc.started
+
+	c, err := net.Dial("tcp", strings.TrimPrefix(env.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write([]byte("GET /insecure/rs:fit:30:10/plain/http://origin.test/photos/cat.jpg HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the job to queue for the worker", func() bool { return env.srv.deps.Pool.QueueLen() == 1 })
+	c.Close()
+	waitUntil(t, "a 499", func() bool { return strings.Contains(env.logs.String(), `"status":499`) })
+	if got := env.srv.downloads.Reserved(); got != 0 {
+		t.Errorf("bytes still reserved after the cancel: %d", got)
+	}
+	close(env.proc.block)
+	if r := <-busy; r.status != 200 {
+		t.Errorf("busy request: got %d", r.status)
+	}
+	if got := env.proc.calls.Load(); got != 1 {
+		t.Errorf("processings: %d; want 1 (the cancelled job never ran)", got)
+	}
+	env.waitReleased()
+}

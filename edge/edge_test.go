@@ -573,20 +573,22 @@ func TestCoalescingDisabled(t *testing.T) {
 	env.waitReleased()
 }
 
+// TestQueueFull: with one worker busy and one job queued for it, the next
+// request is refused with 429 before its source is downloaded.
 func TestQueueFull(t *testing.T) {
 	env := startEnv(t, testConfig(), envOpts{workers: 1, queue: 1})
-	env.origin.block = make(chan struct{})
-	env.origin.started = make(chan struct{}, 4)
+	env.proc.block = make(chan struct{})
+	env.proc.started = make(chan struct{}, 4)
 	var wg sync.WaitGroup
 	res := make([]resp, 2)
 	for i := 0; i < 2; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			res[i] = env.get(fmt.Sprintf("/insecure/rs:fit:%d:10/plain/http://origin.test/block%d.jpg", 10+i, i))
+			res[i] = env.get(fmt.Sprintf("/insecure/rs:fit:%d:10/plain/http://origin.test/photos/cat.jpg", 10+i))
 		}(i)
 		if i == 0 {
-			<-env.origin.started
+			<-env.proc.started
 		}
 	}
 	// Wait for the second request to sit in the queue.
@@ -594,13 +596,17 @@ func TestQueueFull(t *testing.T) {
 	for env.srv.deps.Pool.QueueLen() < 1 && time.Now().Before(deadline) {
 		time.Sleep(2 * time.Millisecond)
 	}
+	fetches := env.origin.fetches.Load()
 	r := env.get("/insecure/rs:fit:99:10/plain/http://origin.test/photos/cat.jpg")
 	if r.status != 429 || r.body != "Too many requests" {
 		t.Errorf("over the queue: got %d %q; want 429", r.status, r.body)
 	}
+	if got := env.origin.fetches.Load(); got != fetches {
+		t.Errorf("the refused request fetched its source (%d fetches; want %d)", got, fetches)
+	}
 	wantHeader(t, r, "Retry-After", "1")
 	wantHeader(t, r, "Cache-Control", "")
-	close(env.origin.block)
+	close(env.proc.block)
 	wg.Wait()
 	for i, r := range res {
 		if r.status != 200 {
@@ -610,6 +616,7 @@ func TestQueueFull(t *testing.T) {
 	if m := env.metrics(); !strings.Contains(m, `errors_total{type="queue"} 1`+"\n") {
 		t.Errorf("queue error not counted:\n%s", grepLines(m, "errors_total"))
 	}
+	env.waitReleased()
 }
 
 func TestRequestTimeout(t *testing.T) {

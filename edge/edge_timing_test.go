@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/valyala/fasthttp"
@@ -37,6 +38,12 @@ func (p *staticProcessor) Process(ctx context.Context, src *options.Source, o *o
 }
 
 func newBenchServer(tb testing.TB, coalesce bool) (*Server, string) {
+	return newBenchServerWindow(tb, coalesce, 0)
+}
+
+// newBenchServerWindow is newBenchServer with a result window (0 = off: the
+// benchmarks repeat one URL, which the window would otherwise serve).
+func newBenchServerWindow(tb testing.TB, coalesce bool, window time.Duration) (*Server, string) {
 	tb.Helper()
 	key, salt := []byte("bench-key"), []byte("bench-salt")
 	parser, err := options.NewParser(options.ParserConfig{})
@@ -54,6 +61,7 @@ func newBenchServer(tb testing.TB, coalesce bool) (*Server, string) {
 	tb.Cleanup(func() { pool.Close(context.Background()) })
 	cfg := DefaultConfig()
 	cfg.Coalesce = coalesce
+	cfg.CoalesceWindow = window
 	cfg.AutoWebP = true
 	s, err := New(cfg, Deps{Parser: parser, Verifier: ver, Pool: pool,
 		Fetcher: &staticOrigin{data: make([]byte, 20000)}, Processor: &staticProcessor{data: make([]byte, 8000)},
@@ -104,6 +112,18 @@ func BenchmarkHealth(b *testing.B) {
 // fetch+process stand-ins, every response header, zero-copy body.
 func BenchmarkProcessing(b *testing.B) {
 	s, uri := newBenchServer(b, true)
+	ctx := benchRequest(uri)
+	bw := bufio.NewWriter(io.Discard)
+	b.ReportAllocs()
+	for b.Loop() {
+		serveOnce(b, s, ctx, bw)
+	}
+}
+
+// BenchmarkProcessingWindowHit is a request served from the result window
+// (a straggler of a miss storm).
+func BenchmarkProcessingWindowHit(b *testing.B) {
+	s, uri := newBenchServerWindow(b, true, time.Hour)
 	ctx := benchRequest(uri)
 	bw := bufio.NewWriter(io.Discard)
 	b.ReportAllocs()

@@ -281,99 +281,18 @@ type result struct {
 	fetchErr error // the fetch error a fallback replaced
 	err      error
 
+	// Between the stages (stages.go): the downloaded source, its passage
+	// through the download stage, and whether a download and a processing
+	// happened.
+	src                         options.Source
+	ticket                      workers.Ticket
+	downloaded, ran             bool
+	keepTTL                     time.Duration // how long the result may serve stragglers (window.go)
 	queue, download, processing time.Duration
 }
 
 func newResult(req *options.Request, neg *options.Negotiation, cond *options.Conditional) *result {
 	return &result{url: req.SourceURL, opts: req.Options, neg: *neg, cond: *cond}
-}
-
-// runJob fetches and processes r on the worker pool. On success r holds one
-// reference (Init) whose release frees the Output; on failure r.err is set
-// and nothing is held.
-func (s *Server) runJob(ctx context.Context, r *result) {
-	queued := time.Now()
-	ran := false
-	err := s.deps.Pool.Do(ctx, func() {
-		ran = true
-		r.queue = time.Since(queued)
-		s.fetchAndProcess(ctx, r)
-	})
-	if err != nil && r.err == nil {
-		r.err = err
-	}
-	s.observeJob(r, ran, queued)
-	if r.err != nil {
-		r.out.Release() // a panic after processing left an Output; else a no-op
-		return
-	}
-	r.Init(r.out.Release)
-}
-
-// fetchAndProcess is the job on a worker: the fetched Source goes to the
-// processor, which releases it or hands it to the Output r keeps.
-func (s *Server) fetchAndProcess(ctx context.Context, r *result) {
-	t0 := time.Now()
-	src, err := s.fetch(ctx, r)
-	t1 := time.Now()
-	r.download = t1.Sub(t0)
-	if err != nil {
-		r.err = err
-		return
-	}
-	r.meta = src.Meta
-	if r.meta.NotModified {
-		src.Release()
-		return
-	}
-	if err := ctx.Err(); err != nil {
-		src.Release()
-		r.err = options.Wrap(options.KindOf(err), "request deadline reached after download", err)
-		return
-	}
-	r.srcLen = len(src.Data)
-	r.out, err = s.deps.Processor.Process(ctx, &src, &r.opts, &r.neg)
-	r.processing = time.Since(t1)
-	if err != nil {
-		if r.fallback {
-			err = r.fetchErr // the fallback failed too: report why we needed it
-		}
-		r.err = err
-	}
-}
-
-// fetch returns the source or, when a fetch-stage error meets a configured
-// fallback image, the fallback bytes as a Source that owns nothing (they
-// live as long as the server) without the origin's validators or expiry.
-func (s *Server) fetch(ctx context.Context, r *result) (options.Source, error) {
-	src, err := s.deps.Fetcher.Fetch(ctx, r.url, &r.cond, r.opts.Limits.MaxSrcFileSize)
-	if err == nil {
-		return src, nil
-	}
-	if s.cfg.FallbackImage == nil || !isFetchStage(options.KindOf(err)) || ctx.Err() != nil {
-		return options.Source{}, err
-	}
-	r.fallback, r.fetchErr = true, err
-	return options.NewSource(s.cfg.FallbackImage, nil), nil
-}
-
-// observeJob records the spans of a job (the queue span alone when it never
-// ran).
-func (s *Server) observeJob(r *result, ran bool, queued time.Time) {
-	if !ran {
-		observe(s.m.spanQueue, time.Since(queued))
-		return
-	}
-	observe(s.m.spanQueue, r.queue)
-	observe(s.m.spanDownload, r.download)
-	observe(s.m.v3Download, r.download)
-	if r.srcLen > 0 && !r.fallback {
-		s.m.bufferDownload.Update(float64(r.srcLen))
-	}
-	if r.processing > 0 {
-		observe(s.m.spanProcessing, r.processing)
-		observe(s.m.v3Processing, r.processing)
-	}
 }
 
 // appendKey builds the coalescing key: everything the result depends on —

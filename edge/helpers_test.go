@@ -128,14 +128,44 @@ type testProcessor struct {
 	produced atomic.Int64 // successful results (each hands out one release)
 	released atomic.Int64
 	delay    time.Duration
+	// block, when non-nil, holds the processing of widths 10..19 until it
+	// is closed (or the request ends); started receives one value per
+	// blocked processing.
+	block   chan struct{}
+	started chan struct{}
+	// running and peak count processings at once.
+	running, peak atomic.Int64
+	// estimate, when set, is the memory estimate of a job (Estimator).
+	estimate func(src []byte, o *options.Options) int64
+}
+
+func (p *testProcessor) Estimate(src []byte, o *options.Options, neg *options.Negotiation) (int64, error) {
+	if p.estimate == nil {
+		return 0, nil
+	}
+	return p.estimate(src, o), nil
 }
 
 func (p *testProcessor) Process(ctx context.Context, source *options.Source, o *options.Options, neg *options.Negotiation) (options.Output, error) {
 	defer source.Release()
 	p.calls.Add(1)
+	n := p.running.Add(1)
+	defer p.running.Add(-1)
+	for old := p.peak.Load(); n > old && !p.peak.CompareAndSwap(old, n); old = p.peak.Load() {
+	}
 	src := source.Data
 	if p.delay > 0 {
 		time.Sleep(p.delay)
+	}
+	if p.block != nil && o.Width >= 10 && o.Width < 20 {
+		if p.started != nil {
+			p.started <- struct{}{}
+		}
+		select {
+		case <-p.block:
+		case <-ctx.Done():
+			return options.Output{}, options.Wrap(options.KindOf(ctx.Err()), "process", ctx.Err())
+		}
 	}
 	if bytes.Contains(src, []byte("-x")) && bytes.HasPrefix(src, []byte("JPEGDATA")) && o.Width == 13 {
 		return options.Output{}, options.Errorf(options.KindBrokenImage, "vips: bad huffman code")
@@ -207,6 +237,10 @@ type envOpts struct {
 	logLevel       slog.Level
 	health         func() error
 	namespace      string // IMGPROXY_PROMETHEUS_NAMESPACE of the shared metrics
+	memory         int64  // the pool's memory budget (IMGEDGE_MEMORY_BUDGET); 0 = none
+	// downloads configures the download stage (its Metrics are set here);
+	// nil = edge's default.
+	downloads *workers.DownloadsConfig
 }
 
 // startEnv runs a real Server on 127.0.0.1:0 with the real parser, signature
@@ -226,13 +260,22 @@ func startEnv(t *testing.T, cfg Config, eo envOpts) *testEnv {
 	}
 	env := &testEnv{t: t, origin: newOrigin(), proc: &testProcessor{}, set: metrics.NewSet(), logs: &syncBuffer{}, done: make(chan error, 1)}
 	reg := workers.Metrics{Set: env.set, Namespace: eo.namespace}
-	pool, err := workers.New(workers.Config{Workers: eo.workers, QueueSize: eo.queue, DisableEarlyReject: true, Metrics: reg})
+	pool, err := workers.New(workers.Config{Workers: eo.workers, QueueSize: eo.queue, DisableEarlyReject: true,
+		Memory: eo.memory, Metrics: reg})
 	if err != nil {
 		t.Fatalf("workers.New: %v", err)
 	}
+	var downloads *workers.Downloads
+	if eo.downloads != nil {
+		dcfg := *eo.downloads
+		dcfg.Metrics = reg
+		if downloads, err = workers.NewDownloads(dcfg); err != nil {
+			t.Fatalf("workers.NewDownloads: %v", err)
+		}
+	}
 	logger := slog.New(slog.NewJSONHandler(env.logs, &slog.HandlerOptions{Level: eo.logLevel}))
-	srv, err := New(cfg, Deps{Parser: parser, Verifier: ver, Pool: pool, Fetcher: env.origin, Processor: env.proc,
-		Health: eo.health, Logger: logger, Metrics: reg})
+	srv, err := New(cfg, Deps{Parser: parser, Verifier: ver, Pool: pool, Downloads: downloads, Fetcher: env.origin,
+		Processor: env.proc, Health: eo.health, Logger: logger, Metrics: reg})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -258,6 +301,9 @@ func testConfig() Config {
 	c := DefaultConfig()
 	c.MaxClients = 100
 	c.DrainDelay = 0 // tests shut servers down often
+	// Tests repeat requests and count what each one fetched and processed;
+	// the result window has its own tests (window_test.go).
+	c.CoalesceWindow = 0
 	return c
 }
 

@@ -36,6 +36,23 @@ type Fetcher interface {
 	Fetch(ctx context.Context, url string, cond *options.Conditional, maxSize int64) (options.Source, error)
 }
 
+// BudgetFetcher is a Fetcher that reserves a source's buffer from b before
+// allocating it (implemented by *fetch.Fetcher): edge's download stage
+// passes each download's reservation (docs/architecture.md, "edge"). A
+// Fetcher without it is accounted once the source has arrived.
+type BudgetFetcher interface {
+	FetchBudget(ctx context.Context, url string, cond *options.Conditional, maxSize int64, b options.ByteBudget) (options.Source, error)
+}
+
+// Estimator is a Processor that estimates, from the source's header, the
+// memory processing it with opts will take (implemented by
+// *vips.Processor); the pool admits jobs against its memory budget with
+// it. It must be cheap and must not retain src. A Processor without it is
+// admitted by count only.
+type Estimator interface {
+	Estimate(src []byte, opts *options.Options, neg *options.Negotiation) (int64, error)
+}
+
 // Processor turns a source into the result (implemented by
 // *vips.Processor). It takes over src in every case: it releases it, or
 // hands it to the Output when the result is the source itself. On success
@@ -56,9 +73,13 @@ type Streamer interface {
 // Deps are the parts edge uses but does not own. Parser, Verifier, Pool,
 // Fetcher and Processor are required; the rest are optional.
 type Deps struct {
-	Parser    *options.Parser
-	Verifier  *sign.Verifier
-	Pool      *workers.Pool
+	Parser   *options.Parser
+	Verifier *sign.Verifier
+	Pool     *workers.Pool
+	// Downloads is the download stage in front of Pool; nil = one with
+	// workers.DefaultDownloads for Pool's size (queue unbounded),
+	// registering its gauges in Metrics.
+	Downloads *workers.Downloads
 	Fetcher   Fetcher
 	Processor Processor
 	// Streamer serves `raw` requests; nil → raw requests are fetched and
@@ -95,9 +116,12 @@ type Server struct {
 	authHeader  []byte // "Bearer <secret>"
 	lmBuster    string // LastModifiedBuster in HTTP date format
 
-	group    *workers.Group
-	draining atomic.Bool
-	served   sync.WaitGroup // processing requests in flight (for Shutdown)
+	group     *workers.Group
+	downloads *workers.Downloads
+	budgeted  BudgetFetcher // Deps.Fetcher's budget-aware form; nil = none
+	estimator Estimator     // Deps.Processor's estimate; nil = none
+	draining  atomic.Bool
+	served    sync.WaitGroup // processing requests in flight (for Shutdown)
 }
 
 // New validates cfg, checks deps and builds the router.
@@ -135,7 +159,22 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	// what Prometheus' own client writes. It is a process-wide switch.
 	metrics.ExposeMetadata(true)
 	s.m = newServerMetrics(reg, &deps)
-	s.group = workers.NewGroup(workers.GroupConfig{Metrics: reg})
+	gcfg := workers.GroupConfig{Metrics: reg}
+	if cfg.Coalesce && cfg.CoalesceWindow > 0 && cfg.CoalesceWindowSize > 0 {
+		gcfg.Window, gcfg.WindowBytes = cfg.CoalesceWindow, cfg.CoalesceWindowSize
+	}
+	s.group = workers.NewGroup(gcfg)
+	s.downloads = deps.Downloads
+	if s.downloads == nil {
+		dcfg := workers.DefaultDownloads(deps.Pool.Size())
+		dcfg.Metrics = reg
+		var err error
+		if s.downloads, err = workers.NewDownloads(dcfg); err != nil {
+			return nil, err
+		}
+	}
+	s.budgeted, _ = deps.Fetcher.(BudgetFetcher)
+	s.estimator, _ = deps.Processor.(Estimator)
 
 	s.prefix = []byte(deps.Parser.PathPrefix())
 	s.clientHints = deps.Parser.ClientHints()
@@ -237,6 +276,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	go func() { s.served.Wait(); close(done) }()
 	select {
 	case <-done:
+		s.group.Purge() // results kept for stragglers are freed now, not by their timers
 	case <-ctx.Done():
 		if err == nil {
 			err = ctx.Err()

@@ -27,6 +27,23 @@ type DownloadsConfig struct {
 	Metrics Metrics
 }
 
+// Download stage defaults (docs/config.md): DownloadsPerWorker slots per
+// worker, so that workers stay busy while origins take their time to
+// answer (a worker finishes a thumbnail in a few milliseconds, an origin
+// takes tens to a hundred to send it), and DefaultDownloadMemory bytes when
+// no memory budget sets it.
+const (
+	DownloadsPerWorker    = 16
+	DefaultDownloadMemory = 64 << 20
+)
+
+// DefaultDownloads returns the stage's defaults for a pool of workers
+// (without a memory budget to derive the bytes from), for tests and for
+// edge when main gives no stage.
+func DefaultDownloads(workers int) DownloadsConfig {
+	return DownloadsConfig{Slots: DownloadsPerWorker * max(workers, 1), Memory: DefaultDownloadMemory}
+}
+
 // Validate reports the first invalid setting.
 func (c *DownloadsConfig) Validate() error {
 	if c.Slots <= 0 {
