@@ -57,9 +57,11 @@ type config struct {
 	Fetch   fetch.Config
 	Sign    sign.Config
 	Workers workers.Config
-	Parser  options.ParserConfig
-	Vips    vips.Config
-	raw     procRaw
+	// Downloads is the download stage; serve adds the metrics.
+	Downloads workers.DownloadsConfig
+	Parser    options.ParserConfig
+	Vips      vips.Config
+	raw       procRaw
 }
 
 // procRaw holds processing variables that need a second step (files,
@@ -211,7 +213,7 @@ func (c *config) validate(secs []section) error {
 			}
 		}
 	}
-	for _, v := range []interface{ Validate() error }{&c.Sign, &c.Workers, &c.Fetch, &c.Edge, &c.Vips, &c.Parser} {
+	for _, v := range []interface{ Validate() error }{&c.Sign, &c.Workers, &c.Downloads, &c.Fetch, &c.Edge, &c.Vips, &c.Parser} {
 		if err := v.Validate(); err != nil {
 			return err
 		}

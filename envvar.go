@@ -220,6 +220,22 @@ func setSeconds(dst *time.Duration, positive bool) func(string) error {
 }
 
 // setMegapixels parses float megapixels into pixels.
+// setFracSeconds parses seconds with an optional fraction ("1", "0.25"),
+// from 0 to max.
+func setFracSeconds(dst *time.Duration, max float64) func(string) error {
+	return func(v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("cannot parse %q as seconds", v)
+		}
+		if f < 0 || f > max {
+			return fmt.Errorf("%v is outside [0, %v] seconds", f, max)
+		}
+		*dst = time.Duration(f * float64(time.Second))
+		return nil
+	}
+}
+
 func setMegapixels(dst *int64) func(string) error {
 	return func(v string) error {
 		f, err := strconv.ParseFloat(v, 64)

@@ -133,6 +133,12 @@ func serve(cfg *config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	dcfg := cfg.Downloads
+	dcfg.Metrics = reg
+	downloads, err := workers.NewDownloads(dcfg)
+	if err != nil {
+		return err
+	}
 	verifier, err := sign.New(cfg.Sign)
 	if err != nil {
 		return err
@@ -145,6 +151,7 @@ func serve(cfg *config, log *slog.Logger) error {
 		Parser:       parser,
 		Verifier:     verifier,
 		Pool:         pool,
+		Downloads:    downloads,
 		Fetcher:      fetcher,
 		Processor:    processor,
 		Streamer:     fetcher,
@@ -173,7 +180,8 @@ func serve(cfg *config, log *slog.Logger) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "network", ln.Addr().Network(), "version", version,
-		"workers", wcfg.Workers, "signing", verifier.Enabled(), "local_root", cfg.Fetch.LocalRoot)
+		"workers", wcfg.Workers, "memory_budget", wcfg.Memory, "downloads", dcfg.Slots, "download_memory", dcfg.Memory,
+		"signing", verifier.Enabled(), "local_root", cfg.Fetch.LocalRoot)
 
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
