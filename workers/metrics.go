@@ -44,7 +44,7 @@ func (m Metrics) Validate() error {
 // without the namespace, for the # HELP lines of the exposition.
 var poolHelp = map[string]string{
 	"workers":                        "Configured number of workers.",
-	"images_in_progress":             "Images being fetched or processed on a worker.",
+	"images_in_progress":             "Images being processed on a worker.",
 	"queue_length":                   "Requests waiting for a worker.",
 	"queue_wait_seconds":             "Time requests waited for a worker in seconds.",
 	"coalesced_requests_total":       "Requests that joined an identical request in flight instead of fetching and processing again.",
