@@ -135,7 +135,8 @@ func rcTestMetrics(t *testing.T, ns string) {
 	before := rcScrape(t, maddr)
 	rcPromtool(t, "idle", before.text)
 
-	// A request held at the origin shows in the gauges.
+	// A request held at the origin shows in the gauges: it holds a
+	// download slot, not a worker.
 	held := rcAsyncGet(s.URL + "/insecure/rs:fit:64:64/plain/" + origin.URL + "/held.jpg")
 	origin.waitStarted(t)
 	during := rcScrape(t, maddr)
@@ -143,7 +144,8 @@ func rcTestMetrics(t *testing.T, ns string) {
 	for _, g := range []struct {
 		name string
 		want float64
-	}{{"requests_in_progress", 1}, {"images_in_progress", 1}, {"workers", 2}, {"workers_utilization", 50}} {
+	}{{"requests_in_progress", 1}, {"downloads_in_progress", 1}, {"images_in_progress", 0}, {"workers", 2},
+		{"workers_utilization", 50}, {"download_slots", 32}} {
 		if got := during.val(n(g.name)); got != g.want {
 			t.Errorf("with one request in flight on 2 workers: %s = %v; want %v", n(g.name), got, g.want)
 		}
@@ -555,10 +557,11 @@ func TestE2ELogLevelWarn(t *testing.T) {
 	}
 }
 
-// TestE2EBusyServer: one worker held by a slow source, one request in the
-// queue. The queue gauges show it, the next request gets 429 at once, an
-// identical request joins the running one instead of fetching again, and
-// /health keeps answering 200 because it never touches the queue.
+// TestE2EBusyServer: the only download slot held by a slow source, one
+// request queued for it. The download gauges show it, the next request gets
+// 429 at once, an identical request joins the running one instead of
+// fetching again, and /health keeps answering 200 because it never touches
+// a queue. The worker stays free all along.
 func TestE2EBusyServer(t *testing.T) {
 	needTool(t, rcPromtoolBin)
 	t.Parallel()
@@ -567,6 +570,7 @@ func TestE2EBusyServer(t *testing.T) {
 		"IMGPROXY_PROMETHEUS_BIND":                 "127.0.0.1:0",
 		"IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES": "true",
 		"IMGPROXY_CONCURRENCY":                     "1",
+		"IMGEDGE_DOWNLOADS":                        "1",
 		"IMGPROXY_REQUESTS_QUEUE_SIZE":             "1",
 		"IMGPROXY_TIMEOUT":                         "25",
 	})
@@ -575,12 +579,12 @@ func TestE2EBusyServer(t *testing.T) {
 		return fmt.Sprintf("%s/insecure/rs:fit:%d:%d/plain/%s/%s", s.URL, w, w, origin.URL, name)
 	}
 
-	a := rcAsyncGet(img(64, "a.jpg")) // holds the only worker
+	a := rcAsyncGet(img(64, "a.jpg")) // holds the only download slot
 	origin.waitStarted(t)
-	b := rcAsyncGet(img(65, "b.jpg")) // waits in the queue
-	rcWaitMetric(t, maddr, "queue_length", 1)
+	b := rcAsyncGet(img(65, "b.jpg")) // waits for it
+	rcWaitMetric(t, maddr, "download_queue_length", 1)
 
-	// Worker and queue are full: 429 at once.
+	// Download slot and queue are full: 429 at once.
 	start := time.Now()
 	resp, body := getWith(t, nil, img(66, "c.jpg"))
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "1" || resp.Header.Get("Cache-Control") != "" {
@@ -598,10 +602,11 @@ func TestE2EBusyServer(t *testing.T) {
 	for _, g := range []struct {
 		name string
 		want float64
-	}{{"queue_length", 1}, {"images_in_progress", 1}, {"workers", 1}, {"workers_utilization", 300}} {
+	}{{"download_queue_length", 1}, {"downloads_in_progress", 1}, {"images_in_progress", 0}, {"queue_length", 0},
+		{"workers", 1}, {"workers_utilization", 300}} {
 		// workers_utilization is imgproxy's requests_in_progress / workers
-		// × 100 (docs/metrics.md): the joined request counts although it
-		// holds no pool slot.
+		// × 100 (docs/metrics.md): downloading and joined requests count
+		// although they hold no worker.
 		if got := busy.val(g.name); got != g.want {
 			t.Errorf("busy: %s = %v; want %v", g.name, got, g.want)
 		}
@@ -643,7 +648,8 @@ func TestE2EBusyServer(t *testing.T) {
 	for _, g := range []struct {
 		name string
 		want float64
-	}{{"coalesced_requests_total", 1}, {"requests_total", 4}, {"queue_length", 0}, {"requests_in_progress", 0}, {"images_in_progress", 0}} {
+	}{{"coalesced_requests_total", 1}, {"requests_total", 4}, {"queue_length", 0}, {"download_queue_length", 0},
+		{"downloads_in_progress", 0}, {"download_memory_reserved_bytes", 0}, {"requests_in_progress", 0}, {"images_in_progress", 0}} {
 		if got := after.val(g.name); got != g.want {
 			t.Errorf("after: %s = %v; want %v", g.name, got, g.want)
 		}

@@ -177,15 +177,18 @@ func serve(cfg *config, log *slog.Logger) error {
 	stopFree := startFreeMemory(cfg.FreeMemoryInterval)
 	defer stopFree()
 
+	// Signals are caught before the listener is announced: a SIGTERM that
+	// follows the "listening" line must start a graceful stop, not kill.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
+
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "network", ln.Addr().Network(), "version", version,
 		"workers", wcfg.Workers, "memory_budget", wcfg.Memory, "downloads", dcfg.Slots, "download_memory", dcfg.Memory,
 		"signing", verifier.Enabled(), "local_root", cfg.Fetch.LocalRoot)
 
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
-	defer signal.Stop(sigs)
 	select {
 	case err := <-serveErr:
 		return fmt.Errorf("serving: %w", err)
