@@ -18,8 +18,9 @@ import (
 // Estimate returns the working memory in bytes that Process is expected to
 // need for src with o and neg: the source bytes, the decoded image at the
 // size it is loaded at (after shrink-on-load; every frame of an
-// animation), the copies the pipeline makes of it (smart crop, rotation,
-// trim, max_bytes), and the result. Errors are those Process would report
+// animation), what the decoder keeps besides (a progressive JPEG's
+// coefficients), the copies the pipeline makes of it (smart crop,
+// rotation, trim, max_bytes), and the result. Errors are those Process would report
 // from the header (unknown format, source over the limits, a result too
 // big), as *options.Error. It decodes nothing, does not retain src and is
 // safe for concurrent use; neg may be nil.
@@ -40,6 +41,7 @@ type memPlan struct {
 	lp                    loadParams
 	loadW, loadH, frames  int
 	bands, bpb            int
+	decoder               int64 // what the decoder keeps besides the pixels (progressive JPEG coefficients)
 	decodedCopies         int   // extra full copies of the decoded image (Go decoders, trim)
 	frameCopy             int64 // one loaded frame copied for smart crop (0 = none)
 	scaledCopies          int   // copies of the resized image (rotation, smart result crop)
@@ -58,7 +60,7 @@ func (m *memPlan) total() int64 {
 	if m.passthrough {
 		return 2 * m.src // the source, and a sanitised copy at most
 	}
-	t := m.src + m.decoded()*int64(1+m.decodedCopies) + m.frameCopy
+	t := m.src + m.decoder + m.decoded()*int64(1+m.decodedCopies) + m.frameCopy
 	scaled := int64(m.scaledW) * int64(m.scaledH) * int64(m.bands) * int64(m.bpb)
 	t += scaled * int64(m.scaledCopies)
 	final := int64(m.finalW) * int64(m.finalH) * int64(m.outBs) * int64(m.frames)
@@ -110,6 +112,11 @@ func (p *Processor) memoryPlan(src []byte, o *options.Options, neg *options.Nego
 	m.frames = st.frames
 	m.loadW, m.loadH = loadedSize(meta, st, m.lp)
 	m.bands, m.bpb = decodedBands(meta)
+	if meta.Format == options.FormatJPEG && meta.Progressive {
+		// libjpeg buffers every coefficient of a progressive file (64
+		// shorts per block), whatever it scales the output to.
+		m.decoder = meta.Blocks * 128
+	}
 	if f := meta.Format; f == options.FormatBMP || f == options.FormatICO && meta.Channels == 0 {
 		m.decodedCopies++ // decoded in Go, then copied into libvips
 	}

@@ -218,6 +218,30 @@ func TestEstimateParts(t *testing.T) {
 	if n, _ = p.Estimate(src, &o, nil); n != want {
 		t.Errorf("smart fill: got %d; want %d (+ the resized copy smartcrop reads)", n, want)
 	}
+	// A progressive JPEG's decoder keeps its coefficients: 128 bytes per
+	// 8×8 block of each component, on top of the shrunk pixels.
+	var jb bytes.Buffer
+	if err := jpeg.Encode(&jb, testPattern(801, 601, false), &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	jpg := jb.Bytes() // baseline
+	o = defaultOptions()
+	o.Width, o.Format = 100, options.FormatJPEG
+	base, err = p.Estimate(jpg, &o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog := bytes.Clone(jpg)
+	i := bytes.Index(prog, []byte{0xff, 0xc0})
+	if i < 0 {
+		t.Fatal("no SOF0 in the test JPEG")
+	}
+	prog[i+1] = 0xc2
+	blocks := int64(mustProbe(t, p, prog).Blocks)
+	if n, err = p.Estimate(prog, &o, nil); err != nil || n != base+blocks*128 || blocks < 801*601*3/2/64 { // 4:2:0: 1.5 samples per pixel
+		t.Errorf("progressive: got %d (%v); want %d + %d blocks × 128", n, err, base, blocks)
+	}
+
 	o = defaultOptions()
 	o.SkipProcessing = o.SkipProcessing.With(options.FormatPNG)
 	if n, _ = p.Estimate(src, &o, nil); n != 2*int64(len(src)) {

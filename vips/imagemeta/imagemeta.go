@@ -51,6 +51,14 @@ type Meta struct {
 	// Palette is set for a TIFF with a colour map (photometric palette):
 	// loaders expand it to RGB.
 	Palette bool
+	// Progressive is set for a progressive JPEG, whose decoder keeps the
+	// DCT coefficients of the whole image in memory (Blocks × 128 bytes)
+	// however much it shrinks on load.
+	Progressive bool
+	// Blocks is the number of 8×8 DCT blocks of all components of a JPEG,
+	// as libjpeg allocates them (each component's blocks rounded up to its
+	// sampling factors).
+	Blocks int64
 }
 
 // DefaultMaxSVGCheckBytes is how far into the data Probe looks for the

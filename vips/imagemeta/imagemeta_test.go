@@ -28,9 +28,11 @@ func validCases(t testing.TB) []probeCase {
 	opaque := gradient(50, 20)
 	pngOpaque := genPNG(t, opaque)
 	return []probeCase{
-		{"jpeg", genJPEG(t, 320, 200, 0), Meta{Format: options.FormatJPEG, Width: 320, Height: 200, Frames: 1, Channels: 3, BitDepth: 8}},
-		{"jpeg exif 6", genJPEG(t, 31, 17, 6), Meta{Format: options.FormatJPEG, Width: 31, Height: 17, Frames: 1, Orientation: 6, Channels: 3, BitDepth: 8}},
-		{"jpeg exif 9 invalid", genJPEG(t, 8, 8, 9), Meta{Format: options.FormatJPEG, Width: 8, Height: 8, Frames: 1, Channels: 3, BitDepth: 8}},
+		{"jpeg", genJPEG(t, 320, 200, 0), Meta{Format: options.FormatJPEG, Width: 320, Height: 200, Frames: 1, Channels: 3, BitDepth: 8, Blocks: 1560}},
+		{"jpeg progressive", progressive(genJPEG(t, 320, 200, 0)), Meta{Format: options.FormatJPEG, Width: 320, Height: 200, Frames: 1, Channels: 3,
+			BitDepth: 8, Progressive: true, Blocks: 1560}},
+		{"jpeg exif 6", genJPEG(t, 31, 17, 6), Meta{Format: options.FormatJPEG, Width: 31, Height: 17, Frames: 1, Orientation: 6, Channels: 3, BitDepth: 8, Blocks: 24}},
+		{"jpeg exif 9 invalid", genJPEG(t, 8, 8, 9), Meta{Format: options.FormatJPEG, Width: 8, Height: 8, Frames: 1, Channels: 3, BitDepth: 8, Blocks: 6}},
 		{"png rgba", genPNG(t, rgba), Meta{Format: options.FormatPNG, Width: 64, Height: 48, Frames: 1, HasAlpha: true, Channels: 4, BitDepth: 8}},
 		{"png opaque", pngOpaque, Meta{Format: options.FormatPNG, Width: 50, Height: 20, Frames: 1, Channels: 3, BitDepth: 8}},
 		{"png gray", genPNG(t, gray), Meta{Format: options.FormatPNG, Width: 40, Height: 30, Frames: 1, Channels: 1, BitDepth: 8}},
@@ -67,6 +69,43 @@ func validCases(t testing.TB) []probeCase {
 		{"svg units", []byte(`<svg width="1in" height=" 72pt " viewBox="0 0 10 10">`), Meta{Format: options.FormatSVG, Width: 96, Height: 96, Frames: 1, HasAlpha: true}},
 		{"svg width only", []byte(`<svg width="200" viewBox="0 0 100 50">`), Meta{Format: options.FormatSVG, Width: 200, Height: 100, Frames: 1, HasAlpha: true}},
 		{"svg percent", []byte(`<svg width="100%" height="100%">`), Meta{Format: options.FormatSVG, Frames: 1, HasAlpha: true}},
+	}
+}
+
+// progressive turns a baseline JPEG's SOF0 marker into SOF2 (the header
+// of a progressive file; the scans are not rewritten).
+func progressive(jpg []byte) []byte {
+	out := bytes.Clone(jpg)
+	if i := bytes.Index(out, []byte{0xff, 0xc0}); i >= 0 {
+		out[i+1] = 0xc2
+	}
+	return out
+}
+
+// TestJPEGBlocks checks the coefficient block count against libjpeg's
+// sizing for the usual samplings: 4:4:4, 4:2:2 (the 5640×3172 photo of the
+// bench: 72 MB of coefficients when progressive), 4:2:0 and grey.
+func TestJPEGBlocks(t *testing.T) {
+	comps := func(s ...byte) []byte {
+		var b []byte
+		for i, v := range s {
+			b = append(b, byte(i+1), v, 0)
+		}
+		return b
+	}
+	for _, c := range []struct {
+		comps []byte
+		w, h  int64
+		want  int64
+	}{
+		{comps(0x11, 0x11, 0x11), 16, 16, 12},
+		{comps(0x21, 0x11, 0x11), 5640, 3172, 706*397 + 2*353*397},
+		{comps(0x22, 0x11, 0x11), 17, 9, 4*2 + 2*2*1},
+		{comps(0x11), 1, 1, 1},
+	} {
+		if got := jpegBlocks(c.comps, len(c.comps)/3, c.w, c.h); got != c.want {
+			t.Errorf("%x %dx%d: got %d blocks; want %d", c.comps, c.w, c.h, got, c.want)
+		}
 	}
 }
 

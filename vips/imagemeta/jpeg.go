@@ -68,6 +68,7 @@ func probeJPEG(data []byte) (Meta, error) {
 			if err := parseSOF(seg, &m); err != nil {
 				return Meta{}, err
 			}
+			m.Progressive = marker&3 == 2 // SOF2, SOF6, SOF10, SOF14
 			haveSOF = true
 		case marker == 0xe1 && !haveExif && hasPrefix(seg, "Exif\x00\x00"):
 			haveExif = true
@@ -114,5 +115,30 @@ func parseSOF(seg []byte, m *Meta) error {
 	}
 	m.Width, m.Height = int(w), int(h)
 	m.Channels, m.BitDepth = nc, int(prec)
+	m.Blocks = jpegBlocks(seg[6:], nc, int64(w), int64(h))
 	return nil
 }
+
+// jpegBlocks counts the DCT blocks of all nc components (comps: 3 bytes
+// each, sampling factors in the second) of a w×h image the way libjpeg
+// sizes its coefficient arrays: a component spans ceil(w·h_i/h_max)
+// pixels, i.e. ceil(that/8) blocks, rounded up to a multiple of h_i (and
+// the same vertically).
+func jpegBlocks(comps []byte, nc int, w, h int64) int64 {
+	var hmax, vmax int64 = 1, 1
+	for c := range nc {
+		s := comps[3*c+1]
+		hmax, vmax = max(hmax, int64(s>>4)), max(vmax, int64(s&15))
+	}
+	var n int64
+	for c := range nc {
+		s := comps[3*c+1]
+		hs, vs := int64(s>>4), int64(s&15)
+		bw := ceilDiv(ceilDiv(w*hs, hmax), 8)
+		bh := ceilDiv(ceilDiv(h*vs, vmax), 8)
+		n += ceilDiv(bw, hs) * hs * ceilDiv(bh, vs) * vs
+	}
+	return n
+}
+
+func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
