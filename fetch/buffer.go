@@ -7,11 +7,14 @@ import (
 	"github.com/imgedge/imgedge/options/refcount"
 )
 
-// Source bytes live in pooled buffers of a few size classes (steps of 2^n
-// and 1.5·2^n from 16 KiB to 64 MiB), so a download with a known length
-// takes one buffer of the right class and is read into it without any
-// growing copy. Larger sources get a plain allocation that is left to the
-// GC (huge buffers are not pooled: they would pin memory).
+// Source bytes live in buffers of a few size classes (steps of 2^n and
+// 1.5·2^n from 16 KiB to 64 MiB), so a download with a known length takes
+// one buffer of the right class and is read into it without any growing
+// copy. Buffers below mapThreshold are pooled in the Go heap. Larger ones
+// (the multi-megabyte photos) are mapped outside it and unmapped when
+// released: their memory goes back to the system at once instead of
+// waiting in a pool or for the next garbage collection, which kept the Go
+// heap at several times the sources in flight.
 
 const (
 	minClassShift = 14 // 16 KiB
@@ -20,6 +23,9 @@ const (
 )
 
 var classPools [numClasses]sync.Pool
+
+// mapThreshold is the smallest buffer mapped outside the Go heap.
+const mapThreshold = 1 << 20
 
 // classSize returns the capacity of size class i.
 func classSize(i int) int {
@@ -62,6 +68,17 @@ type buffer struct {
 // getBuffer returns a buffer with len 0 and cap >= n, holding one reference.
 func getBuffer(n int) *buffer {
 	c := classFor(n)
+	size := n
+	if c >= 0 {
+		size = classSize(c)
+	}
+	if size >= mapThreshold {
+		if b, ok := mapBytes(size); ok {
+			buf := &buffer{b: b[:0], class: -1}
+			buf.Init(buf.unmap)
+			return buf
+		}
+	}
 	if c < 0 {
 		buf := &buffer{b: make([]byte, 0, n), class: -1}
 		buf.Init(nil) // left to the GC
@@ -76,6 +93,12 @@ func getBuffer(n int) *buffer {
 	buf.recycle = buf.put
 	buf.Init(buf.recycle)
 	return buf
+}
+
+// unmap returns a mapped buffer's memory (the count's free function).
+func (b *buffer) unmap() {
+	unmapBytes(b.b[:cap(b.b)])
+	b.b = nil
 }
 
 // put returns the buffer to its pool (the count's free function).

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -172,4 +173,40 @@ func TestSourceCacheCoalesces(t *testing.T) {
 	_, err := f.Fetch(ctx, srv.URL+"/other", nil, 0)
 	wantKind(t, err, options.KindTimeout)
 	<-leaderDone
+}
+
+// TestLargeBuffersLeaveTheGoHeap: a buffer of mapThreshold or more is
+// mapped outside the Go heap (the heap does not grow by its size), usable
+// like any other, and its memory is returned when the last reference goes.
+func TestLargeBuffersLeaveTheGoHeap(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b := getBuffer(8 << 20)
+	runtime.ReadMemStats(&after)
+	if cap(b.b) != 8<<20 || b.class != -1 {
+		t.Fatalf("got cap %d class %d; want 8 MiB, not pooled", cap(b.b), b.class)
+	}
+	if runtime.GOOS == "linux" && after.HeapAlloc > before.HeapAlloc+1<<20 {
+		t.Errorf("the Go heap grew by %d bytes for a mapped buffer", after.HeapAlloc-before.HeapAlloc)
+	}
+	b.b = b.b[:cap(b.b)]
+	for i := range b.b {
+		b.b[i] = byte(i)
+	}
+	b.Retain()
+	b.Release()
+	if b.b[12345] != byte(12345%256) {
+		t.Fatal("mapped buffer lost its bytes while referenced")
+	}
+	b.Release()
+	if b.b != nil {
+		t.Error("released mapped buffer still has its slice")
+	}
+	// Below the threshold buffers are pooled as before.
+	s := getBuffer(mapThreshold / 2)
+	if s.class < 0 {
+		t.Errorf("a %d-byte buffer is not pooled", mapThreshold/2)
+	}
+	s.Release()
 }
