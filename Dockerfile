@@ -35,14 +35,13 @@ FROM debian:bookworm-slim AS runtime
 
 # Runtime libraries only: libvips42 pulls in its codecs (libjpeg62-turbo,
 # libpng16-16, libwebp7, libheif1 with aom/dav1d/x265, libjxl0.7, librsvg2-2,
-# libtiff6, libcgif0 ...). jemalloc replaces glibc malloc (see docs/tuning.md).
+# libtiff6, libcgif0 ...). The binary tunes glibc's malloc itself, the same
+# way in every deployment form (docs/tuning.md, "Allocator").
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libvips42 \
-      libjemalloc2 \
       ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
- && ln -s "$(dpkg -L libjemalloc2 | grep -E '/libjemalloc\.so\.2$')" /usr/local/lib/libjemalloc.so.2 \
  && groupadd --system --gid 10001 imgedge \
  && useradd --system --uid 10001 --gid imgedge --no-create-home \
       --home-dir /nonexistent --shell /usr/sbin/nologin imgedge
@@ -54,11 +53,7 @@ LABEL org.opencontainers.image.title="imgedge" \
       org.opencontainers.image.description="Fast, secure, imgproxy-compatible image server" \
       org.opencontainers.image.version="${VERSION}"
 
-# jemalloc: background threads return freed memory to the OS without waiting
-# for the next allocation; 5 s decay keeps RSS close to the working set.
-ENV LD_PRELOAD=/usr/local/lib/libjemalloc.so.2 \
-    MALLOC_CONF=background_thread:true,dirty_decay_ms:5000,muzzy_decay_ms:5000 \
-    IMGPROXY_BIND=:8080 \
+ENV IMGPROXY_BIND=:8080 \
     IMGPROXY_NETWORK=tcp \
     IMGPROXY_LOG_FORMAT=structured \
     IMGPROXY_TIMEOUT=10 \

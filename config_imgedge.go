@@ -15,7 +15,7 @@ import (
 // stage (a quarter of the budget), the result window and what the estimate
 // does not see; without a limit, fixedMemoryBudget keeps the peak RSS of
 // the bench's web-mix at the default settings below 300 MB.
-const fixedMemoryBudget = 192 << 20
+const fixedMemoryBudget = 160 << 20
 
 func defaultMemoryBudget() string {
 	if l := cgroupMemoryLimit("/"); l > 0 {

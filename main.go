@@ -285,8 +285,8 @@ func listen(network, addr string, reusePort bool) (net.Listener, error) {
 }
 
 // startFreeMemory returns freed memory to the OS every interval
-// (IMGPROXY_FREE_MEMORY_INTERVAL): the Go heap via debug.FreeOSMemory,
-// nothing for the C heap yet (see the loop). The returned func stops it.
+// (IMGPROXY_FREE_MEMORY_INTERVAL): the Go heap via debug.FreeOSMemory and
+// the C heap via vips.FreeMemory. The returned func stops it.
 func startFreeMemory(interval time.Duration) (stop func()) {
 	if interval <= 0 {
 		return func() {}
@@ -297,9 +297,8 @@ func startFreeMemory(interval time.Duration) (stop func()) {
 		for {
 			select {
 			case <-t.C:
-				// The Go heap only: vips/ offers no malloc_trim (C) yet;
-				// the allocator choice (jemalloc, deploy/) covers C memory.
 				debug.FreeOSMemory()
+				vips.FreeMemory()
 			case <-done:
 				return
 			}

@@ -54,7 +54,7 @@ func main() {
 	flag.BoolVar(&c.fetch, "fetch", true, "download the corpus with apt-get when corpus/photos is empty")
 	flag.StringVar(&c.bin, "bin", "bin/imgedge", "server binary started when -base-url is empty")
 	flag.BoolVar(&c.build, "build", true, "build -bin with `go build` first")
-	flag.StringVar(&c.allocator, "allocator", "auto", "malloc of the started server: jemalloc (LD_PRELOAD, as the Dockerfile does), glibc, or auto (jemalloc when installed)")
+	flag.StringVar(&c.allocator, "allocator", "builtin", "malloc of the started server: builtin (glibc with the settings built into imgedge, as deployed) or jemalloc (LD_PRELOAD of Debian's libjemalloc2, to compare)")
 	flag.Var(&c.env, "env", "extra KEY=VALUE for the started server (repeatable), e.g. -env IMGPROXY_WORKERS=4")
 	flag.StringVar(&c.baseURL, "base-url", "", "measure this already running server instead of starting imgedge")
 	flag.StringVar(&c.noCoalesceURL, "base-url-no-coalesce", "", "with -base-url: a second server without request coalescing, for the miss-storm comparison")
@@ -232,28 +232,25 @@ var jemallocPaths = []string{
 }
 
 // allocatorEnv returns the environment that makes the started server use
-// the chosen malloc. jemalloc gets the Dockerfile's settings (background
-// threads return freed memory to the OS).
+// the chosen malloc: nothing for the settings built into imgedge
+// (vips/cvips.c, ie_malloc_setup), or jemalloc preloaded with background
+// threads returning freed memory at once.
 func allocatorEnv(choice string) ([]string, error) {
-	if choice == "glibc" {
-		logf("allocator: glibc malloc")
+	switch choice {
+	case "builtin":
+		logf("allocator: glibc malloc with imgedge's built-in settings")
 		return nil, nil
-	}
-	if choice != "auto" && choice != "jemalloc" {
-		return nil, fmt.Errorf("-allocator must be auto, jemalloc or glibc; got %q", choice)
+	case "jemalloc":
+	default:
+		return nil, fmt.Errorf("-allocator must be builtin or jemalloc; got %q", choice)
 	}
 	for _, p := range jemallocPaths {
 		if _, err := os.Stat(p); err == nil {
 			logf("allocator: jemalloc (%s)", p)
-			return []string{"LD_PRELOAD=" + p,
-				"MALLOC_CONF=background_thread:true,dirty_decay_ms:5000,muzzy_decay_ms:5000"}, nil
+			return []string{"LD_PRELOAD=" + p, "MALLOC_CONF=background_thread:true,dirty_decay_ms:0,muzzy_decay_ms:0"}, nil
 		}
 	}
-	if choice == "jemalloc" {
-		return nil, fmt.Errorf("-allocator jemalloc: libjemalloc.so.2 not found (apt-get install libjemalloc2)")
-	}
-	logf("allocator: glibc malloc (libjemalloc2 not installed)")
-	return nil, nil
+	return nil, fmt.Errorf("-allocator jemalloc: libjemalloc.so.2 not found (apt-get install libjemalloc2)")
 }
 
 func (sv *serverSide) close() {

@@ -3,7 +3,6 @@ package deploy
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -206,7 +205,7 @@ func TestDockerfileStages(t *testing.T) {
 			t.Errorf("runtime stage installs build package %q", p)
 		}
 	}
-	for _, p := range []string{"libvips42", "libjemalloc2", "ca-certificates"} {
+	for _, p := range []string{"libvips42", "ca-certificates"} {
 		if !contains(runtime.aptInstalled(), p) {
 			t.Errorf("runtime stage installs %v; want %s among them", runtime.aptInstalled(), p)
 		}
@@ -286,9 +285,7 @@ func TestDockerfileRuntimeUserAndHealth(t *testing.T) {
 	if !exposed {
 		t.Errorf("IMGPROXY_BIND=%s but port %s is not EXPOSEd", bind, port)
 	}
-	if env["LD_PRELOAD"] == "" {
-		t.Errorf("runtime stage: LD_PRELOAD (jemalloc) not set")
-	}
+	checkNoAllocatorVariables(t, "Dockerfile ENV", env)
 	names := map[string]bool{}
 	for k := range env {
 		names[k] = true
@@ -297,46 +294,6 @@ func TestDockerfileRuntimeUserAndHealth(t *testing.T) {
 	if _, ok := env["IMGPROXY_GRACEFUL_STOP_TIMEOUT"]; !ok {
 		t.Errorf("runtime stage: IMGPROXY_GRACEFUL_STOP_TIMEOUT not set (the Kubernetes grace period depends on it)")
 	}
-}
-
-// TestDockerfileJemallocConf loads the locally installed Debian jemalloc the
-// way the image does (LD_PRELOAD + MALLOC_CONF) and checks that jemalloc
-// accepts every option: a typo would only print a warning at every start.
-func TestDockerfileJemallocConf(t *testing.T) {
-	_, runtime := loadDockerfile(t)
-	env := runtime.env(t)
-	lib := localPackageFile(t, "libjemalloc2", "/libjemalloc.so.2")
-	truePath := needTool(t, "true")
-	cmd := exec.Command(truePath)
-	cmd.Env = append(os.Environ(), "LD_PRELOAD="+lib, "MALLOC_CONF="+env["MALLOC_CONF"]+",stats_print:true")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("true with jemalloc: %v\n%s", err, out)
-	}
-	if strings.Contains(string(out), "<jemalloc>:") {
-		t.Errorf("jemalloc rejected MALLOC_CONF %q:\n%s", env["MALLOC_CONF"], firstLines(string(out), 5))
-	}
-	if !strings.Contains(string(out), "opt.background_thread: true") {
-		t.Errorf("jemalloc stats do not show background_thread enabled; got:\n%s", firstLines(string(out), 20))
-	}
-}
-
-// localPackageFile returns the path of a file (by suffix) of an installed
-// Debian package, skipping when the package is not installed here.
-func localPackageFile(t *testing.T, pkg, suffix string) string {
-	t.Helper()
-	needTool(t, "dpkg")
-	out, err := exec.Command("dpkg", "-L", pkg).Output()
-	if err != nil {
-		t.Skipf("package %s not installed here", pkg)
-	}
-	for _, l := range strings.Split(string(out), "\n") {
-		if strings.HasSuffix(l, suffix) {
-			return l
-		}
-	}
-	t.Skipf("package %s has no file ending in %s", pkg, suffix)
-	return ""
 }
 
 // TestDockerfileRuntimeLibraries checks that every shared library the binary

@@ -1,5 +1,48 @@
 #include "cvips.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+/* glibc's allocator keeps freed memory in per-thread arenas and grows its
+ * mmap threshold with the largest blocks freed, so libvips' pixel buffers
+ * end up reused from a growing heap that is rarely given back: resident
+ * memory rises well above the live data. ie_malloc_setup (at start-up,
+ * before any worker runs) caps the arenas at 2, maps blocks of 128 KiB or
+ * more on their own (unmapped when freed) and trims the heap top above
+ * 128 KiB; ie_malloc_trim (periodically) returns the free pages of every
+ * arena. A variable of the allocator's own (MALLOC_ARENA_MAX,
+ * MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, GLIBC_TUNABLES) set in
+ * the environment wins. Other C libraries, or an allocator preloaded in
+ * place of glibc's, are left alone. docs/tuning.md, "Allocator". */
+void ie_malloc_setup(void) {
+#ifdef __GLIBC__
+	if (getenv("GLIBC_TUNABLES"))
+		return;
+	if (!getenv("MALLOC_ARENA_MAX"))
+		mallopt(M_ARENA_MAX, 2);
+	if (!getenv("MALLOC_MMAP_THRESHOLD_"))
+		mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	if (!getenv("MALLOC_TRIM_THRESHOLD_"))
+		mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+#endif
+}
+
+void ie_malloc_trim(void) {
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
+/* Bytes in blocks the allocator mapped on their own (-1 = unknown). */
+long long ie_malloc_mapped(void) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+	return (long long)mallinfo2().hblkhd;
+#else
+	return -1;
+#endif
+}
+
 int ie_startup(int concurrency, int enable_pdf) {
 	if (VIPS_INIT("imgedge"))
 		return -1;

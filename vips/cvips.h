@@ -10,6 +10,9 @@
 #include <vips/vips.h>
 
 int ie_startup(int concurrency, int enable_pdf);
+void ie_malloc_setup(void);
+void ie_malloc_trim(void);
+long long ie_malloc_mapped(void);
 void ie_unref(VipsImage *im);
 void ie_g_free(void *p);
 const char *ie_error(void);

@@ -34,7 +34,8 @@ var (
 	started   bool
 )
 
-// Startup initialises libvips once per process: operation cache off,
+// Startup initialises libvips once per process: the C allocator's
+// settings (cvips.c, ie_malloc_setup), operation cache off,
 // libvips' own concurrency 1 (the worker pool provides parallelism), and
 // every loader except JPEG, PNG, WebP, GIF, HEIF/AVIF, TIFF, SVG and JPEG XL
 // (plus PDF when cfg.EnablePDF) blocked (magick, openslide, fits, matlab, csv, raw, ... never see
@@ -48,6 +49,7 @@ func Startup(cfg Config) error {
 	startOnce.Do(func() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
+		C.ie_malloc_setup()
 		if C.ie_startup(1, cbool(cfg.EnablePDF)) != 0 {
 			startErr = vipsError("vips_init")
 			return
@@ -67,6 +69,15 @@ func Shutdown() {
 		started = false
 	}
 }
+
+// FreeMemory returns the C heap's free pages to the system (glibc's
+// malloc_trim; nothing with another C library). main calls it every
+// IMGPROXY_FREE_MEMORY_INTERVAL. Safe from any goroutine.
+func FreeMemory() { C.ie_malloc_trim() }
+
+// mallocMapped returns the bytes of C heap blocks mapped on their own
+// (glibc's mallinfo2 hblkhd), -1 when the C library does not say.
+func mallocMapped() int64 { return int64(C.ie_malloc_mapped()) }
 
 // ThreadShutdown frees libvips' per-thread buffers. A worker calls it on its
 // locked OS thread before unlocking it.
