@@ -94,25 +94,36 @@ var waiterPool = sync.Pool{New: func() any { return &waiter{ready: make(chan str
 // KindTimeout when ctx's deadline passes first, KindCanceled when it is
 // cancelled first; r then holds nothing.
 func (b *Budget) Acquire(ctx context.Context, r *Reservation, n int64) error {
-	if r.n != 0 {
-		panic("BUG: workers.Budget.Acquire on a reservation that holds units")
-	}
-	r.b = b
-	if n <= 0 {
+	if n = b.bind(r, n, "Acquire"); n <= 0 {
 		return nil
 	}
-	n = min(n, b.size)
 	b.mu.Lock()
 	if b.head == nil && b.used+n <= b.size {
 		b.credit(r, n)
 		b.mu.Unlock()
 		return nil
 	}
+	return b.queueLocked(ctx, r, n, false)
+}
+
+// bind makes r, which must hold nothing, a reservation of b and returns n
+// clamped to the size (what a reservation larger than the budget gets).
+func (b *Budget) bind(r *Reservation, n int64, op string) int64 {
+	if r.n != 0 {
+		panic("BUG: workers.Budget." + op + " on a reservation that holds units")
+	}
+	r.b = b
+	return min(n, b.size)
+}
+
+// queueLocked waits in line for n more units for r. It is called with b.mu
+// held and releases it.
+func (b *Budget) queueLocked(ctx context.Context, r *Reservation, n int64, grow bool) error {
 	if err := ctx.Err(); err != nil {
 		b.mu.Unlock()
 		return ctxError(err, "workers: request ended while waiting for its budget")
 	}
-	w := b.enqueue(r, n, false)
+	w := b.enqueue(r, n, grow)
 	b.mu.Unlock()
 	return b.wait(ctx, w)
 }
@@ -120,14 +131,9 @@ func (b *Budget) Acquire(ctx context.Context, r *Reservation, n int64) error {
 // TryAcquire is Acquire without waiting: it reports whether n units (clamped
 // to the size) were reserved into r, which must hold nothing.
 func (b *Budget) TryAcquire(r *Reservation, n int64) bool {
-	if r.n != 0 {
-		panic("BUG: workers.Budget.TryAcquire on a reservation that holds units")
-	}
-	r.b = b
-	if n <= 0 {
+	if n = b.bind(r, n, "TryAcquire"); n <= 0 {
 		return true
 	}
-	n = min(n, b.size)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.head == nil && b.used+n <= b.size {
@@ -159,13 +165,7 @@ func (r *Reservation) Grow(ctx context.Context, n int64) error {
 		b.mu.Unlock()
 		return nil
 	}
-	if err := ctx.Err(); err != nil {
-		b.mu.Unlock()
-		return ctxError(err, "workers: request ended while waiting for its budget")
-	}
-	w := b.enqueue(r, n, true)
-	b.mu.Unlock()
-	return b.wait(ctx, w)
+	return b.queueLocked(ctx, r, n, true)
 }
 
 // Release returns everything r holds to the budget and wakes the waiters

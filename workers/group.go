@@ -1,6 +1,7 @@
 package workers
 
 import (
+	"container/list"
 	"context"
 	"fmt"
 	"runtime/debug"
@@ -67,13 +68,12 @@ type Group struct {
 	mu    sync.Mutex
 	calls map[string]*call
 
-	// The result window (guarded by mu): kept results by key, oldest
-	// first in a list, their summed sizes.
+	// The result window (guarded by mu): kept results by key, in a list
+	// oldest first, and their summed sizes.
 	window      time.Duration
 	windowBytes int64
 	kept        map[string]*kept
-	oldest      *kept
-	newest      *kept
+	order       list.List // of *kept
 	keptBytes   int64
 
 	coalesced  atomic.Uint64
@@ -84,12 +84,12 @@ type Group struct {
 
 // kept is one result in the window; it holds one reference of val.
 type kept struct {
-	key        string
-	val        Shared
-	size       int64
-	expires    time.Time
-	timer      *time.Timer
-	prev, next *kept
+	key     string
+	val     Shared
+	size    int64
+	expires time.Time
+	timer   *time.Timer
+	elem    *list.Element // in Group.order
 }
 
 // NewGroup returns a Group with cfg's window, registering its metrics per
@@ -299,17 +299,12 @@ func (g *Group) keep(key string, val Shared) {
 	if old := g.kept[key]; old != nil {
 		g.dropLocked(old)
 	}
-	for g.oldest != nil && g.keptBytes+size > g.windowBytes {
-		g.dropLocked(g.oldest)
+	for g.order.Len() > 0 && g.keptBytes+size > g.windowBytes {
+		g.dropLocked(g.order.Front().Value.(*kept))
 	}
 	val.Retain()
-	e := &kept{key: key, val: val, size: max(size, 0), expires: time.Now().Add(ttl), prev: g.newest}
-	if g.newest != nil {
-		g.newest.next = e
-	} else {
-		g.oldest = e
-	}
-	g.newest = e
+	e := &kept{key: key, val: val, size: max(size, 0), expires: time.Now().Add(ttl)}
+	e.elem = g.order.PushBack(e)
 	g.kept[key] = e
 	g.keptBytes += e.size
 	e.timer = time.AfterFunc(ttl, func() { g.expire(e) })
@@ -328,17 +323,7 @@ func (g *Group) expire(e *kept) {
 // value's free function must not call back into the Group. Called with
 // g.mu held.
 func (g *Group) dropLocked(e *kept) {
-	if e.prev != nil {
-		e.prev.next = e.next
-	} else {
-		g.oldest = e.next
-	}
-	if e.next != nil {
-		e.next.prev = e.prev
-	} else {
-		g.newest = e.prev
-	}
-	e.prev, e.next = nil, nil
+	g.order.Remove(e.elem)
 	delete(g.kept, e.key)
 	g.keptBytes -= e.size
 	if e.timer != nil {
@@ -353,7 +338,7 @@ func (g *Group) dropLocked(e *kept) {
 func (g *Group) Purge() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for g.oldest != nil {
-		g.dropLocked(g.oldest)
+	for g.order.Len() > 0 {
+		g.dropLocked(g.order.Front().Value.(*kept))
 	}
 }
