@@ -159,8 +159,10 @@ func (o *Options) validateDefaults() error {
 
 // DefaultOptions returns imgproxy's processing defaults: fit, no size,
 // dpr 1, zoom 1, centre gravity, auto-rotate, strip metadata (keeping
-// copyright), strip colour profile, quality 0 (server default), and the
-// default limits (50 MP, 1 animation frame, no file size or result limit).
+// copyright), strip colour profile, quality 0 (server default), unsharp
+// masking auto with weight 1 and divider 24, PNG palettes of 256 colours,
+// and the default limits (50 MP, 1 animation frame, no file size or result
+// limit).
 func DefaultOptions() Options {
 	return Options{
 		ZoomX:             1,
@@ -170,6 +172,8 @@ func DefaultOptions() Options {
 		StripMetadata:     true,
 		KeepCopyright:     true,
 		StripColorProfile: true,
+		UnsharpMasking:    UnsharpMasking{Mode: UnsharpAuto, Weight: 1, Divider: 24},
+		Encoding:          Encoding{PNG: PNGOptions{QuantizationColors: 256}},
 		Limits: Limits{
 			MaxSrcResolution:   50_000_000,
 			MaxAnimationFrames: 1,

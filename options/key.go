@@ -37,6 +37,7 @@ func (o *Options) AppendKey(dst []byte) []byte {
 	for _, q := range o.FormatQuality {
 		dst = binary.AppendVarint(dst, int64(q))
 	}
+	dst = o.appendProImageKey(dst)
 	dst = appendBools(dst, o.Raw, o.ReturnAttachment)
 	dst = appendString(dst, o.CacheBuster)
 	dst = appendString(dst, o.Filename)

@@ -256,6 +256,29 @@ type Options struct {
 	SkipProcessing FormatSet
 	Raw            bool
 
+	// The image options from imgproxy Pro (options/image_pro.go,
+	// docs/options.md). Zero values are off or unchanged.
+	ResizingAlgorithm  ResizingAlgorithm
+	CropAspectRatio    CropAspectRatio
+	BackgroundAlpha    float64 // 0..1, used when HasBackgroundAlpha (else 1)
+	HasBackgroundAlpha bool
+	Adjust             Adjust
+	Monochrome         Monochrome
+	Duotone            Duotone
+	Colorize           Colorize
+	Gradient           Gradient
+	UnsharpMasking     UnsharpMasking
+	BlurAreas          BlurAreas
+	ProgressiveBlur    ProgressiveBlur
+	// ColorProfile is "" (none), "srgb", "cmyk" or a file name in
+	// IMGPROXY_COLOR_PROFILES_DIR (ValidColorProfileName).
+	ColorProfile     string
+	DPI              float64 // 0 = unchanged
+	Encoding         Encoding
+	Page             int // first page or frame, from 0
+	Pages            int // pages stacked vertically; 0 or 1 = one
+	DisableAnimation bool
+
 	CacheBuster      string
 	Expires          time.Time // zero = no expiry
 	Filename         string    // Content-Disposition stem; "" = derive from the source URL

@@ -375,9 +375,9 @@ func TestOptions(t *testing.T) {
 		// unknown and Pro
 		{"unknown", "foo:1", nil, bad},
 		{"case sensitive", "W:100", nil, bad},
-		{"pro resizing_algorithm", "ra:lanczos3", nil, bad},
-		{"pro adjust", "a:1:1:1", nil, bad},
-		{"pro page", "pg:1", nil, bad},
+		{"pro blur_detections", "bd:5", nil, bad},
+		{"pro draw_detections", "dd:1", nil, bad},
+		{"pro video_thumbnail_second", "vts:1", nil, bad},
 		{"pro hashsum", "hs:md5:abc", nil, bad},
 		{"pro watermark_url", "wmu:aGk", nil, bad},
 		// combined
