@@ -31,7 +31,7 @@ BIN := bin/imgedge
 # libimage-exiftool-perl (exiftool reads metadata back in the keep_copyright tests).
 # Each entry is package:command; a package counts as present when dpkg knows it
 # installed OR its command is on PATH (e.g. npm ships inside NodeSource's nodejs).
-DEB_DEPS := libvips-dev:- pkg-config:pkg-config gcc:gcc libvips-tools:vips \
+DEB_DEPS := libvips-dev:- libimagequant-dev:- pkg-config:pkg-config gcc:gcc libvips-tools:vips \
 	varnish:varnishd chromium:chromium prometheus:promtool nodejs:node npm:npm \
 	systemd:systemd-analyze libjemalloc2:- libimage-exiftool-perl:exiftool
 

@@ -15,6 +15,8 @@ import (
 type Processor struct {
 	cfg Config
 	wm  *image // decoded watermark: sRGB with alpha, in memory; nil = none
+
+	profiles profileCache // ICC files of IMGPROXY_COLOR_PROFILES_DIR (color_profile.go)
 }
 
 // NewProcessor validates cfg, starts libvips if needed and decodes the
@@ -197,11 +199,12 @@ func (st *state) run(neg *options.Negotiation, res options.ResultMeta) (options.
 func (st *state) chooseOutput(neg *options.Negotiation) error {
 	o, f := st.o, st.meta.Format
 	animSrc := st.meta.Animated && st.meta.Frames > 1 && o.Limits.MaxAnimationFrames > 1 &&
-		(f == options.FormatGIF || f == options.FormatWebP)
+		(f == options.FormatGIF || f == options.FormatWebP) && !o.DisableAnimation
 	// Transparency is needed when the image has alpha or padding/extend
-	// adds a canvas, and no background flattens it.
+	// adds a canvas, and no opaque background flattens it.
 	st.needAlpha = (st.meta.HasAlpha || f == options.FormatSVG ||
-		o.Padding.Enabled || o.Extend.Enabled || o.ExtendAspectRatio.Enabled) && !o.HasBackground
+		o.Padding.Enabled || o.Extend.Enabled || o.ExtendAspectRatio.Enabled) &&
+		(!o.HasBackground || o.HasBackgroundAlpha && o.BackgroundAlpha < 1)
 	st.out = chooseFormat(o.Format, f, neg, animSrc, st.needAlpha)
 	if !canSave[st.out] {
 		return options.Errorf(options.KindCannotSave, "cannot save %q", st.out)
@@ -211,6 +214,7 @@ func (st *state) chooseOutput(neg *options.Negotiation) error {
 	if st.animated {
 		st.frames = min(st.meta.Frames, o.Limits.MaxAnimationFrames)
 	}
+	st.choosePages()
 	st.vector = f == options.FormatSVG || f == options.FormatPDF
 	return nil
 }
