@@ -19,10 +19,7 @@ func blurAreas(st *state) error {
 		return nil
 	}
 	im := st.im
-	if err := im.copyMemory(); err != nil {
-		return err
-	}
-	orig, err := im.clone()
+	orig, err := snapshot(im)
 	if err != nil {
 		return err
 	}

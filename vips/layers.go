@@ -144,3 +144,13 @@ func rampMask(w, h int, r options.Ramp, gain, offset float64) (*image, error) {
 	}
 	return m, nil
 }
+
+// snapshot computes im into memory (the steps read it more than once)
+// and returns a second reference to it, which the caller closes: the
+// original pixels while im changes.
+func snapshot(im *image) (*image, error) {
+	if err := im.copyMemory(); err != nil {
+		return nil, err
+	}
+	return im.clone()
+}

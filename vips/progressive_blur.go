@@ -21,10 +21,7 @@ func progressiveBlur(st *state) error {
 		return nil
 	}
 	im := st.im
-	if err := im.copyMemory(); err != nil {
-		return err
-	}
-	orig, err := im.clone()
+	orig, err := snapshot(im)
 	if err != nil {
 		return err
 	}
