@@ -37,7 +37,8 @@ func (o *Options) AppendKey(dst []byte) []byte {
 	for _, q := range o.FormatQuality {
 		dst = binary.AppendVarint(dst, int64(q))
 	}
-	dst = appendBools(dst, o.Raw, o.ReturnAttachment)
+	dst = appendBools(dst, o.Raw, o.ReturnAttachment, o.BestFormat)
+	dst = o.Autoquality.appendKey(dst)
 	dst = appendString(dst, o.CacheBuster)
 	dst = appendString(dst, o.Filename)
 	if o.Expires.IsZero() {
@@ -46,7 +47,12 @@ func (o *Options) AppendKey(dst []byte) []byte {
 		dst = append(dst, 1)
 		dst = appendInts(dst, o.Expires.Unix(), int64(o.Expires.Nanosecond()))
 	}
-	return o.Limits.appendKey(dst)
+	dst = o.Limits.appendKey(dst)
+	// A chained request keys every pipeline (options/chain.go).
+	if o.Previous == nil {
+		return append(dst, 0)
+	}
+	return o.Previous.AppendKey(append(dst, 1))
 }
 
 func (g *Gravity) appendKey(dst []byte) []byte {

@@ -46,7 +46,7 @@ var proOptions = []optionSpec{
 	{name: "style", aliases: []string{"st"}},
 	{name: "dpi"},
 	{name: "color_profile", aliases: []string{"cp", "icc"}},
-	{name: "autoquality", aliases: []string{"aq"}},
+	{name: "autoquality", aliases: []string{"aq"}, maxArgs: 5, parse: parseAutoquality},
 	{name: "jpeg_options", aliases: []string{"jpgo"}},
 	{name: "png_options", aliases: []string{"pngo"}},
 	{name: "webp_options", aliases: []string{"webpo"}},
