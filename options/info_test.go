@@ -27,7 +27,9 @@ func TestParseInfo(t *testing.T) {
 		kind ErrorKind
 	}{
 		{"", nil, 0},
-		{"s:0/f:0/d:0/exif:0/iptc:0", func(o *InfoOptions) { o.Size, o.Format, o.Dimensions, o.Exif, o.IPTC = false, false, false, false, false }, 0},
+		{"s:0/f:0/d:0/exif:0/iptc:0", func(o *InfoOptions) {
+			o.Size, o.Format, o.Dimensions, o.Exif, o.IPTC = false, false, false, false, false
+		}, 0},
 		{"exif:1:1", func(o *InfoOptions) { o.ExifCanonical = true }, 0},
 		{"cs:1/b:1/sf:1/pn:1/a:1:1", func(o *InfoOptions) {
 			o.Colorspace, o.Bands, o.SampleFormat, o.PagesNumber, o.Alpha, o.CheckTransparency = true, true, true, true, true, true

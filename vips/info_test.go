@@ -24,14 +24,14 @@ func exifBlob(make string, orientation uint16) []byte {
 	b.WriteString("Exif\x00\x00II*\x00")
 	le := binary.LittleEndian
 	w := func(v any) { binary.Write(&b, le, v) }
-	w(uint32(8))  // IFD0 offset
-	w(uint16(2))  // entries
+	w(uint32(8)) // IFD0 offset
+	w(uint16(2)) // entries
 	val := make + "\x00"
 	w(uint16(0x010f)) // Make
 	w(uint16(2))
 	w(uint32(len(val)))
 	w(uint32(8 + 2 + 2*12 + 4)) // after the IFD
-	w(uint16(0x0112)) // Orientation
+	w(uint16(0x0112))           // Orientation
 	w(uint16(3))
 	w(uint32(1))
 	w(uint32(orientation))
