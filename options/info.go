@@ -2,6 +2,7 @@ package options
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -61,6 +62,10 @@ func (o *InfoOptions) HeaderOnly() bool {
 		o.Alpha || o.Crop.Width > 0 && o.Crop.Height > 0 || o.Palette > 0 || o.Average || o.DominantColors ||
 		o.BlurHashX > 0 || o.ThumbHash || o.ThumbHashBase64 || o.PerceptualHash || o.Hashsums != 0)
 }
+
+// ErrNeedWholeSource is what an info producer returns when it was given
+// the start of a source and the fields asked for need all of it.
+var ErrNeedWholeSource = errors.New("the info fields need the whole source")
 
 // InfoRequest is a parsed /info URL.
 type InfoRequest struct {

@@ -27,7 +27,7 @@ import (
 
 // ErrNeedWholeSource is returned by Info when it was given the start of
 // the source (whole false) and the fields asked for need more of it.
-var ErrNeedWholeSource = errors.New("vips: the info fields need the whole source")
+var ErrNeedWholeSource = options.ErrNeedWholeSource
 
 // infoThumbSide bounds the decode the pixel fields share; ThumbHash takes
 // at most 100 pixels a side.
