@@ -90,12 +90,15 @@ func (s *Server) info(ctx *fasthttp.RequestCtx, st *reqState) error {
 	var res options.Info
 	var meta options.SourceMeta
 	queued := time.Now()
-	err = s.deps.Pool.Do(rctx, func() {
+	var jobErr error
+	if err := s.deps.Pool.Do(rctx, func() {
 		st.queue = time.Since(queued)
-		res, meta, err = s.infoJob(rctx, st, &req)
-	})
-	if err != nil {
+		res, meta, jobErr = s.infoJob(rctx, st, &req)
+	}); err != nil {
 		return err
+	}
+	if jobErr != nil {
+		return jobErr
 	}
 	body, err := json.Marshal(&res)
 	if err != nil {
