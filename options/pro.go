@@ -14,9 +14,10 @@ package options
 //
 // Other imgproxy Pro URL features are refused as invalid values by the
 // open-source parsers, with the same 404: the gravity types obj and objw,
-// the watermark position ch, the output formats best, pdf and mp4, chained
-// pipelines ("/-/" segments), encrypted source URLs ("/enc/"), and the
-// /info endpoint.
+// the watermark position ch, the output formats pdf and mp4 and encrypted
+// source URLs ("/enc/"). Format best, autoquality (autoquality.go),
+// chained pipelines (chain.go) and the /info endpoint (info.go) are
+// implemented.
 var proOptions = []optionSpec{
 	{name: "resizing_algorithm", aliases: []string{"ra"}},
 	{name: "objects_position", aliases: []string{"obj_pos", "op"}},
