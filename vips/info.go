@@ -275,12 +275,10 @@ func fillPixelFields(thumb *image, m *analyze.Image, meta imagemeta.Meta, req *o
 		if err != nil {
 			return err
 		}
-		if req.ThumbHash {
-			info.ThumbHash = strings.ToUpper(hex.EncodeToString(th))
-		}
-		if req.ThumbHashBase64 {
-			info.ThumbHashB64 = base64.StdEncoding.EncodeToString(th)
-		}
+		// Either name answers both spellings (docs/info.md): imgproxy's
+		// clients read "thumb_hash", ThumbHash's own decoders take base64.
+		info.ThumbHash = strings.ToUpper(hex.EncodeToString(th))
+		info.ThumbHashB64 = base64.StdEncoding.EncodeToString(th)
 	}
 	if req.PerceptualHash {
 		info.PerceptualHash = fmt.Sprintf("%016x", analyze.PerceptualHash(m))

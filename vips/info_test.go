@@ -200,6 +200,14 @@ func TestInfoFields(t *testing.T) {
 	check("thumbhash has alpha bit", raw[2]>>7, byte(1))
 	check("perceptual hash length", len(got.PerceptualHash), 16)
 	check("palette size", len(got.Palette), 4)
+	for _, one := range []options.InfoOptions{{ThumbHash: true}, {ThumbHashBase64: true}} {
+		alone, err := info(t, p, pngBytes(t, pat), true, one)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("either name answers thumb_hash", alone.ThumbHash, got.ThumbHash)
+		check("either name answers thumbhash", alone.ThumbHashB64, got.ThumbHashB64)
+	}
 	gif := animatedGIF(t, p, 3)
 	got, err = info(t, p, gif, true, options.InfoOptions{PagesNumber: true, Dimensions: true, Format: true})
 	if err != nil {
