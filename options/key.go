@@ -38,7 +38,8 @@ func (o *Options) AppendKey(dst []byte) []byte {
 		dst = binary.AppendVarint(dst, int64(q))
 	}
 	dst = o.appendProImageKey(dst)
-	dst = appendBools(dst, o.Raw, o.ReturnAttachment)
+	dst = appendBools(dst, o.Raw, o.ReturnAttachment, o.BestFormat)
+	dst = o.Autoquality.appendKey(dst)
 	dst = appendString(dst, o.CacheBuster)
 	dst = appendString(dst, o.Filename)
 	if o.Expires.IsZero() {
@@ -47,7 +48,12 @@ func (o *Options) AppendKey(dst []byte) []byte {
 		dst = append(dst, 1)
 		dst = appendInts(dst, o.Expires.Unix(), int64(o.Expires.Nanosecond()))
 	}
-	return o.Limits.appendKey(dst)
+	dst = o.Limits.appendKey(dst)
+	// A chained request keys every pipeline (options/chain.go).
+	if o.Previous == nil {
+		return append(dst, 0)
+	}
+	return o.Previous.AppendKey(append(dst, 1))
 }
 
 func (g *Gravity) appendKey(dst []byte) []byte {

@@ -252,6 +252,12 @@ type Options struct {
 	// Format is the requested output format (option or extension);
 	// FormatUnknown = choose automatically.
 	Format Format
+	// BestFormat is the format "best" (docs/options.md "Best format"):
+	// the result is encoded in each candidate format and the smallest is
+	// answered. Format is FormatUnknown when it is set.
+	BestFormat bool
+	// Autoquality is the autoquality option (options/autoquality.go).
+	Autoquality Autoquality
 	// SkipProcessing lists source formats returned unprocessed.
 	SkipProcessing FormatSet
 	Raw            bool
@@ -285,6 +291,11 @@ type Options struct {
 	ReturnAttachment bool
 
 	Limits Limits
+
+	// Previous is the pipeline run before this one in a chained request
+	// ("/-/", options/chain.go); nil for the first or only pipeline. The
+	// pipelines a parse produces are immutable and shared by copies.
+	Previous *Options
 }
 
 // Request is a fully parsed processing URL.

@@ -14,9 +14,10 @@ package options
 //
 // Other imgproxy Pro URL features are refused as invalid values by the
 // open-source parsers, with the same 404: the gravity types obj and objw,
-// the watermark position ch, the output formats best, pdf and mp4, chained
-// pipelines ("/-/" segments), encrypted source URLs ("/enc/"), and the
-// /info endpoint.
+// the watermark position ch, the output formats pdf and mp4 and encrypted
+// source URLs ("/enc/"). Format best, autoquality (autoquality.go),
+// chained pipelines (chain.go) and the /info endpoint (info.go) are
+// implemented.
 var proOptions = []optionSpec{
 	{name: "resizing_algorithm", aliases: []string{"ra"}, maxArgs: 1, parse: parseResizingAlgorithm},
 	{name: "objects_position", aliases: []string{"obj_pos", "op"}},
@@ -46,7 +47,7 @@ var proOptions = []optionSpec{
 	{name: "style", aliases: []string{"st"}},
 	{name: "dpi", maxArgs: 1, parse: parseDPI},
 	{name: "color_profile", aliases: []string{"cp", "icc"}, maxArgs: 1, parse: parseColorProfile},
-	{name: "autoquality", aliases: []string{"aq"}},
+	{name: "autoquality", aliases: []string{"aq"}, maxArgs: 5, parse: parseAutoquality},
 	{name: "jpeg_options", aliases: []string{"jpgo"}, maxArgs: 6, parse: parseJPEGOptions},
 	{name: "png_options", aliases: []string{"pngo"}, maxArgs: 3, parse: parsePNGOptions},
 	{name: "webp_options", aliases: []string{"webpo"}, maxArgs: 3, parse: parseWebPOptions},

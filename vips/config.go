@@ -59,6 +59,11 @@ type Config struct {
 	// to Startup has it set.
 	EnablePDF bool
 
+	// Autoquality holds the IMGPROXY_AUTOQUALITY_* defaults (autoquality.go).
+	Autoquality AutoqualityConfig
+	// BestFormat holds the IMGPROXY_BEST_FORMAT_* settings (best.go).
+	BestFormat BestFormatConfig
+
 	// MaxResultPixels refuses results larger than this many pixels with
 	// KindResultTooBig (protects against enlarge+dpr explosions; default
 	// 16384×16384). It is not an imgproxy setting.
@@ -81,6 +86,8 @@ func DefaultConfig() Config {
 		StripMetadataDPI: 72,
 		ColorProfilesDir: "/usr/share/color/icc",
 		MaxResultPixels:  16384 * 16384,
+		Autoquality:      DefaultAutoqualityConfig(),
+		BestFormat:       DefaultBestFormatConfig(),
 	}
 	c.FormatQuality[options.FormatWebP] = 79
 	c.FormatQuality[options.FormatAVIF] = 63
@@ -120,5 +127,8 @@ func (c *Config) Validate() error {
 	if c.MaxResultPixels <= 0 {
 		return options.ConfigErrorf("vips.Config.MaxResultPixels", "must be > 0; got %d", c.MaxResultPixels)
 	}
-	return nil
+	if err := c.Autoquality.Validate(); err != nil {
+		return err
+	}
+	return c.BestFormat.Validate()
 }

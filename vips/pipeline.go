@@ -120,6 +120,10 @@ type state struct {
 
 	keepCMYK bool   // a CMYK source with a profile goes back to CMYK on output (strip_color_profile=false)
 	cmykICC  []byte // that profile, saved by importColour
+
+	pipes    []*options.Options // a chained request's pipelines, first to last (chain.go); nil = one
+	finalOut options.Format     // the output format while earlier pipelines run
+	best     []options.Format   // format best: the candidates (best.go)
 }
 
 // reload replaces st.im by a new load of the source with lp.
