@@ -15,6 +15,9 @@ var pipelineFields = map[string]bool{
 	"Gravity": true, "Crop": true, "Trim": true, "Padding": true, "AutoRotate": true, "Rotate": true,
 	"FlipH": true, "FlipV": true, "Background": true, "HasBackground": true, "Blur": true, "Sharpen": true,
 	"Pixelate": true, "Watermark": true,
+	"ResizingAlgorithm": true, "CropAspectRatio": true, "BackgroundAlpha": true, "HasBackgroundAlpha": true,
+	"Adjust": true, "Monochrome": true, "Duotone": true, "Colorize": true, "Gradient": true,
+	"UnsharpMasking": true, "BlurAreas": true, "ProgressiveBlur": true,
 	"Previous": true, // the chain link itself
 }
 

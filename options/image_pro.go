@@ -269,6 +269,13 @@ func lookupName[T ~uint8](names []string, s string) (T, bool) {
 	return 0, false
 }
 
+// FlattensAlpha reports whether the background option removes
+// transparency: a background is set and background_alpha does not make it
+// translucent.
+func (o *Options) FlattensAlpha() bool {
+	return o.HasBackground && !(o.HasBackgroundAlpha && o.BackgroundAlpha < 1)
+}
+
 // --- parse functions (entries in pro.go) ---
 
 // floatIn parses a number in [lo, hi].

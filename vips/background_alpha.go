@@ -10,8 +10,7 @@ package vips
 // translucentBackground reports whether the background is a colour with
 // an alpha below 1 that the output keeps.
 func (st *state) translucentBackground() bool {
-	o := st.o
-	return o.HasBackground && o.HasBackgroundAlpha && o.BackgroundAlpha < 1 && supportsAlpha(st.out)
+	return st.o.HasBackground && !st.o.FlattensAlpha() && supportsAlpha(st.out)
 }
 
 // flattenTranslucent composes the image over a layer of the background

@@ -27,7 +27,7 @@ var chainPipeline = []step{
 func chainAlpha(meta imagemeta.Meta, last *options.Options) bool {
 	alpha := meta.HasAlpha || meta.Format == options.FormatSVG
 	for _, o := range last.Pipelines() {
-		alpha = (alpha || o.Padding.Enabled || o.Extend.Enabled || o.ExtendAspectRatio.Enabled) && !o.HasBackground
+		alpha = (alpha || o.Padding.Enabled || o.Extend.Enabled || o.ExtendAspectRatio.Enabled) && !o.FlattensAlpha()
 	}
 	return alpha
 }

@@ -210,8 +210,7 @@ func (st *state) chooseOutput(neg *options.Negotiation) error {
 	// Transparency is needed when the image has alpha or padding/extend
 	// adds a canvas, and no opaque background flattens it.
 	st.needAlpha = (st.meta.HasAlpha || f == options.FormatSVG ||
-		o.Padding.Enabled || o.Extend.Enabled || o.ExtendAspectRatio.Enabled) &&
-		(!o.HasBackground || o.HasBackgroundAlpha && o.BackgroundAlpha < 1)
+		o.Padding.Enabled || o.Extend.Enabled || o.ExtendAspectRatio.Enabled) && !o.FlattensAlpha()
 	if o.Previous != nil {
 		st.needAlpha = chainAlpha(st.meta, o)
 	}
