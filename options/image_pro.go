@@ -392,8 +392,8 @@ func parseSaturation(st *parseState, name []byte, args [][]byte) error {
 // Default colours of the colour options (imgproxy's documented defaults).
 var (
 	monochromeDefault = Color{0xb3, 0xb3, 0xb3}
-	black             = Color{}
-	white             = Color{255, 255, 255}
+	colorBlack        = Color{}
+	colorWhite        = Color{255, 255, 255}
 )
 
 func parseMonochrome(st *parseState, name []byte, args [][]byte) error {
@@ -414,11 +414,11 @@ func parseDuotone(st *parseState, name []byte, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	dark, err := colorArg(name, args, 1, black)
+	dark, err := colorArg(name, args, 1, colorBlack)
 	if err != nil {
 		return err
 	}
-	light, err := colorArg(name, args, 2, white)
+	light, err := colorArg(name, args, 2, colorWhite)
 	if err != nil {
 		return err
 	}
@@ -431,7 +431,7 @@ func parseColorize(st *parseState, name []byte, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	c, err := colorArg(name, args, 1, black)
+	c, err := colorArg(name, args, 1, colorBlack)
 	if err != nil {
 		return err
 	}
@@ -482,7 +482,7 @@ func parseGradient(st *parseState, name []byte, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	c, err := colorArg(name, args, 1, black)
+	c, err := colorArg(name, args, 1, colorBlack)
 	if err != nil {
 		return err
 	}

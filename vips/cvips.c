@@ -237,9 +237,17 @@ int ie_write_to_memory(VipsImage *in, void **buf, size_t *len) {
 	return *buf ? 0 : -1;
 }
 
+/* Whether the libjpeg in the process is mozjpeg, looked up once. */
+static int ie_has_mozjpeg(void) {
+	static gsize moz = 0; /* 0 unknown, 1 no, 2 yes */
+	if (g_once_init_enter(&moz))
+		g_once_init_leave(&moz, dlsym(RTLD_DEFAULT, "jpeg_c_bool_param_supported") ? 2 : 1);
+	return moz == 2;
+}
+
 /* Savers never strip: metadata is filtered in Go before saving so that
- * keep_copyright and strip_color_profile=false can be honoured. */
-/* The mozjpeg-only options are passed only when the process has mozjpeg:
+ * keep_copyright and strip_color_profile=false can be honoured.
+ * The mozjpeg-only options are passed only when the process has mozjpeg:
  * with libjpeg-turbo libvips would warn on every save and ignore them. */
 int ie_jpegsave(VipsImage *in, void **buf, size_t *len, int q, int progressive, int no_subsample,
 	int trellis, int overshoot, int optimize_scans, int quant_table) {
@@ -251,8 +259,6 @@ int ie_jpegsave(VipsImage *in, void **buf, size_t *len, int q, int progressive, 
 		"subsample_mode", ss, "trellis_quant", trellis, "overshoot_deringing", overshoot,
 		"optimize_scans", optimize_scans, "quant_table", quant_table, NULL);
 }
-
-int ie_has_mozjpeg(void) { return dlsym(RTLD_DEFAULT, "jpeg_c_bool_param_supported") != NULL; }
 int ie_pngsave(VipsImage *in, void **buf, size_t *len, int interlace, int palette, int bitdepth, int compression) {
 	if (palette)
 		return vips_pngsave_buffer(in, buf, len, "interlace", interlace, "palette", TRUE, "bitdepth", bitdepth,

@@ -69,7 +69,6 @@ int ie_write_to_memory(VipsImage *in, void **buf, size_t *len);
 /* savers */
 int ie_jpegsave(VipsImage *in, void **buf, size_t *len, int q, int progressive, int no_subsample,
 	int trellis, int overshoot, int optimize_scans, int quant_table);
-int ie_has_mozjpeg(void);
 int ie_pngsave(VipsImage *in, void **buf, size_t *len, int interlace, int palette, int bitdepth, int compression);
 int ie_webpsave(VipsImage *in, void **buf, size_t *len, int q, int effort, int preset,
 	int lossless, int near_lossless, int smart_subsample);

@@ -17,11 +17,9 @@ import (
 // _WEBP_*, _AVIF_*), called by save in save.go. Each returns libvips'
 // status; on success *buf holds a g_malloc'd result of *n bytes.
 
-// mozJPEG is decided once: the mozjpeg-only settings (trellis
-// quantisation, overshoot deringing, scan optimisation, quantisation
-// tables) reach the encoder only when the process has mozjpeg.
-var mozJPEG = hasMozJPEG()
-
+// saveJPEG passes the mozjpeg-only settings (trellis quantisation,
+// overshoot deringing, scan optimisation, quantisation tables) to the
+// encoder only when the process has mozjpeg (cvips.c decides once).
 func saveJPEG(im *image, buf *unsafe.Pointer, n *C.size_t, q int, o *options.JPEGOptions) C.int {
 	return C.ie_jpegsave(im.p, buf, n, C.int(q), cbool(o.Progressive), cbool(o.NoSubsample),
 		cbool(o.TrellisQuant), cbool(o.OvershootDeringing), cbool(o.OptimizeScans), C.int(o.QuantTable))

@@ -93,9 +93,6 @@ func (im *image) setResolution(ppm float64) {
 	im.p.Yres = C.double(ppm)
 }
 
-// resolution returns the horizontal density in pixels per millimetre.
-func (im *image) resolution() float64 { return float64(im.p.Xres) }
-
 // setInterp changes how the bands are read without touching pixels. im
 // must be private (copied).
 func (im *image) setInterp(i interpretation) { im.p.Type = C.VipsInterpretation(i) }
@@ -108,10 +105,6 @@ func newXY(w, h int) (*image, error) {
 	}
 	return &image{p: out}, nil
 }
-
-// hasMozJPEG reports whether the JPEG library in the process is mozjpeg
-// (trellis quantisation and the other jpeg_options that need it).
-func hasMozJPEG() bool { return C.ie_has_mozjpeg() != 0 }
 
 // resizeKernel scales by h and v with a libvips kernel (resizeKernels).
 func (im *image) resizeKernel(h, v float64, kernel int) error {
