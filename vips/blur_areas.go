@@ -84,10 +84,7 @@ func blurBox(im, orig *image, r rect, sigma float64) error {
 		return err
 	}
 	defer patch.close()
-	if err := patch.gaussblur(sigma); err != nil {
-		return err
-	}
-	if err := patch.cast(orig.bandFormat()); err != nil {
+	if err := blurKeepFormat(patch, sigma); err != nil {
 		return err
 	}
 	if err := patch.extractArea(r.X-ex, r.Y-ey, r.W, r.H); err != nil {

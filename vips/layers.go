@@ -154,3 +154,12 @@ func snapshot(im *image) (*image, error) {
 	}
 	return im.clone()
 }
+
+// blurKeepFormat blurs im with sigma and keeps its band format.
+func blurKeepFormat(im *image, sigma float64) error {
+	format := im.bandFormat()
+	if err := im.gaussblur(sigma); err != nil {
+		return err
+	}
+	return im.cast(format)
+}

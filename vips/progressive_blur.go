@@ -43,10 +43,7 @@ func blendBlur(im, orig *image, sigma float64, n, k int, r options.Ramp) error {
 		return err
 	}
 	defer b.close()
-	if err := b.gaussblur(sigma); err != nil {
-		return err
-	}
-	if err := b.cast(orig.bandFormat()); err != nil {
+	if err := blurKeepFormat(b, sigma); err != nil {
 		return err
 	}
 	mask, err := rampMask(im.width(), im.height(), r, float64(n), float64(k))
