@@ -20,9 +20,14 @@ type Releaser interface {
 // owns nothing and its Release only clears Data. Not safe for concurrent
 // use.
 type Source struct {
-	Data  []byte
-	Meta  SourceMeta
-	owner Releaser
+	Data []byte
+	Meta SourceMeta
+	// Watermark holds the bytes of the request's watermark_url image,
+	// fetched by edge along with the source (nil = none). They are
+	// immutable and may be shared (edge keeps them in a cache): nobody
+	// writes or releases them.
+	Watermark []byte
+	owner     Releaser
 }
 
 // NewSource returns a Source whose data is owned by owner (nil: owned by

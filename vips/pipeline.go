@@ -107,6 +107,9 @@ type state struct {
 
 	keepCMYK bool   // a CMYK source with a profile goes back to CMYK on output (strip_color_profile=false)
 	cmykICC  []byte // that profile, saved by importColour
+
+	wmData []byte // the watermark_url image's bytes (options.Source.Watermark)
+	wmark  *image // the mark prepared for this image (watermark.go); closed by run
 }
 
 // reload replaces st.im by a new load of the source with lp.

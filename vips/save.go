@@ -76,6 +76,13 @@ func (p *Processor) save(im *image, f options.Format, q int) (options.Output, er
 			return options.Output{}, options.Wrap(options.KindCannotSave, "bmp encode", err)
 		}
 		return options.NewOutput(data, nil), nil
+	case options.FormatPDF:
+		if rc = C.ie_jpegsave(im.p, &buf, &n, C.int(q), 0); rc != 0 {
+			break
+		}
+		data := wrapPDF(unsafe.Slice((*byte)(buf), int(n)), im.width(), im.height(), im.bands())
+		C.ie_g_free(buf)
+		return options.NewOutput(data, nil), nil
 	case options.FormatICO:
 		if rc = p.savePNG(im, &buf, &n); rc != 0 {
 			break
