@@ -93,6 +93,7 @@ var sectionFuncs = []func(c *config) section{
 	processingSection,
 	formatsSection,
 	responseSection,
+	proSourcesSection,
 	observabilitySection,
 	imgedgeSection,
 }
