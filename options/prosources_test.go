@@ -258,3 +258,27 @@ func FuzzCheckMarkup(f *testing.F) {
 		}
 	})
 }
+
+// Options that need object detection or video decoding stay refused with
+// 404 and a message naming them (docs/options.md, "Not provided").
+func TestNotProvidedOptionsNamed(t *testing.T) {
+	p := newParser(t, ParserConfig{})
+	for _, seg := range []string{
+		"objects_position:ce", "obj_pos:ce", "op:ce", "blur_detections:5", "bd:5", "draw_detections:1", "dd:1",
+		"crop_objects:1", "c_obj:1", "video_thumbnail_second:1", "vts:1", "video_thumbnail_keyframes:1", "vtk:1",
+		"video_thumbnail_tile:1:2:2:10:10", "vtt:1", "video_thumbnail_animation:1", "vta:1", "g:obj:face", "g:objw:face:2",
+		"c:10:10:obj", "f:mp4",
+	} {
+		_, err := parseURL(p, "/insecure/"+seg+srcTail, Hints{})
+		name, _, _ := strings.Cut(seg, ":")
+		if strings.HasPrefix(seg, "g:") || strings.HasPrefix(seg, "c:") {
+			name = "obj"
+		}
+		if strings.HasPrefix(seg, "f:") {
+			name = "mp4"
+		}
+		if kindOf(err) != KindInvalidURL || !strings.Contains(err.Error(), `"`+name) {
+			t.Errorf("%s: got %v; want KindInvalidURL naming %q", seg, err, name)
+		}
+	}
+}
