@@ -230,11 +230,15 @@ var fontExts = map[string]bool{".ttf": true, ".otf": true, ".ttc": true, ".otc":
 // loadFonts makes the font files in dir (IMGEDGE_WATERMARK_FONTS_DIR, and
 // its subdirectories) known to fontconfig for watermark_text: each is
 // loaded once through libvips' text operation, which then finds it by its
-// family name. A file fontconfig cannot read is an error naming it.
+// family name. fontconfig skips files it cannot read without an error; a
+// directory that cannot be read is an error.
 func loadFonts(dir string) error {
 	return filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !fontExts[strings.ToLower(filepath.Ext(path))] {
-			return err
+		if err != nil {
+			return options.ConfigErrorf("IMGEDGE_WATERMARK_FONTS_DIR", "%v", err)
+		}
+		if d.IsDir() || !fontExts[strings.ToLower(filepath.Ext(path))] {
+			return nil
 		}
 		im, err := newText(".", "sans 8", 72, path)
 		if err != nil {

@@ -5,6 +5,8 @@ import (
 	"context"
 	goimage "image"
 	"image/color"
+	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -379,5 +381,64 @@ func checkPDFStructure(t *testing.T, pdf []byte) {
 		if !bytes.HasPrefix(pdf[s[1]+n:], []byte("\nendstream")) {
 			t.Fatalf("stream at %d: /Length %d is wrong", s[1], n)
 		}
+	}
+}
+
+func TestWatermarkFontsDir(t *testing.T) {
+	// A font family the system does not have: DejaVu Serif (fontconfig's
+	// own default fonts) renamed in its name table.
+	const system = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
+	font, err := os.ReadFile(system)
+	if err != nil {
+		t.Skipf("no font to copy: %v", err)
+	}
+	rename := func(from, to string) {
+		utf16 := func(s string) []byte {
+			var b []byte
+			for _, c := range s {
+				b = append(b, 0, byte(c))
+			}
+			return b
+		}
+		font = bytes.ReplaceAll(font, utf16(from), utf16(to))
+		font = bytes.ReplaceAll(font, []byte(from), []byte(to))
+	}
+	rename("DejaVu Serif", "Imgedge Font") // same length: offsets stay
+	rename("DejaVuSerif", "ImgedgeFont")
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sub", "font.ttf"), font, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not a font"), 0o644)  // not a font name: skipped
+	os.WriteFile(filepath.Join(dir, "broken.otf"), []byte("not a font"), 0o644) // fontconfig skips it
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	render := func(font string) []byte {
+		im, err := newText("Hgx", font, 72, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer im.close()
+		pix, err := im.pixels()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append([]byte(strconv.Itoa(im.width())+"x"+strconv.Itoa(im.height())+":"), pix...)
+	}
+	serif := render("DejaVu Serif 30")
+	if bytes.Equal(render("Imgedge Font 30"), serif) {
+		t.Skip("the renamed family already resolves to DejaVu Serif")
+	}
+	if err := loadFonts(dir); err != nil {
+		t.Fatalf("loadFonts: %v", err)
+	}
+	if !bytes.Equal(render("Imgedge Font 30"), serif) {
+		t.Fatal("the font of IMGEDGE_WATERMARK_FONTS_DIR is not used by its family name")
+	}
+	if err := loadFonts(filepath.Join(dir, "missing")); err == nil {
+		t.Fatal("a missing directory was accepted")
 	}
 }
