@@ -92,6 +92,7 @@ var sectionFuncs = []func(c *config) section{
 	sourcesSection,
 	processingSection,
 	formatsSection,
+	proSection,
 	responseSection,
 	proSourcesSection,
 	observabilitySection,

@@ -21,8 +21,10 @@ var ignoredVars = map[string]string{
 	"IMGPROXY_SYSLOG_ENABLE":                     "syslog output is not supported; collect stderr",
 	"IMGPROXY_S3_USE_DECRYPTION_CLIENT":          "client-side-encrypted S3 objects are not supported",
 	"IMGPROXY_S3_ASSUME_ROLE_ARN":                "use the AWS credential chain (AWS_ROLE_ARN) instead",
-	"IMGPROXY_MAX_CHAINED_PIPELINES":             "imgproxy Pro",
-	"IMGPROXY_ALLOWED_INFO_OPTIONS":              "imgproxy Pro",
+	"IMGPROXY_AUTOQUALITY_JPEG_NET":              "autoquality method ml is not available",
+	"IMGPROXY_AUTOQUALITY_WEBP_NET":              "autoquality method ml is not available",
+	"IMGPROXY_AUTOQUALITY_AVIF_NET":              "autoquality method ml is not available",
+	"IMGPROXY_AUTOQUALITY_JXL_NET":               "autoquality method ml is not available",
 }
 
 // ignoredPrefixes cover families of integration and Pro variables.
@@ -30,7 +32,7 @@ var ignoredPrefixes = []string{
 	"IMGPROXY_NEW_RELIC_", "IMGPROXY_DATADOG_", "IMGPROXY_OPEN_TELEMETRY_", "IMGPROXY_CLOUD_WATCH_",
 	"IMGPROXY_BUGSNAG_", "IMGPROXY_HONEYBADGER_", "IMGPROXY_SENTRY_", "IMGPROXY_AIRBRAKE_",
 	"IMGPROXY_SWIFT_", "IMGPROXY_SYSLOG_", "IMGPROXY_COOKIE_", "IMGPROXY_S3_ASSUME_ROLE_",
-	"IMGPROXY_ENV_AWS_", "IMGPROXY_ENV_GCP_",
+	"IMGPROXY_ENV_AWS_", "IMGPROXY_ENV_GCP_", "IMGPROXY_AUTOQUALITY_ML_",
 }
 
 // unknownVars warns about IMGPROXY_*/IMGEDGE_* variables imgedge does not use.

@@ -148,6 +148,7 @@ func serve(cfg *config, log *slog.Logger) error {
 		Fetcher:      fetcher,
 		Processor:    processor,
 		Streamer:     fetcher,
+		Info:         processor,
 		Health:       vips.Health,
 		Logger:       log,
 		Metrics:      reg,

@@ -366,7 +366,7 @@ func (s *Server) fetch(ctx context.Context, r *result) (options.Source, error) {
 		r.fallback, r.fetchErr = true, err
 		src = options.NewSource(fb, nil)
 	}
-	if err := s.fetchWatermark(ctx, r, &src); err != nil {
+	if err := s.fetchWatermarks(ctx, r, &src); err != nil {
 		src.Release()
 		return options.Source{}, err
 	}

@@ -14,7 +14,7 @@ import (
 // (docs/options.md): bypass_cache, hashsum, fallback_image_url and the
 // image of watermark_url, which edge fetches through its Fetcher like a
 // source (same SSRF rules and size limit) and hands to the Processor as
-// Source.Watermark; and the cache_tags response headers.
+// Source.Watermarks; and the cache_tags response headers.
 
 // uncachedFetcher is implemented by a Fetcher with a source cache
 // (*fetch.Fetcher): bypass_cache fetches through it.
@@ -42,19 +42,28 @@ func (s *Server) fallbackImage(ctx context.Context, r *result) []byte {
 	return s.cfg.FallbackImage
 }
 
-// fetchWatermark puts the watermark_url image of an enabled watermark into
-// src.Watermark. Its failure fails the request with the fetch error (the
-// statuses of a source that cannot be fetched; no fallback image).
-func (s *Server) fetchWatermark(ctx context.Context, r *result, src *options.Source) error {
-	w := &r.opts.Watermark
-	if !w.Enabled() || w.URL == "" || src.Meta.NotModified {
+// fetchWatermarks puts the watermark_url image of every enabled watermark
+// (of every pipeline of a chained request) into src.Watermarks. A failure
+// fails the request with the fetch error (the statuses of a source that
+// cannot be fetched; no fallback image).
+func (s *Server) fetchWatermarks(ctx context.Context, r *result, src *options.Source) error {
+	if src.Meta.NotModified {
 		return nil
 	}
-	b, err := s.auxImage(ctx, s.marks, w.URL, r.opts.Limits.MaxSrcFileSize)
-	if err != nil {
-		return options.Wrap(options.KindOf(err), "watermark_url", err)
+	for o := &r.opts; o != nil; o = o.Previous {
+		w := &o.Watermark
+		if !w.Enabled() || w.URL == "" || src.Watermarks[w.URL] != nil {
+			continue
+		}
+		b, err := s.auxImage(ctx, s.marks, w.URL, r.opts.Limits.MaxSrcFileSize)
+		if err != nil {
+			return options.Wrap(options.KindOf(err), "watermark_url", err)
+		}
+		if src.Watermarks == nil {
+			src.Watermarks = make(map[string][]byte, 1)
+		}
+		src.Watermarks[w.URL] = b
 	}
-	src.Watermark = b
 	return nil
 }
 

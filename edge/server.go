@@ -64,6 +64,9 @@ type Deps struct {
 	// Streamer serves `raw` requests; nil → raw requests are fetched and
 	// processed like others.
 	Streamer Streamer
+	// Info answers /info requests (edge/info.go); nil → /info URLs are
+	// processing URLs like any other (and fail as such).
+	Info InfoProcessor
 	// Health is the libvips self-check for /health (nil = always healthy).
 	Health func() error
 	// Logger receives one line per request; nil = slog.Default().
@@ -264,6 +267,8 @@ func (s *Server) dispatchPath(ctx *fasthttp.RequestCtx, path []byte) {
 		return
 	}
 	switch {
+	case ctx.IsGet() && s.isInfoPath(path):
+		s.handleInfo(ctx)
 	case ctx.IsGet():
 		s.handleProcessing(ctx)
 	case ctx.IsHead(), ctx.IsOptions():

@@ -56,6 +56,15 @@ type ParserConfig struct {
 	// AllowedProcessingOptions is IMGPROXY_ALLOWED_PROCESSING_OPTIONS:
 	// option names (as written in URLs) usable in URLs; empty = all.
 	AllowedProcessingOptions []string
+	// InfoPresets are IMGPROXY_INFO_PRESETS(_PATH): the /info endpoint's
+	// presets (docs/info.md), parsed like Presets.
+	InfoPresets map[string]string
+	// InfoOnlyPresets is IMGPROXY_INFO_ONLY_PRESETS: /info URLs name info
+	// presets only.
+	InfoOnlyPresets bool
+	// AllowedInfoOptions is IMGPROXY_ALLOWED_INFO_OPTIONS: info option
+	// names usable in /info URLs; empty = all.
+	AllowedInfoOptions []string
 	// AllowSecurityOptions is IMGPROXY_ALLOW_SECURITY_OPTIONS.
 	AllowSecurityOptions bool
 	// BaseURL is IMGPROXY_BASE_URL, prepended to sources that do not
@@ -95,6 +104,10 @@ type ParserConfig struct {
 	// AllowBypassCache is IMGPROXY_ALLOW_BYPASS_CACHE: without it the
 	// bypass_cache option is refused (403).
 	AllowBypassCache bool
+	// MaxChainedPipelines is IMGPROXY_MAX_CHAINED_PIPELINES: the most
+	// pipelines a URL may chain ("/-/", docs/options.md); 0 = only the
+	// hard cap MaxPipelines. Pipelines from presets are not counted.
+	MaxChainedPipelines int
 	// Defaults are the server-wide processing defaults every Request
 	// starts from (IMGPROXY_QUALITY is not here: Quality 0 means "server
 	// default", resolved by vips). The zero Options value means
@@ -123,6 +136,16 @@ func (c *ParserConfig) Validate() error {
 			return ConfigErrorf("IMGPROXY_ALLOWED_PROCESSING_OPTIONS", "unknown processing option %q", n)
 		}
 	}
+	for name := range c.InfoPresets {
+		if name == "" || strings.ContainsAny(name, "/") {
+			return ConfigErrorf("IMGPROXY_INFO_PRESETS", "invalid preset name %q", name)
+		}
+	}
+	for _, n := range c.AllowedInfoOptions {
+		if !KnownInfoOption(n) {
+			return ConfigErrorf("IMGPROXY_ALLOWED_INFO_OPTIONS", "unknown info option %q", n)
+		}
+	}
 	for _, r := range c.URLReplacements {
 		if r.Pattern == "" {
 			return ConfigErrorf("IMGPROXY_URL_REPLACEMENTS", "empty pattern")
@@ -138,6 +161,9 @@ func (c *ParserConfig) Validate() error {
 	}
 	if n := len(c.SourceURLEncryptionKey); n != 0 && n != 16 && n != 24 && n != 32 {
 		return ConfigErrorf("IMGPROXY_SOURCE_URL_ENCRYPTION_KEY", "must be 16, 24 or 32 bytes (hex-encoded); got %d bytes", n)
+	}
+	if c.MaxChainedPipelines < 0 {
+		return ConfigErrorf("IMGPROXY_MAX_CHAINED_PIPELINES", "%d must be >= 0", c.MaxChainedPipelines)
 	}
 	if c.MaxURLLength < 0 {
 		return ConfigErrorf("options.ParserConfig.MaxURLLength", "%d must be >= 0", c.MaxURLLength)

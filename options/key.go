@@ -37,7 +37,8 @@ func (o *Options) AppendKey(dst []byte) []byte {
 	for _, q := range o.FormatQuality {
 		dst = binary.AppendVarint(dst, int64(q))
 	}
-	dst = appendBools(dst, o.Raw, o.ReturnAttachment)
+	dst = appendBools(dst, o.Raw, o.ReturnAttachment, o.BestFormat)
+	dst = o.Autoquality.appendKey(dst)
 	dst = appendString(dst, o.CacheBuster)
 	dst = appendString(dst, o.Filename)
 	if o.Expires.IsZero() {
@@ -47,7 +48,12 @@ func (o *Options) AppendKey(dst []byte) []byte {
 		dst = appendInts(dst, o.Expires.Unix(), int64(o.Expires.Nanosecond()))
 	}
 	dst = o.Limits.appendKey(dst)
-	return o.appendProSourcesKey(dst)
+	dst = o.appendProSourcesKey(dst)
+	// A chained request keys every pipeline (options/chain.go).
+	if o.Previous == nil {
+		return append(dst, 0)
+	}
+	return o.Previous.AppendKey(append(dst, 1))
 }
 
 // appendProSourcesKey encodes the source and integrity options of imgproxy

@@ -275,6 +275,12 @@ type Options struct {
 	// Format is the requested output format (option or extension);
 	// FormatUnknown = choose automatically.
 	Format Format
+	// BestFormat is the format "best" (docs/options.md "Best format"):
+	// the result is encoded in each candidate format and the smallest is
+	// answered. Format is FormatUnknown when it is set.
+	BestFormat bool
+	// Autoquality is the autoquality option (options/autoquality.go).
+	Autoquality Autoquality
 	// SkipProcessing lists source formats returned unprocessed.
 	SkipProcessing FormatSet
 	Raw            bool
@@ -301,6 +307,10 @@ type Options struct {
 	BypassCache bool
 	// CacheTags is cache_tags: the tags joined with ","; "" = none.
 	CacheTags string
+	// Previous is the pipeline run before this one in a chained request
+	// ("/-/", options/chain.go); nil for the first or only pipeline. The
+	// pipelines a parse produces are immutable and shared by copies.
+	Previous *Options
 }
 
 // Request is a fully parsed processing URL.

@@ -22,12 +22,13 @@ type Releaser interface {
 type Source struct {
 	Data []byte
 	Meta SourceMeta
-	// Watermark holds the bytes of the request's watermark_url image,
-	// fetched by edge along with the source (nil = none). They are
-	// immutable and may be shared (edge keeps them in a cache): nobody
-	// writes or releases them.
-	Watermark []byte
-	owner     Releaser
+	// Watermarks holds the images of the request's watermark_url options
+	// (one per URL; a chained request may have several), fetched by edge
+	// along with the source; nil = none. The bytes are immutable and may
+	// be shared (edge keeps them in a cache): nobody writes or releases
+	// them.
+	Watermarks map[string][]byte
+	owner      Releaser
 }
 
 // NewSource returns a Source whose data is owned by owner (nil: owned by

@@ -27,6 +27,7 @@ type Parser struct {
 	clientHints  bool
 	maxDim       int
 	maxURL       int
+	maxChained   int
 	defaults     Options
 
 	encBlock            cipher.Block // /enc/ sources; nil = refused
@@ -37,6 +38,13 @@ type Parser struct {
 	presets       []preset
 	presetIndex   map[string]int
 	defaultPreset int // index of preset "default", -1 if none
+
+	// The /info endpoint's presets and allow-list (options/info.go).
+	infoPresets       []preset
+	infoPresetIndex   map[string]int
+	defaultInfoPreset int
+	infoOnlyPresets   bool
+	allowedInfo       map[string]struct{} // nil = all info options allowed
 }
 
 type preset struct {
@@ -60,10 +68,14 @@ func NewParser(cfg ParserConfig) (*Parser, error) {
 		clientHints:   cfg.EnableClientHints,
 		maxDim:        cfg.MaxDimension,
 		maxURL:        cfg.MaxURLLength,
+		maxChained:    cfg.MaxChainedPipelines,
 		defaults:      cfg.Defaults,
 		presetIndex:   map[string]int{},
 		defaultPreset: -1,
 
+		infoPresetIndex:     map[string]int{},
+		defaultInfoPreset:   -1,
+		infoOnlyPresets:     cfg.InfoOnlyPresets,
 		preprocessWatermark: cfg.WatermarkPreprocessURL,
 		preprocessFallback:  cfg.FallbackImagePreprocessURL,
 		allowBypass:         cfg.AllowBypassCache,
@@ -93,6 +105,12 @@ func NewParser(cfg ParserConfig) (*Parser, error) {
 			p.allowed[n] = struct{}{}
 		}
 	}
+	if len(cfg.AllowedInfoOptions) > 0 {
+		p.allowedInfo = map[string]struct{}{}
+		for _, n := range cfg.AllowedInfoOptions {
+			p.allowedInfo[n] = struct{}{}
+		}
+	}
 	for _, r := range cfg.URLReplacements {
 		c, err := compileReplacement(r)
 		if err != nil {
@@ -104,6 +122,9 @@ func NewParser(cfg ParserConfig) (*Parser, error) {
 		p.sources = append(p.sources, compileSourcePattern(s))
 	}
 	if err := p.compilePresets(cfg.Presets); err != nil {
+		return nil, err
+	}
+	if err := p.compileInfoPresets(cfg.InfoPresets); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -134,7 +155,7 @@ func (p *Parser) compilePresets(presets map[string]string) error {
 	for i := range p.presets {
 		pr := &p.presets[i]
 		for _, seg := range pr.segments {
-			if bytes.Index(seg, p.sep) < 0 {
+			if bytes.Index(seg, p.sep) < 0 && !isChainSep(seg) {
 				return ConfigErrorf("IMGPROXY_PRESETS", "preset %q: %q is not a processing option", pr.name, seg)
 			}
 		}
@@ -315,6 +336,13 @@ func (p *Parser) Parse(path []byte, hints Hints, dst *Request) error {
 		}
 		for {
 			seg, rest, found := cutSlash(path)
+			if isChainSep(seg) && found {
+				if err := st.urlPipeline(); err != nil {
+					return err
+				}
+				path = rest
+				continue
+			}
 			if p.indexSep(seg) < 0 {
 				break
 			}
@@ -331,13 +359,10 @@ func (p *Parser) Parse(path []byte, hints Hints, dst *Request) error {
 	if err != nil {
 		return err
 	}
-	if len(ext) > 0 && !o.Raw {
-		f, ok := ParseFormat(b2s(ext))
-		if !ok {
-			return Errorf(KindInvalidURL, "unknown extension %q", ext)
-		}
-		o.Format = f
+	if len(ext) > 0 && !st.o.Raw && !setOutputFormat(st.o, ext) {
+		return Errorf(KindInvalidURL, "unknown extension %q", ext)
 	}
+	st.finishChain(o)
 	src = p.rewriteSource(src)
 	if len(p.sources) > 0 && !p.sourceAllowed(src) {
 		return Errorf(KindSourceNotAllowed, "source url %q is not allowed", clipString(src))

@@ -13,12 +13,13 @@ package options
 // are accepted by the configuration check either way.
 //
 // Entries with a parse function are implemented (their functions sit in
-// files named after their group, e.g. prosources.go). The watermark
-// position ch, the pdf output format and encrypted source URLs ("/enc/")
-// are implemented in the open-source parsers. Other imgproxy Pro URL
-// features are refused as invalid values by those parsers, with the same
-// 404: the gravity types obj and objw, the output format mp4, chained
-// pipelines ("/-/" segments), and the /info endpoint.
+// files named after their group, e.g. prosources.go, autoquality.go). The
+// watermark position ch, the pdf output format and encrypted source URLs
+// ("/enc/") are implemented in the open-source parsers, as are format best,
+// chained pipelines (chain.go) and the /info endpoint (info.go). Other
+// imgproxy Pro URL features are refused as invalid values by those
+// parsers, with the same 404: the gravity types obj and objw and the
+// output format mp4.
 var proOptions = []optionSpec{
 	{name: "resizing_algorithm", aliases: []string{"ra"}},
 	{name: "objects_position", aliases: []string{"obj_pos", "op"}},
@@ -50,7 +51,7 @@ var proOptions = []optionSpec{
 	{name: "style", aliases: []string{"st", "stl"}, maxArgs: 1, parse: parseStyle},
 	{name: "dpi"},
 	{name: "color_profile", aliases: []string{"cp", "icc"}},
-	{name: "autoquality", aliases: []string{"aq"}},
+	{name: "autoquality", aliases: []string{"aq"}, maxArgs: 5, parse: parseAutoquality},
 	{name: "jpeg_options", aliases: []string{"jpgo"}},
 	{name: "png_options", aliases: []string{"pngo"}},
 	{name: "webp_options", aliases: []string{"webpo"}},

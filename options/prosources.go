@@ -87,6 +87,17 @@ func (h Hashsum) Check(data []byte) error {
 	return nil
 }
 
+// copyProSourceFields copies the request fields of prosources.go (chained
+// pipelines share them, options/chain.go); the watermark options belong
+// to each pipeline.
+func (o *Options) copyProSourceFields(from *Options) {
+	o.FallbackImageURL = from.FallbackImageURL
+	o.Hashsum = from.Hashsum
+	o.Style = from.Style
+	o.BypassCache = from.BypassCache
+	o.CacheTags = from.CacheTags
+}
+
 func (h *Hashsum) appendKey(dst []byte) []byte {
 	dst = appendInts(dst, int64(h.Type))
 	return appendString(dst, h.Sum)

@@ -68,6 +68,11 @@ type Config struct {
 	// to Startup has it set.
 	EnablePDF bool
 
+	// Autoquality holds the IMGPROXY_AUTOQUALITY_* defaults (autoquality.go).
+	Autoquality AutoqualityConfig
+	// BestFormat holds the IMGPROXY_BEST_FORMAT_* settings (best.go).
+	BestFormat BestFormatConfig
+
 	// MaxResultPixels refuses results larger than this many pixels with
 	// KindResultTooBig (protects against enlarge+dpr explosions; default
 	// 16384×16384). It is not an imgproxy setting.
@@ -92,6 +97,8 @@ func DefaultConfig() Config {
 		SanitizeSVG:           true,
 		MaxSVGCheckBytes:      32 * 1024,
 		MaxResultPixels:       16384 * 16384,
+		Autoquality:           DefaultAutoqualityConfig(),
+		BestFormat:            DefaultBestFormatConfig(),
 	}
 	c.FormatQuality[options.FormatWebP] = 79
 	c.FormatQuality[options.FormatAVIF] = 63
@@ -142,5 +149,8 @@ func (c *Config) Validate() error {
 	if c.MaxResultPixels <= 0 {
 		return options.ConfigErrorf("vips.Config.MaxResultPixels", "must be > 0; got %d", c.MaxResultPixels)
 	}
-	return nil
+	if err := c.Autoquality.Validate(); err != nil {
+		return err
+	}
+	return c.BestFormat.Validate()
 }

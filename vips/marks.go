@@ -15,7 +15,7 @@ import (
 
 // Watermark images other than the configured one (docs/processing.md,
 // watermark): watermark_url images, whose bytes edge fetched and handed
-// over in Source.Watermark, and watermark_text, rendered by libvips from
+// over in Source.Watermarks, and watermark_text, rendered by libvips from
 // Pango markup. Both are decoded once and kept in a bounded cache.
 
 const (
@@ -125,10 +125,11 @@ func (st *state) baseMark() (*image, error) {
 		if im, err := p.marks.get(key); im != nil || err != nil {
 			return im, err
 		}
-		if len(st.wmData) == 0 {
+		data := st.wmData[w.URL]
+		if len(data) == 0 {
 			return nil, options.Errorf(options.KindUnexpected, "BUG: the watermark_url image was not fetched")
 		}
-		im, err := p.decodeMark(st.wmData, &st.o.Limits)
+		im, err := p.decodeMark(data, &st.o.Limits)
 		if err != nil {
 			return nil, err
 		}

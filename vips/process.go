@@ -87,7 +87,7 @@ func (p *Processor) Process(ctx context.Context, src *options.Source, o *options
 	}
 	cancel := startCancel(ctx)
 	defer cancel.close()
-	st := &state{p: p, ctx: ctx, o: o, src: src.Data, meta: meta, wmData: src.Watermark}
+	st := &state{p: p, ctx: ctx, o: o, src: src.Data, meta: meta, wmData: src.Watermarks}
 	out, err := st.run(neg, res)
 	if err != nil {
 		clearError()
@@ -123,6 +123,9 @@ func (p *Processor) probe(src []byte, res *options.ResultMeta) (imagemeta.Meta, 
 // skip_processing for its format (when no other output format is asked
 // for), or an SVG that stays SVG.
 func (p *Processor) passesThrough(f options.Format, o *options.Options) bool {
+	if o.BestFormat && !p.cfg.BestFormat.AllowSkips {
+		return false // format best processes every source (IMGPROXY_BEST_FORMAT_ALLOW_SKIPS)
+	}
 	if f != options.FormatPDF && o.SkipProcessing.Has(f) && (o.Format == options.FormatUnknown || o.Format == f) {
 		return true
 	}
@@ -180,11 +183,15 @@ func (st *state) run(neg *options.Negotiation, res options.ResultMeta) (options.
 	if err := st.chooseOutput(neg); err != nil {
 		return options.Output{}, err
 	}
+	st.beginChain()
 	defer func() { st.im.close(); st.wmark.close() }()
 	if err := st.loadHeader(); err != nil {
 		return options.Output{}, err
 	}
 	if err := runSteps(st, mainPipeline); err != nil {
+		return options.Output{}, err
+	}
+	if err := st.runChained(); err != nil {
 		return options.Output{}, err
 	}
 	if err := runSteps(st, finalizePipeline); err != nil {
@@ -212,7 +219,13 @@ func (st *state) chooseOutput(neg *options.Negotiation) error {
 	// adds a canvas, and no background flattens it.
 	st.needAlpha = (st.meta.HasAlpha || f == options.FormatSVG ||
 		o.Padding.Enabled || o.Extend.Enabled || o.ExtendAspectRatio.Enabled) && !o.HasBackground
+	if o.Previous != nil {
+		st.needAlpha = chainAlpha(st.meta, o)
+	}
 	st.out = chooseFormat(o.Format, f, neg, animSrc, st.needAlpha)
+	if o.BestFormat {
+		st.chooseBest(neg, animSrc)
+	}
 	if !canSave[st.out] {
 		return options.Errorf(options.KindCannotSave, "cannot save %q", st.out)
 	}

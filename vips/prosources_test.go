@@ -32,15 +32,17 @@ var (
 	white = color.NRGBA{255, 255, 255, 255}
 )
 
-// markRun processes a white w×h PNG to PNG with wm and src.Watermark =
-// wmData and returns its RGBA pixels.
+// markRun processes a white w×h PNG to PNG with wm and wmData as the
+// bytes of wm.URL, and returns its RGBA pixels.
 func markRun(t *testing.T, p *Processor, w, h int, wm options.Watermark, wmData []byte) []byte {
 	t.Helper()
 	o := defaultOptions()
 	o.Watermark = wm
 	o.Format = options.FormatPNG
 	s := options.NewSource(pngBytes(t, solid(w, h, white)), nil)
-	s.Watermark = wmData
+	if wmData != nil {
+		s.Watermarks = map[string][]byte{wm.URL: wmData}
+	}
 	out, err := p.Process(context.Background(), &s, &o, nil)
 	if err != nil {
 		t.Fatalf("Process: %v", err)
@@ -137,7 +139,7 @@ func TestWatermarkURLImage(t *testing.T) {
 	// A mark over the source resolution limit is refused like a source.
 	o.Limits.MaxSrcResolution = 100
 	s := options.NewSource(pngBytes(t, solid(8, 8, white)), nil)
-	s.Watermark = mark
+	s.Watermarks = map[string][]byte{o.Watermark.URL: mark}
 	if _, err := p.Process(context.Background(), &s, &o, nil); kindOf(err) != options.KindSourceTooBig {
 		t.Fatalf("big mark: got %v; want KindSourceTooBig", err)
 	}
@@ -440,5 +442,37 @@ func TestWatermarkFontsDir(t *testing.T) {
 	}
 	if err := loadFonts(filepath.Join(dir, "missing")); err == nil {
 		t.Fatal("a missing directory was accepted")
+	}
+}
+
+// A chained request may watermark in several pipelines, each with its own
+// mark (the prepared mark is per pipeline, the bytes per URL).
+func TestWatermarkChained(t *testing.T) {
+	p := newTestProcessor(t, nil)
+	first := defaultOptions()
+	first.Watermark = options.Watermark{Opacity: 1, URL: "http://x/red.png", Position: options.Gravity{Type: options.GravityNorthWest}}
+	last := defaultOptions()
+	last.Format = options.FormatPNG
+	last.Watermark = options.Watermark{Opacity: 1, URL: "http://x/blue.png", Position: options.Gravity{Type: options.GravitySouthEast}}
+	last.Previous = &first
+	s := options.NewSource(pngBytes(t, solid(40, 30, white)), nil)
+	s.Watermarks = map[string][]byte{
+		"http://x/red.png":  pngBytes(t, solid(10, 10, red)),
+		"http://x/blue.png": pngBytes(t, solid(10, 10, color.NRGBA{0, 0, 255, 255})),
+	}
+	out, err := p.Process(context.Background(), &s, &last, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Release()
+	pix, w, _ := pixels(t, out.Data)
+	if c := at(pix, w, 2, 2); c != red {
+		t.Errorf("first pipeline's mark: got %v; want red", c)
+	}
+	if c := at(pix, w, 37, 27); c != (color.NRGBA{0, 0, 255, 255}) {
+		t.Errorf("last pipeline's mark: got %v; want blue", c)
+	}
+	if c := at(pix, w, 20, 15); c != white {
+		t.Errorf("centre: got %v; want white", c)
 	}
 }

@@ -26,18 +26,30 @@ func cOutput(buf unsafe.Pointer, n C.size_t) options.Output {
 	return options.NewOutput(unsafe.Slice((*byte)(buf), int(n)), cBuffer{buf})
 }
 
-// save encodes the finished image with the planned format and quality,
-// within max_bytes when set (the image is computed into memory first so
-// that each attempt only encodes).
+// save encodes the finished image: in the smallest candidate for format
+// best (best.go), else in the planned format.
 func (st *state) save() (options.Output, error) {
+	if st.best != nil {
+		return st.saveBest()
+	}
+	return st.saveQuality(st.out)
+}
+
+// saveQuality encodes the finished image as f with the quality chain or
+// autoquality (autoquality.go), within max_bytes when set (the image is
+// computed into memory first so that each attempt only encodes).
+func (st *state) saveQuality(f options.Format) (options.Output, error) {
 	o := st.o
-	q := st.p.qualityFor(o, st.out)
-	if o.MaxBytes > 0 && hasQuality(st.out) {
+	if pl, ok := st.p.autoqualityFor(o, f, int64(st.im.width())*int64(st.im.height())); ok {
+		return st.saveAutoFitting(f, pl)
+	}
+	q := st.p.qualityFor(o, f)
+	if o.MaxBytes > 0 && hasQuality(f) {
 		if err := st.im.copyMemory(); err != nil {
 			return options.Output{}, err
 		}
 	}
-	return st.p.saveFitting(st.im, st.out, q, o.MaxBytes)
+	return st.p.saveFitting(st.im, f, q, o.MaxBytes)
 }
 
 // save encodes im as f with quality q. The output lives in C memory for the

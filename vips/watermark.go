@@ -26,12 +26,13 @@ func watermark(st *state) error {
 	if !wmo.Enabled() || wmo.Opacity*st.p.cfg.WatermarkOpacity <= 0 {
 		return nil
 	}
-	if st.wmark == nil {
+	if st.wmark == nil || st.wmarkFor != st.o { // once per pipeline, not per frame
+		st.wmark.close()
 		mark, err := st.prepareMark()
+		st.wmark, st.wmarkFor = mark, st.o
 		if err != nil || mark == nil {
 			return err
 		}
-		st.wmark = mark
 	}
 	mark, err := st.wmark.clone() // overlay changes it; every frame starts from the prepared one
 	if err != nil {

@@ -82,18 +82,28 @@ func Paths(t testing.TB, key, salt string, cases any) map[string]string {
 // cache directory keyed by the lock file and filled once with `npm ci`.
 func clientDir(t testing.TB) string {
 	t.Helper()
-	for _, bin := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("%s not installed (make deps installs it): %v", bin, err)
-		}
-	}
 	_, self, _, ok := runtime.Caller(0)
 	if !ok {
 		t.Fatal("testclient: cannot locate its source directory")
 	}
 	src := filepath.Join(filepath.Dir(self), "..", "testdata", "jsclient")
+	return NPMDir(t, src, filepath.Join("@imgproxy", "imgproxy-node"), "gen.cjs")
+}
+
+// NPMDir returns a directory holding the files of the npm project in src
+// (its package.json and package-lock.json plus files) with node_modules
+// installed: src itself when node_modules/marker exists there, else a
+// cache directory keyed by the lock file and filled once with `npm ci`.
+// It skips the test when node or npm is missing.
+func NPMDir(t testing.TB, src, marker string, files ...string) string {
+	t.Helper()
+	for _, bin := range []string{"node", "npm"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("%s not installed (make deps installs it): %v", bin, err)
+		}
+	}
 	installed := func(dir string) bool {
-		_, err := os.Stat(filepath.Join(dir, "node_modules", "@imgproxy", "imgproxy-node"))
+		_, err := os.Stat(filepath.Join(dir, "node_modules", marker))
 		return err == nil
 	}
 	if installed(src) {
@@ -108,11 +118,11 @@ func clientDir(t testing.TB) string {
 	if err != nil {
 		base = os.TempDir()
 	}
-	dir := filepath.Join(base, "imgedge-jsclient-"+hex.EncodeToString(sum[:8]))
+	dir := filepath.Join(base, "imgedge-"+filepath.Base(src)+"-"+hex.EncodeToString(sum[:8]))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"package.json", "package-lock.json", "gen.cjs"} {
+	for _, f := range append([]string{"package.json", "package-lock.json"}, files...) {
 		b, err := os.ReadFile(filepath.Join(src, f))
 		if err != nil {
 			t.Fatal(err)
