@@ -94,6 +94,7 @@ var sectionFuncs = []func(c *config) section{
 	formatsSection,
 	proSection,
 	responseSection,
+	proSourcesSection,
 	observabilitySection,
 	imgedgeSection,
 }

@@ -16,7 +16,6 @@ var ignoredVars = map[string]string{
 	"IMGPROXY_BUFFER_POOL_CALIBRATION_THRESHOLD": "removed in imgproxy 4; no effect",
 	"IMGPROXY_REPORT_DOWNLOADING_ERRORS":         "no error-tracker integrations",
 	"IMGPROXY_HEALTH_CHECK_MESSAGE":              "imgproxy Pro; the body of /health is fixed",
-	"IMGPROXY_SOURCE_URL_ENCRYPTION_KEY":         "imgproxy Pro (encrypted source URLs)",
 	"IMGPROXY_USE_SWIFT":                         "OpenStack Swift sources are not supported",
 	"IMGPROXY_COOKIE_PASSTHROUGH":                "cookie passthrough is not supported",
 	"IMGPROXY_SYSLOG_ENABLE":                     "syslog output is not supported; collect stderr",

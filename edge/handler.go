@@ -228,7 +228,7 @@ func (s *Server) process(ctx *fasthttp.RequestCtx, st *reqState) error {
 	defer watchClient(ctx.Conn(), cancel, clientWatchInterval)()
 
 	var r *result
-	if s.cfg.Coalesce {
+	if s.cfg.Coalesce && !opts.BypassCache { // bypass_cache does not join another request's work
 		st.key = appendKey(st.key[:0], st)
 		// The job may outlive this handler (when it leaves on timeout while
 		// others still wait), so it gets copies, not st.
@@ -342,19 +342,35 @@ func (s *Server) fetchAndProcess(ctx context.Context, r *result) {
 	}
 }
 
-// fetch returns the source or, when a fetch-stage error meets a configured
-// fallback image, the fallback bytes as a Source that owns nothing (they
-// live as long as the server) without the origin's validators or expiry.
+// fetch returns the source, checked against the hashsum option, or, when
+// a fetch-stage error meets a fallback image (fallback_image_url or the
+// configured one), the fallback bytes as a Source that owns nothing (they
+// live as long as the server or its cache) without the origin's validators
+// or expiry; with the watermark_url image attached (prosources.go).
 func (s *Server) fetch(ctx context.Context, r *result) (options.Source, error) {
-	src, err := s.deps.Fetcher.Fetch(ctx, r.url, &r.cond, r.opts.Limits.MaxSrcFileSize)
-	if err == nil {
-		return src, nil
+	src, err := s.fetchSource(ctx, r)
+	switch {
+	case err == nil && !src.Meta.NotModified:
+		if err := r.opts.Hashsum.Check(src.Data); err != nil {
+			src.Release()
+			return options.Source{}, err
+		}
+	case err != nil:
+		var fb []byte
+		if isFetchStage(options.KindOf(err)) && ctx.Err() == nil {
+			fb = s.fallbackImage(ctx, r)
+		}
+		if fb == nil {
+			return options.Source{}, err
+		}
+		r.fallback, r.fetchErr = true, err
+		src = options.NewSource(fb, nil)
 	}
-	if s.cfg.FallbackImage == nil || !isFetchStage(options.KindOf(err)) || ctx.Err() != nil {
+	if err := s.fetchWatermarks(ctx, r, &src); err != nil {
+		src.Release()
 		return options.Source{}, err
 	}
-	r.fallback, r.fetchErr = true, err
-	return options.NewSource(s.cfg.FallbackImage, nil), nil
+	return src, nil
 }
 
 // observeJob records the spans of a job (the queue span alone when it never
@@ -419,6 +435,7 @@ func (s *Server) writeResult(ctx *fasthttp.RequestCtx, st *reqState) {
 	if s.vary != "" {
 		h.Set("Vary", s.vary)
 	}
+	s.setCacheTags(h, opts.CacheTags)
 	if cc := s.appendCacheControl(st.buf[:0], status, opts, &r.meta, r.fallback, time.Now()); len(cc) > 0 {
 		h.SetBytesV("Cache-Control", cc)
 	}
@@ -482,6 +499,8 @@ func (s *Server) writeError(ctx *fasthttp.RequestCtx, st *reqState, err error) {
 	h.Del("ETag")
 	h.Del("Last-Modified")
 	h.Del("Content-Disposition")
+	h.Del(cloudflareTagHeader)
+	h.Del(cloudfrontTagHeader)
 	if status == 429 || status == 503 {
 		h.Set("Retry-After", "1")
 	}

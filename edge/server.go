@@ -100,7 +100,9 @@ type Server struct {
 
 	group    *workers.Group
 	draining atomic.Bool
-	served   sync.WaitGroup // processing requests in flight (for Shutdown)
+
+	marks, fallbacks *auxCache      // watermark_url and fallback_image_url images (prosources.go)
+	served           sync.WaitGroup // processing requests in flight (for Shutdown)
 }
 
 // New validates cfg, checks deps and builds the router.
@@ -139,6 +141,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	metrics.ExposeMetadata(true)
 	s.m = newServerMetrics(reg, &deps)
 	s.group = workers.NewGroup(workers.GroupConfig{Metrics: reg})
+	s.marks, s.fallbacks = newAuxCache(cfg.WatermarksCacheSize), newAuxCache(cfg.FallbackImagesCacheSize)
 
 	s.prefix = []byte(deps.Parser.PathPrefix())
 	s.clientHints = deps.Parser.ClientHints()

@@ -120,8 +120,19 @@ func (f *Fetcher) close() {
 // download is bounded by Config.DownloadTimeout (→ KindDownloadTimeout) and
 // by ctx (→ KindTimeout / KindCanceled).
 func (f *Fetcher) Fetch(ctx context.Context, url string, cond *options.Conditional, maxSize int64) (options.Source, error) {
+	return f.fetchSource(ctx, url, cond, maxSize, true)
+}
+
+// FetchUncached is Fetch without the source cache's copy (the bypass_cache
+// option, docs/options.md): the source is always downloaded, and the
+// download then replaces the cached copy. Ownership and errors as Fetch.
+func (f *Fetcher) FetchUncached(ctx context.Context, url string, cond *options.Conditional, maxSize int64) (options.Source, error) {
+	return f.fetchSource(ctx, url, cond, maxSize, false)
+}
+
+func (f *Fetcher) fetchSource(ctx context.Context, url string, cond *options.Conditional, maxSize int64, cached bool) (options.Source, error) {
 	var meta options.SourceMeta
-	buf, err := f.fetch(ctx, url, cond, &meta, maxSize)
+	buf, err := f.fetch(ctx, url, cond, &meta, maxSize, cached)
 	if err != nil {
 		return options.Source{}, err
 	}
@@ -134,9 +145,10 @@ func (f *Fetcher) Fetch(ctx context.Context, url string, cond *options.Condition
 }
 
 // fetch returns the source in a buffer holding one reference for the
-// caller, or nil when meta.NotModified.
-func (f *Fetcher) fetch(ctx context.Context, url string, cond *options.Conditional, meta *options.SourceMeta, limit int64) (*buffer, error) {
-	if f.cache != nil {
+// caller, or nil when meta.NotModified. cached=false skips reading the
+// source cache (its entry is still refreshed).
+func (f *Fetcher) fetch(ctx context.Context, url string, cond *options.Conditional, meta *options.SourceMeta, limit int64, cached bool) (*buffer, error) {
+	if f.cache != nil && cached {
 		// Serve from the cache, or wait once for a download of the same URL
 		// already in flight and look again; fetch ourselves if it left
 		// nothing (error, 304, too big to cache).

@@ -103,7 +103,8 @@ func (o *Options) copyRequestFields(from *Options) {
 	o.Filename = from.Filename
 	o.ReturnAttachment = from.ReturnAttachment
 	o.Limits = from.Limits
-	// imgproxy Pro's options that load the source or encode the result.
+	o.copyProSourceFields(from)
+	// imgproxy Pro's image options that load the source or encode the result.
 	o.Page, o.Pages, o.DisableAnimation = from.Page, from.Pages, from.DisableAnimation
 	o.ColorProfile, o.DPI, o.Encoding = from.ColorProfile, from.DPI, from.Encoding
 }

@@ -92,6 +92,18 @@ type ParserConfig struct {
 	// MaxURLLength caps the request-target length in Split; 0 means
 	// DefaultMaxURLLength.
 	MaxURLLength int
+	// SourceURLEncryptionKey is IMGPROXY_SOURCE_URL_ENCRYPTION_KEY
+	// (hex-decoded by main): the AES key (16, 24 or 32 bytes) of /enc/
+	// source URLs; nil = /enc/ sources are refused.
+	SourceURLEncryptionKey []byte
+	// WatermarkPreprocessURL is IMGPROXY_WATERMARK_PREPROCESS_URL and
+	// FallbackImagePreprocessURL is IMGPROXY_FALLBACK_IMAGE_PREPROCESS_URL:
+	// apply URLReplacements and BaseURL to watermark_url /
+	// fallback_image_url values too.
+	WatermarkPreprocessURL, FallbackImagePreprocessURL bool
+	// AllowBypassCache is IMGPROXY_ALLOW_BYPASS_CACHE: without it the
+	// bypass_cache option is refused (403).
+	AllowBypassCache bool
 	// MaxChainedPipelines is IMGPROXY_MAX_CHAINED_PIPELINES: the most
 	// pipelines a URL may chain ("/-/", docs/options.md); 0 = only the
 	// hard cap MaxPipelines. Pipelines from presets are not counted.
@@ -146,6 +158,9 @@ func (c *ParserConfig) Validate() error {
 	}
 	if c.MaxDimension < 0 {
 		return ConfigErrorf("options.ParserConfig.MaxDimension", "%d must be >= 0", c.MaxDimension)
+	}
+	if n := len(c.SourceURLEncryptionKey); n != 0 && n != 16 && n != 24 && n != 32 {
+		return ConfigErrorf("IMGPROXY_SOURCE_URL_ENCRYPTION_KEY", "must be 16, 24 or 32 bytes (hex-encoded); got %d bytes", n)
 	}
 	if c.MaxChainedPipelines < 0 {
 		return ConfigErrorf("IMGPROXY_MAX_CHAINED_PIPELINES", "%d must be >= 0", c.MaxChainedPipelines)

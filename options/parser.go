@@ -2,6 +2,8 @@ package options
 
 import (
 	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
 	"encoding/base64"
 	"math"
 	"strings"
@@ -27,6 +29,11 @@ type Parser struct {
 	maxURL       int
 	maxChained   int
 	defaults     Options
+
+	encBlock            cipher.Block // /enc/ sources; nil = refused
+	preprocessWatermark bool
+	preprocessFallback  bool
+	allowBypass         bool
 
 	presets       []preset
 	presetIndex   map[string]int
@@ -66,9 +73,19 @@ func NewParser(cfg ParserConfig) (*Parser, error) {
 		presetIndex:   map[string]int{},
 		defaultPreset: -1,
 
-		infoPresetIndex:   map[string]int{},
-		defaultInfoPreset: -1,
-		infoOnlyPresets:   cfg.InfoOnlyPresets,
+		infoPresetIndex:     map[string]int{},
+		defaultInfoPreset:   -1,
+		infoOnlyPresets:     cfg.InfoOnlyPresets,
+		preprocessWatermark: cfg.WatermarkPreprocessURL,
+		preprocessFallback:  cfg.FallbackImagePreprocessURL,
+		allowBypass:         cfg.AllowBypassCache,
+	}
+	if len(cfg.SourceURLEncryptionKey) > 0 {
+		b, err := aes.NewCipher(cfg.SourceURLEncryptionKey)
+		if err != nil {
+			return nil, ConfigErrorf("IMGPROXY_SOURCE_URL_ENCRYPTION_KEY", "%w", err)
+		}
+		p.encBlock = b
 	}
 	if len(p.sep) == 0 {
 		p.sep = []byte{':'}
@@ -384,6 +401,10 @@ func (p *Parser) parseSource(path []byte) (string, []byte, error) {
 		}
 		return s, ext, nil
 	}
+	encrypted := false
+	if rest, ok := bytes.CutPrefix(path, []byte("enc/")); ok && len(rest) > 0 {
+		path, encrypted = rest, true
+	}
 	enc := path
 	if p.b64Filename {
 		if i := bytes.LastIndexByte(enc, '/'); i >= 0 {
@@ -400,6 +421,13 @@ func (p *Parser) parseSource(path []byte) (string, []byte, error) {
 	data, ext, more := bytes.Cut(joined, []byte{'.'})
 	if more && bytes.IndexByte(ext, '.') >= 0 {
 		return "", nil, Errorf(KindInvalidURL, "base64 source url %q has multiple formats", clip(joined))
+	}
+	if encrypted {
+		u, err := p.decryptSource(data)
+		if err != nil {
+			return "", nil, err
+		}
+		return u, append([]byte(nil), ext...), nil
 	}
 	data = bytes.TrimRight(data, "=")
 	out := make([]byte, base64.RawURLEncoding.DecodedLen(len(data)))

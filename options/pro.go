@@ -12,12 +12,15 @@ package options
 // (IMGPROXY_ALLOWED_PROCESSING_OPTIONS) is consulted; names listed there
 // are accepted by the configuration check either way.
 //
-// Other imgproxy Pro URL features are refused as invalid values by the
-// open-source parsers, with the same 404: the gravity types obj and objw,
-// the watermark position ch, the output formats pdf and mp4 and encrypted
-// source URLs ("/enc/"). Format best, autoquality (autoquality.go),
-// chained pipelines (chain.go) and the /info endpoint (info.go) are
-// implemented.
+// Entries with a parse function are implemented (their functions sit in
+// files named after their group, e.g. prosources.go, image_pro.go,
+// autoquality.go). The
+// watermark position ch, the pdf output format and encrypted source URLs
+// ("/enc/") are implemented in the open-source parsers, as are format best,
+// chained pipelines (chain.go) and the /info endpoint (info.go). Other
+// imgproxy Pro URL features are refused as invalid values by those
+// parsers, with the same 404: the gravity types obj and objw and the
+// output format mp4.
 var proOptions = []optionSpec{
 	{name: "resizing_algorithm", aliases: []string{"ra"}, maxArgs: 1, parse: parseResizingAlgorithm},
 	{name: "objects_position", aliases: []string{"obj_pos", "op"}},
@@ -36,15 +39,17 @@ var proOptions = []optionSpec{
 	{name: "draw_detections", aliases: []string{"dd"}},
 	// imgproxy's docs give crop_objects the alias "co", which contrast
 	// already has; "co" stays contrast.
-	{name: "crop_objects"},
+	// The client library writes "c_obj"; it is refused by name too.
+	{name: "crop_objects", aliases: []string{"c_obj"}},
 	{name: "colorize", aliases: []string{"col"}, maxArgs: 3, parse: parseColorize},
 	{name: "gradient", aliases: []string{"gr"}, maxArgs: 5, parse: parseGradient},
-	{name: "watermark_url", aliases: []string{"wmu"}},
-	{name: "watermark_text", aliases: []string{"wmt"}},
-	{name: "watermark_size", aliases: []string{"wms"}},
-	{name: "watermark_rotate", aliases: []string{"wm_rot", "wmr"}},
-	{name: "watermark_shadow", aliases: []string{"wmsh"}},
-	{name: "style", aliases: []string{"st"}},
+	{name: "watermark_url", aliases: []string{"wmu"}, maxArgs: 1, parse: parseWatermarkURL},
+	{name: "watermark_text", aliases: []string{"wmt"}, maxArgs: 1, parse: parseWatermarkText},
+	{name: "watermark_size", aliases: []string{"wms"}, maxArgs: 2, parse: parseWatermarkSize},
+	{name: "watermark_rotate", aliases: []string{"wm_rot", "wmr"}, maxArgs: 1, parse: parseWatermarkRotate},
+	{name: "watermark_shadow", aliases: []string{"wmsh"}, maxArgs: 1, parse: parseWatermarkShadow},
+	// imgproxy's JavaScript client library writes style as "stl".
+	{name: "style", aliases: []string{"st", "stl"}, maxArgs: 1, parse: parseStyle},
 	{name: "dpi", maxArgs: 1, parse: parseDPI},
 	{name: "color_profile", aliases: []string{"cp", "icc"}, maxArgs: 1, parse: parseColorProfile},
 	{name: "autoquality", aliases: []string{"aq"}, maxArgs: 5, parse: parseAutoquality},
@@ -59,8 +64,8 @@ var proOptions = []optionSpec{
 	{name: "video_thumbnail_keyframes", aliases: []string{"vtk"}},
 	{name: "video_thumbnail_tile", aliases: []string{"vtt"}},
 	{name: "video_thumbnail_animation", aliases: []string{"vta"}},
-	{name: "fallback_image_url", aliases: []string{"fiu"}},
-	{name: "bypass_cache", aliases: []string{"bc"}},
-	{name: "cache_tags", aliases: []string{"ct"}},
-	{name: "hashsum", aliases: []string{"hs"}},
+	{name: "fallback_image_url", aliases: []string{"fiu"}, maxArgs: 1, parse: parseFallbackImageURL},
+	{name: "bypass_cache", aliases: []string{"bc"}, maxArgs: 1, parse: parseBypassCache},
+	{name: "cache_tags", aliases: []string{"ct"}, parse: parseCacheTags},
+	{name: "hashsum", aliases: []string{"hs"}, maxArgs: 2, parse: parseHashsum},
 }

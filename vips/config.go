@@ -1,6 +1,10 @@
 package vips
 
-import "github.com/imgedge/imgedge/options"
+import (
+	"strings"
+
+	"github.com/imgedge/imgedge/options"
+)
 
 // Config holds the server-wide processing settings (IMGPROXY_QUALITY,
 // IMGPROXY_FORMAT_QUALITY, encoder knobs, watermark, SVG switches). main.go
@@ -30,6 +34,16 @@ type Config struct {
 	WatermarkData []byte
 	// WatermarkOpacity is IMGPROXY_WATERMARK_OPACITY (0..1, default 1).
 	WatermarkOpacity float64
+	// WatermarksCacheSize is IMGPROXY_WATERMARKS_CACHE_SIZE: how many
+	// watermark_url and watermark_text marks stay decoded (default 256;
+	// 0 = decode for every request).
+	WatermarksCacheSize int
+	// WatermarkFont is IMGEDGE_WATERMARK_FONT, the Pango font description
+	// of watermark_text (default "sans 16", imgproxy Pro's).
+	WatermarkFont string
+	// WatermarkFontsDir is IMGEDGE_WATERMARK_FONTS_DIR: font files loaded
+	// at start-up for watermark_text; "" = the system's fonts only.
+	WatermarkFontsDir string
 
 	// UseLinearColorspace resizes in linear light (IMGPROXY_USE_LINEAR_COLORSPACE).
 	UseLinearColorspace bool
@@ -76,18 +90,20 @@ type Config struct {
 // package's tests run with the settings production uses.
 func DefaultConfig() Config {
 	c := Config{
-		Quality:          80,
-		WebPEffort:       4,
-		AVIFSpeed:        8,
-		JXLEffort:        4,
-		WatermarkOpacity: 1,
-		SanitizeSVG:      true,
-		MaxSVGCheckBytes: 32 * 1024,
-		StripMetadataDPI: 72,
-		ColorProfilesDir: "/usr/share/color/icc",
-		MaxResultPixels:  16384 * 16384,
-		Autoquality:      DefaultAutoqualityConfig(),
-		BestFormat:       DefaultBestFormatConfig(),
+		Quality:             80,
+		WebPEffort:          4,
+		AVIFSpeed:           8,
+		JXLEffort:           4,
+		WatermarkOpacity:    1,
+		WatermarksCacheSize: 256,
+		WatermarkFont:       "sans 16",
+		SanitizeSVG:         true,
+		MaxSVGCheckBytes:    32 * 1024,
+		StripMetadataDPI:    72,
+		ColorProfilesDir:    "/usr/share/color/icc",
+		MaxResultPixels:     16384 * 16384,
+		Autoquality:         DefaultAutoqualityConfig(),
+		BestFormat:          DefaultBestFormatConfig(),
 	}
 	c.FormatQuality[options.FormatWebP] = 79
 	c.FormatQuality[options.FormatAVIF] = 63
@@ -117,6 +133,12 @@ func (c *Config) Validate() error {
 	}
 	if c.WatermarkOpacity < 0 || c.WatermarkOpacity > 1 {
 		return options.ConfigErrorf("IMGPROXY_WATERMARK_OPACITY", "must be in 0..1; got %g", c.WatermarkOpacity)
+	}
+	if c.WatermarksCacheSize < 0 {
+		return options.ConfigErrorf("IMGPROXY_WATERMARKS_CACHE_SIZE", "must be >= 0; got %d", c.WatermarksCacheSize)
+	}
+	if strings.TrimSpace(c.WatermarkFont) == "" {
+		return options.ConfigErrorf("IMGEDGE_WATERMARK_FONT", "must not be empty")
 	}
 	if !(c.StripMetadataDPI > 0) || c.StripMetadataDPI > options.MaxDPI {
 		return options.ConfigErrorf("IMGPROXY_STRIP_METADATA_DPI", "must be in (0, %d]; got %g", options.MaxDPI, c.StripMetadataDPI)

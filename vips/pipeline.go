@@ -121,6 +121,9 @@ type state struct {
 	keepCMYK bool   // a CMYK source with a profile goes back to CMYK on output (strip_color_profile=false)
 	cmykICC  []byte // that profile, saved by importColour
 
+	wmData   map[string][]byte  // the watermark_url images' bytes by URL (options.Source.Watermarks)
+	wmark    *image             // the mark prepared for this image (watermark.go); closed by run
+	wmarkFor *options.Options   // the pipeline wmark was prepared for
 	pipes    []*options.Options // a chained request's pipelines, first to last (chain.go); nil = one
 	finalOut options.Format     // the output format while earlier pipelines run
 	best     []options.Format   // format best: the candidates (best.go)

@@ -13,8 +13,9 @@ import (
 // works on its own images; the shared watermark is immutable). Close it
 // before Shutdown.
 type Processor struct {
-	cfg Config
-	wm  *image // decoded watermark: sRGB with alpha, in memory; nil = none
+	cfg   Config
+	wm    *image     // decoded watermark: sRGB with alpha, in memory; nil = none
+	marks *markCache // watermark_url and watermark_text marks (marks.go)
 
 	profiles profileCache // ICC files of IMGPROXY_COLOR_PROFILES_DIR (color_profile.go)
 }
@@ -25,7 +26,12 @@ func NewProcessor(cfg Config) (*Processor, error) {
 	if err := Startup(cfg); err != nil {
 		return nil, err
 	}
-	p := &Processor{cfg: cfg}
+	p := &Processor{cfg: cfg, marks: newMarkCache(cfg.WatermarksCacheSize)}
+	if cfg.WatermarkFontsDir != "" {
+		if err := loadFonts(cfg.WatermarkFontsDir); err != nil {
+			return nil, err
+		}
+	}
 	if len(cfg.WatermarkData) > 0 {
 		wm, err := p.loadWatermark(cfg.WatermarkData)
 		if err != nil {
@@ -36,8 +42,9 @@ func NewProcessor(cfg Config) (*Processor, error) {
 	return p, nil
 }
 
-// Close releases the watermark. The Processor must not be used afterwards.
+// Close releases the watermarks. The Processor must not be used afterwards.
 func (p *Processor) Close() {
+	p.marks.close()
 	if p.wm != nil {
 		p.wm.close()
 		p.wm = nil
@@ -71,6 +78,9 @@ func (p *Processor) Process(ctx context.Context, src *options.Source, o *options
 	if err != nil {
 		return options.Output{}, err
 	}
+	if src.Data, err = styleSVG(src.Data, meta.Format, o.Style); err != nil { // the owner still frees the original
+		return options.Output{}, err
+	}
 	if p.passesThrough(meta.Format, o) {
 		return p.passthrough(src, meta, o.Limits, res)
 	}
@@ -79,7 +89,7 @@ func (p *Processor) Process(ctx context.Context, src *options.Source, o *options
 	}
 	cancel := startCancel(ctx)
 	defer cancel.close()
-	st := &state{p: p, ctx: ctx, o: o, src: src.Data, meta: meta}
+	st := &state{p: p, ctx: ctx, o: o, src: src.Data, meta: meta, wmData: src.Watermarks}
 	out, err := st.run(neg, res)
 	if err != nil {
 		clearError()
@@ -176,7 +186,7 @@ func (st *state) run(neg *options.Negotiation, res options.ResultMeta) (options.
 		return options.Output{}, err
 	}
 	st.beginChain()
-	defer func() { st.im.close() }()
+	defer func() { st.im.close(); st.wmark.close() }()
 	if err := st.loadHeader(); err != nil {
 		return options.Output{}, err
 	}

@@ -88,6 +88,13 @@ func (p *Processor) save(im *image, f options.Format, q int, enc *options.Encodi
 			return options.Output{}, options.Wrap(options.KindCannotSave, "bmp encode", err)
 		}
 		return options.NewOutput(data, nil), nil
+	case options.FormatPDF:
+		if rc = saveJPEG(im, &buf, &n, q, &options.JPEGOptions{}); rc != 0 { // baseline inside the PDF
+			break
+		}
+		data := wrapPDF(unsafe.Slice((*byte)(buf), int(n)), im.width(), im.height(), im.bands())
+		C.ie_g_free(buf)
+		return options.NewOutput(data, nil), nil
 	case options.FormatICO:
 		if rc = savePNG(im, &buf, &n, &enc.PNG); rc != 0 {
 			break

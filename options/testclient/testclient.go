@@ -23,14 +23,18 @@ import (
 
 // Case is one URL for the client library to build (the protocol of
 // options/testdata/jsclient/gen.cjs): the source URL, how to embed it
-// ("plain" or "base64", the default) and the option object in the shape of
+// ("plain", "base64", the default, or "encrypted") and the option object in the shape of
 // imgproxy-js-core's Options. Callers may pass their own structs with the
 // same JSON fields.
 type Case struct {
-	Name      string         `json:"name"`
-	URL       string         `json:"url"`
-	DisplayAs string         `json:"displayAs,omitempty"`
-	Options   map[string]any `json:"options"`
+	Name      string `json:"name"`
+	URL       string `json:"url"`
+	DisplayAs string `json:"displayAs,omitempty"`
+	// EncryptKey and EncryptIV (hex) encrypt the source URL with AES-256-CBC
+	// for DisplayAs "encrypted" (imgproxy Pro's /enc/ sources).
+	EncryptKey string         `json:"encryptKey,omitempty"`
+	EncryptIV  string         `json:"encryptIV,omitempty"`
+	Options    map[string]any `json:"options"`
 }
 
 // Paths runs the client library for cases (a slice of Case, or of structs
