@@ -10,6 +10,7 @@ package fetch
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -110,6 +111,20 @@ type Config struct {
 	// IMGPROXY_ABS_DENIED_BUCKETS), same rule as for S3.
 	ABSAllowedContainers, ABSDeniedContainers []string
 
+	// CookiePassthrough forwards the client's cookies to http(s) sources
+	// where their assumed scope covers the source URL
+	// (IMGPROXY_COOKIE_PASSTHROUGH, default false; see ForwardedCookies).
+	// The client cookies reach Fetch and Stream through
+	// options.WithClientCookies.
+	CookiePassthrough bool
+	// CookiePassthroughAll forwards every client cookie to every http(s)
+	// source (IMGPROXY_COOKIE_PASSTHROUGH_ALL); only with CookiePassthrough.
+	CookiePassthroughAll bool
+	// CookieBaseURL is the URL the client's cookies are assumed to be set
+	// for (IMGPROXY_COOKIE_BASE_URL); empty = the URL the client addressed
+	// (X-Forwarded-Proto/Host/Port or Host).
+	CookieBaseURL string
+
 	// SourceCacheSize bounds the in-memory source cache in bytes
 	// (IMGEDGE_SOURCE_CACHE_SIZE); 0 = off (default).
 	SourceCacheSize int64
@@ -162,6 +177,11 @@ func (c *Config) Validate() error {
 	}
 	if c.SourceCacheSize > 0 && c.SourceCacheTTL <= 0 {
 		return options.ConfigErrorf("fetch.Config.SourceCacheTTL", "must be > 0 when IMGEDGE_SOURCE_CACHE_SIZE is set; got %s", c.SourceCacheTTL)
+	}
+	if c.CookieBaseURL != "" {
+		if u, err := url.Parse(c.CookieBaseURL); err != nil || !hasHTTPScheme(c.CookieBaseURL) || u.Host == "" {
+			return options.ConfigErrorf("IMGPROXY_COOKIE_BASE_URL", "must be an absolute http:// or https:// URL; got %q", c.CookieBaseURL)
+		}
 	}
 	if c.UseS3 && c.S3Endpoint != "" && !hasHTTPScheme(c.S3Endpoint) {
 		return options.ConfigErrorf("IMGPROXY_S3_ENDPOINT", "must start with http:// or https://; got %q", c.S3Endpoint)

@@ -42,6 +42,8 @@ func TestConfigValidate(t *testing.T) {
 	f(func(c *Config) { c.UseGCS = true; c.GCSEndpoint = "ftp://x" }, "IMGPROXY_GCS_ENDPOINT")
 	f(func(c *Config) { c.UseABS = true }, "IMGPROXY_ABS_NAME")
 	f(func(c *Config) { c.UseABS = true; c.ABSEndpoint = "http://x/acc"; c.ABSKey = "k" }, "IMGPROXY_ABS_NAME")
+	f(func(c *Config) { c.CookieBaseURL = "example.com/images" }, "IMGPROXY_COOKIE_BASE_URL")
+	f(func(c *Config) { c.CookieBaseURL = "http://" }, "IMGPROXY_COOKIE_BASE_URL")
 	// A missing root is found by New, not Validate.
 	c := DefaultConfig()
 	c.LocalRoot = "/nonexistent/imgedge-root"

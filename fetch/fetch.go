@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -26,7 +27,9 @@ type Fetcher struct {
 	gcs       *gcsSource
 	abs       *absSource
 	cache     *sourceCache // nil = off
-	closeOnce sync.Once
+	// cookieBase is Config.CookieBaseURL parsed; nil = from the request.
+	cookieBase *url.URL
+	closeOnce  sync.Once
 }
 
 // errDownloadTimeout is the cause of the per-fetch deadline, so that its
@@ -78,6 +81,9 @@ func New(cfg Config) (*Fetcher, error) {
 		if f.abs, err = newABSSource(&f.cfg); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.CookieBaseURL != "" {
+		f.cookieBase, _ = url.Parse(cfg.CookieBaseURL) // checked by Validate
 	}
 	if cfg.SourceCacheSize > 0 {
 		f.cache = newSourceCache(cfg.SourceCacheSize, cfg.SourceCacheTTL)
@@ -136,20 +142,26 @@ func (f *Fetcher) Fetch(ctx context.Context, url string, cond *options.Condition
 // fetch returns the source in a buffer holding one reference for the
 // caller, or nil when meta.NotModified.
 func (f *Fetcher) fetch(ctx context.Context, url string, cond *options.Conditional, meta *options.SourceMeta, limit int64) (*buffer, error) {
+	scheme, rest := splitScheme(url)
+	var cookie string
+	if scheme == "http" || scheme == "https" {
+		cookie = f.sourceCookies(ctx, url)
+	}
+	key := cacheKey(url, cookie)
 	if f.cache != nil {
 		// Serve from the cache, or wait once for a download of the same URL
 		// already in flight and look again; fetch ourselves if it left
 		// nothing (error, 304, too big to cache).
 		for waited := false; ; waited = true {
-			if buf, ok := f.cache.get(url, meta); ok {
+			if buf, ok := f.cache.get(key, meta); ok {
 				return f.fromCache(buf, cond, meta, limit)
 			}
 			if waited {
 				break
 			}
-			wait, leader := f.cache.begin(url)
+			wait, leader := f.cache.begin(key)
 			if leader {
-				defer f.cache.end(url)
+				defer f.cache.end(key)
 				break
 			}
 			select {
@@ -164,10 +176,9 @@ func (f *Fetcher) fetch(ctx context.Context, url string, cond *options.Condition
 
 	var buf *buffer
 	var err error
-	scheme, rest := splitScheme(url)
 	switch scheme {
 	case "http", "https":
-		buf, err = f.fetchHTTP(dctx, url, cond, meta, limit)
+		buf, err = f.fetchHTTP(dctx, url, cookie, cond, meta, limit)
 	case "local":
 		buf, err = f.fetchLocal(rest, cond, meta, limit)
 	case "s3":
@@ -195,7 +206,7 @@ func (f *Fetcher) fetch(ctx context.Context, url string, cond *options.Condition
 		return nil, classifyErr(ctx, dctx, err)
 	}
 	if buf != nil && f.cache != nil {
-		f.cache.add(url, buf, meta)
+		f.cache.add(key, buf, meta)
 	}
 	return buf, nil
 }

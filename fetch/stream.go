@@ -73,6 +73,7 @@ func (f *Fetcher) streamHTTP(ctx context.Context, url string, sreq *options.Stre
 	setIf(req.Header, "If-None-Match", sreq.IfNoneMatch)
 	setIf(req.Header, "If-Modified-Since", sreq.IfModifiedSince)
 	setIf(req.Header, "Range", sreq.Range)
+	setIf(req.Header, "Cookie", f.sourceCookies(ctx, url))
 	// Always set, so the transport never adds gzip itself; "identity"
 	// when the client sent nothing.
 	if sreq.AcceptEncoding != "" {
