@@ -17,6 +17,7 @@ require (
 	github.com/fsouza/fake-gcs-server v1.56.1
 	github.com/johannesboyne/gofakes3 v1.2.0
 	github.com/joho/godotenv v1.5.1
+	github.com/ncw/swift/v2 v2.0.5
 	github.com/valyala/fasthttp v1.80.0
 	golang.org/x/image v0.48.0
 	golang.org/x/net v0.63.0

@@ -1,8 +1,8 @@
 // Package fetch brings source images to the workers: HTTP(S) origins
 // (with dial-time SSRF protection), local files confined to a root, S3,
-// Google Cloud Storage and Azure Blob Storage. It is the main attack
-// surface of the server, because whoever writes a request chooses the
-// source URL.
+// Google Cloud Storage, Azure Blob Storage and OpenStack Swift. It is the
+// main attack surface of the server, because whoever writes a request
+// chooses the source URL.
 //
 // Errors are always *options.Error; fetch never imports edge or vips and
 // builds with CGO_ENABLED=0.
@@ -111,6 +111,29 @@ type Config struct {
 	// IMGPROXY_ABS_DENIED_BUCKETS), same rule as for S3.
 	ABSAllowedContainers, ABSDeniedContainers []string
 
+	// UseSwift enables swift://container/object from OpenStack Swift
+	// (IMGPROXY_USE_SWIFT). New authenticates once and fails when that fails.
+	UseSwift bool
+	// SwiftUsername, SwiftAPIKey and SwiftAuthURL are the credentials and
+	// the Keystone (or v1 auth) URL (IMGPROXY_SWIFT_USERNAME,
+	// IMGPROXY_SWIFT_API_KEY, IMGPROXY_SWIFT_AUTH_URL).
+	SwiftUsername, SwiftAPIKey, SwiftAuthURL string
+	// SwiftDomain (v3 auth) and SwiftTenant (v2/v3 auth)
+	// (IMGPROXY_SWIFT_DOMAIN, IMGPROXY_SWIFT_TENANT).
+	SwiftDomain, SwiftTenant string
+	// SwiftAuthVersion is 1, 2 or 3; 0 = detected from the URL
+	// (IMGPROXY_SWIFT_AUTH_VERSION).
+	SwiftAuthVersion int
+	// SwiftConnectTimeout and SwiftTimeout bound connecting and each read
+	// (IMGPROXY_SWIFT_CONNECT_TIMEOUT_SECONDS, default 10 s;
+	// IMGPROXY_SWIFT_TIMEOUT_SECONDS, default 60 s); the download is still
+	// bounded by DownloadTimeout.
+	SwiftConnectTimeout, SwiftTimeout time.Duration
+	// SwiftAllowedContainers / SwiftDeniedContainers
+	// (IMGPROXY_SWIFT_ALLOWED_BUCKETS, IMGPROXY_SWIFT_DENIED_BUCKETS), same
+	// rule as for S3.
+	SwiftAllowedContainers, SwiftDeniedContainers []string
+
 	// CookiePassthrough forwards the client's cookies to http(s) sources
 	// where their assumed scope covers the source URL
 	// (IMGPROXY_COOKIE_PASSTHROUGH, default false; see ForwardedCookies).
@@ -145,6 +168,8 @@ func DefaultConfig() Config {
 		SourceURLQuerySeparator: "?",
 		S3EndpointUsePathStyle:  true,
 		SourceCacheTTL:          10 * time.Second,
+		SwiftConnectTimeout:     swiftDefaultConnectTimeout,
+		SwiftTimeout:            swiftDefaultTimeout,
 	}
 }
 
@@ -188,6 +213,20 @@ func (c *Config) Validate() error {
 	}
 	if c.UseGCS && c.GCSEndpoint != "" && !hasHTTPScheme(c.GCSEndpoint) {
 		return options.ConfigErrorf("IMGPROXY_GCS_ENDPOINT", "must start with http:// or https://; got %q", c.GCSEndpoint)
+	}
+	if c.UseSwift {
+		if !hasHTTPScheme(c.SwiftAuthURL) {
+			return options.ConfigErrorf("IMGPROXY_SWIFT_AUTH_URL", "must be an http:// or https:// URL when IMGPROXY_USE_SWIFT is on; got %q", c.SwiftAuthURL)
+		}
+		if c.SwiftAuthVersion < 0 || c.SwiftAuthVersion > 3 {
+			return options.ConfigErrorf("IMGPROXY_SWIFT_AUTH_VERSION", "must be 0 (detect), 1, 2 or 3; got %d", c.SwiftAuthVersion)
+		}
+		if c.SwiftConnectTimeout <= 0 {
+			return options.ConfigErrorf("IMGPROXY_SWIFT_CONNECT_TIMEOUT_SECONDS", "must be > 0; got %s", c.SwiftConnectTimeout)
+		}
+		if c.SwiftTimeout <= 0 {
+			return options.ConfigErrorf("IMGPROXY_SWIFT_TIMEOUT_SECONDS", "must be > 0; got %s", c.SwiftTimeout)
+		}
 	}
 	if c.UseABS {
 		if c.ABSEndpoint != "" && !hasHTTPScheme(c.ABSEndpoint) {

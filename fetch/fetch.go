@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/imgedge/imgedge/options"
 )
@@ -26,6 +27,7 @@ type Fetcher struct {
 	s3        *s3Source
 	gcs       *gcsSource
 	abs       *absSource
+	swift     *swiftSource
 	cache     *sourceCache // nil = off
 	// cookieBase is Config.CookieBaseURL parsed; nil = from the request.
 	cookieBase *url.URL
@@ -79,6 +81,14 @@ func New(cfg Config) (*Fetcher, error) {
 	}
 	if cfg.UseABS {
 		if f.abs, err = newABSSource(&f.cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.UseSwift {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		f.swift, err = newSwiftSource(ctx, &f.cfg)
+		cancel()
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -196,6 +206,11 @@ func (f *Fetcher) fetch(ctx context.Context, url string, cond *options.Condition
 			return nil, errorKind(options.KindUnreachable, "abs sources are disabled (IMGPROXY_USE_ABS)")
 		}
 		buf, err = f.fetchObject(dctx, f.abs, rest, cond, meta, limit)
+	case "swift":
+		if f.swift == nil {
+			return nil, errorKind(options.KindUnreachable, "swift sources are disabled (IMGPROXY_USE_SWIFT)")
+		}
+		buf, err = f.fetchObject(dctx, f.swift, rest, cond, meta, limit)
 	default:
 		return nil, options.Errorf(options.KindUnreachable, "unknown source scheme %q", scheme)
 	}

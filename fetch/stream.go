@@ -61,6 +61,10 @@ func (f *Fetcher) stream(ctx context.Context, url string, req *options.StreamReq
 		if f.abs != nil {
 			return f.streamObject(ctx, f.abs, rest, cond, resp)
 		}
+	case "swift":
+		if f.swift != nil {
+			return f.streamObject(ctx, f.swift, rest, cond, resp)
+		}
 	}
 	return nil, options.Errorf(options.KindUnreachable, "unknown or disabled source scheme %q", scheme)
 }
