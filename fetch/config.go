@@ -84,6 +84,16 @@ type Config struct {
 	// IMGPROXY_S3_DENIED_BUCKETS): a bucket must be in the allowed list (when
 	// non-empty) and not in the denied list, else KindUnreachable (404).
 	S3AllowedBuckets, S3DeniedBuckets []string
+	// S3AssumeRoleARN, when set, is a role assumed through STS with the
+	// standard credential chain; S3 requests use the role's credentials,
+	// cached until they expire (IMGPROXY_S3_ASSUME_ROLE_ARN,
+	// IMGPROXY_S3_ASSUME_ROLE_EXTERNAL_ID).
+	S3AssumeRoleARN, S3AssumeRoleExternalID string
+	// S3UseDecryptionClient reads objects through the Amazon S3 Encryption
+	// Client, decrypting client-side-encrypted objects with KMS
+	// (IMGPROXY_S3_USE_DECRYPTION_CLIENT). Every object must then be
+	// encrypted.
+	S3UseDecryptionClient bool
 
 	// UseGCS enables gs://bucket/key[?generation] (IMGPROXY_USE_GCS).
 	UseGCS bool
@@ -210,6 +220,9 @@ func (c *Config) Validate() error {
 	}
 	if c.UseS3 && c.S3Endpoint != "" && !hasHTTPScheme(c.S3Endpoint) {
 		return options.ConfigErrorf("IMGPROXY_S3_ENDPOINT", "must start with http:// or https://; got %q", c.S3Endpoint)
+	}
+	if c.S3AssumeRoleExternalID != "" && c.S3AssumeRoleARN == "" {
+		return options.ConfigErrorf("IMGPROXY_S3_ASSUME_ROLE_ARN", "must be set when IMGPROXY_S3_ASSUME_ROLE_EXTERNAL_ID is")
 	}
 	if c.UseGCS && c.GCSEndpoint != "" && !hasHTTPScheme(c.GCSEndpoint) {
 		return options.ConfigErrorf("IMGPROXY_GCS_ENDPOINT", "must start with http:// or https://; got %q", c.GCSEndpoint)
