@@ -14,6 +14,7 @@ require (
 	github.com/aws/aws-sdk-go-v2 v1.48.0
 	github.com/aws/aws-sdk-go-v2/config v1.33.21
 	github.com/aws/aws-sdk-go-v2/credentials v1.21.3
+	github.com/aws/aws-sdk-go-v2/service/cloudwatch v1.76.0
 	github.com/aws/aws-sdk-go-v2/service/kms v1.63.0
 	github.com/aws/aws-sdk-go-v2/service/s3 v1.116.0
 	github.com/aws/aws-sdk-go-v2/service/secretsmanager v1.51.0
@@ -24,6 +25,7 @@ require (
 	github.com/davidbyttow/govips/v2 v2.16.0
 	github.com/fasthttp/router v1.5.4
 	github.com/fsouza/fake-gcs-server v1.56.1
+	github.com/fxamacker/cbor/v2 v2.10.0
 	github.com/getsentry/sentry-go v0.50.0
 	github.com/honeybadger-io/honeybadger-go v0.9.0
 	github.com/johannesboyne/gofakes3 v1.2.0
@@ -120,6 +122,7 @@ require (
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	github.com/valyala/fastrand v1.1.0 // indirect
 	github.com/valyala/histogram v1.2.0 // indirect
+	github.com/x448/float16 v0.8.4 // indirect
 	github.com/yusufpapurcu/wmi v1.2.4 // indirect
 	github.com/zeebo/xxh3 v1.1.0 // indirect
 	go.etcd.io/bbolt v1.4.0 // indirect
