@@ -33,6 +33,7 @@ require (
 	github.com/johannesboyne/gofakes3 v1.2.0
 	github.com/joho/godotenv v1.5.1
 	github.com/ncw/swift/v2 v2.0.5
+	github.com/newrelic/go-agent/v3 v3.45.0
 	github.com/pkg/errors v0.9.1
 	github.com/tinylib/msgp v1.6.4
 	github.com/valyala/fasthttp v1.80.0
