@@ -49,6 +49,13 @@ type Config struct {
 	// conditional headers set by fetch win over it.
 	Header http.Header
 
+	// WrapTransport, when set, wraps the transport of HTTP source requests
+	// (main installs trace-context propagation, monitoring.Transport). The
+	// wrapper sees each request, with the context passed to Fetch or
+	// Stream, after the address checks are set up; it must not change the
+	// URL. nil = the plain transport.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
+
 	// AllowLoopback opens 127.0.0.0/8, ::1 and the unspecified addresses
 	// 0.0.0.0/8, :: (IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES, default false).
 	AllowLoopback bool

@@ -61,8 +61,12 @@ func (f *Fetcher) initHTTP() {
 		},
 	}
 	maxRedirects := f.cfg.MaxRedirects
+	var rt http.RoundTripper = f.transport
+	if f.cfg.WrapTransport != nil {
+		rt = f.cfg.WrapTransport(rt)
+	}
 	f.client = &http.Client{
-		Transport: f.transport,
+		Transport: rt,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) > maxRedirects {
 				return fmt.Errorf("%w (limit %d)", errTooManyRedirects, maxRedirects)
