@@ -15,6 +15,7 @@ package monitoring
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,9 +29,11 @@ type Tracer interface {
 	// request. header returns the value of a request header (for trace
 	// context propagation and attributes); it is only called before
 	// StartRequest returns. The returned function ends the span with the
-	// response status and the request's error (nil on success); it must be
-	// called exactly once.
-	StartRequest(ctx context.Context, method, uri string, header func(name string) string) (context.Context, func(status int, err error))
+	// response status and, for a failed request, the error category
+	// (errors_total's type label: "download", "processing", ...) and the
+	// error; errType is "" and err nil on success. It must be called
+	// exactly once.
+	StartRequest(ctx context.Context, method, uri string, header func(name string) string) (context.Context, func(status int, errType string, err error))
 	// Annotate adds attributes (key, value pairs) to the request span in ctx.
 	Annotate(ctx context.Context, kv ...string)
 	// StartSpan starts a child span of the span in ctx named after a stage
@@ -62,6 +65,12 @@ const (
 	AttrSourceOrigin = "imgproxy.source_image_origin"
 	AttrOptions      = "imgproxy.options"
 )
+
+// ErrorClass names a failed request's error for the trackers as imgproxy
+// does: "<errType>_error (<Go type>)", e.g. "download_error (*options.Error)".
+func ErrorClass(errType string, err error) string {
+	return fmt.Sprintf("%s_error (%T)", errType, err)
+}
 
 // Origin is the scheme and host of a source URL (the
 // imgproxy.source_image_origin attribute); "" when it has none.
@@ -96,14 +105,14 @@ func Join(ts ...Tracer) Tracer {
 }
 
 // StartRequest implements Tracer.
-func (ts Tracers) StartRequest(ctx context.Context, method, uri string, header func(string) string) (context.Context, func(int, error)) {
-	ends := make([]func(int, error), len(ts))
+func (ts Tracers) StartRequest(ctx context.Context, method, uri string, header func(string) string) (context.Context, func(int, string, error)) {
+	ends := make([]func(int, string, error), len(ts))
 	for i, t := range ts {
 		ctx, ends[i] = t.StartRequest(ctx, method, uri, header)
 	}
-	return ctx, func(status int, err error) {
+	return ctx, func(status int, errType string, err error) {
 		for i := len(ends) - 1; i >= 0; i-- {
-			ends[i](status, err)
+			ends[i](status, errType, err)
 		}
 	}
 }

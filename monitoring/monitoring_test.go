@@ -17,11 +17,11 @@ type recorder struct {
 
 type ctxKey string
 
-func (r recorder) StartRequest(ctx context.Context, method, uri string, header func(string) string) (context.Context, func(int, error)) {
+func (r recorder) StartRequest(ctx context.Context, method, uri string, header func(string) string) (context.Context, func(int, string, error)) {
 	*r.log = append(*r.log, r.name+" start "+method+" "+uri+" "+header("X-Id"))
 	ctx = context.WithValue(ctx, ctxKey(r.name), true)
-	return ctx, func(status int, err error) {
-		*r.log = append(*r.log, r.name+" end "+http.StatusText(status)+" "+err.Error())
+	return ctx, func(status int, errType string, err error) {
+		*r.log = append(*r.log, r.name+" end "+http.StatusText(status)+" "+ErrorClass(errType, err))
 	}
 }
 
@@ -53,13 +53,14 @@ func TestTracersFanOut(t *testing.T) {
 	tr.Annotate(ctx, AttrSourceURL, "u")
 	_, endSpan := tr.StartSpan(ctx, StageDownload)
 	endSpan()
-	end(500, errors.New("boom"))
+	end(500, "processing", errors.New("boom"))
 	want := []string{
 		"a start GET /x X-Id=1", "b start GET /x X-Id=1",
 		"a annotate " + AttrSourceURL, "b annotate " + AttrSourceURL,
 		"a span downloading_source_image", "b span downloading_source_image",
 		"b span end", "a span end",
-		"b end Internal Server Error boom", "a end Internal Server Error boom",
+		"b end Internal Server Error processing_error (*errors.errorString)",
+		"a end Internal Server Error processing_error (*errors.errorString)",
 	}
 	if !reflect.DeepEqual(log, want) {
 		t.Fatalf("got calls\n%q\nwant\n%q", log, want)

@@ -203,7 +203,7 @@ var propagationHeaders = []string{
 
 // StartRequest implements monitoring.Tracer: the "request" span, a child
 // of the caller's trace when the headers carry one.
-func (c *Client) StartRequest(ctx context.Context, method, uri string, header func(string) string) (context.Context, func(int, error)) {
+func (c *Client) StartRequest(ctx context.Context, method, uri string, header func(string) string) (context.Context, func(int, string, error)) {
 	carrier := tracer.TextMapCarrier{}
 	for _, h := range propagationHeaders {
 		if v := header(h); v != "" {
@@ -218,10 +218,11 @@ func (c *Client) StartRequest(ctx context.Context, method, uri string, header fu
 		}
 	}
 	span := tracer.StartSpan("request", opts...)
-	return tracer.ContextWithSpan(ctx, span), func(status int, err error) {
+	return tracer.ContextWithSpan(ctx, span), func(status int, errType string, err error) {
 		span.SetTag(ext.HTTPCode, strconv.Itoa(status))
 		if err != nil {
 			span.Finish(tracer.WithError(err))
+			span.SetTag(ext.ErrorType, monitoring.ErrorClass(errType, err))
 			return
 		}
 		span.Finish()

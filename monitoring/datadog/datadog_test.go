@@ -122,7 +122,7 @@ func TestDatadogTracesAndGauges(t *testing.T) {
 	endD()
 	_, endP := c.StartSpan(ctx, monitoring.StageProcessing)
 	endP()
-	end(500, errors.New("vips failed"))
+	end(500, "processing", errors.New("vips failed"))
 
 	// Gauges arrive while the client runs (one packet per flush).
 	var packets strings.Builder

@@ -178,7 +178,7 @@ func (a *Agent) RecordStats(stats monitoring.StatsFunc) {
 var traceHeaders = []string{"newrelic", "traceparent", "tracestate"}
 
 // StartRequest implements monitoring.Tracer: a web transaction "request".
-func (a *Agent) StartRequest(ctx context.Context, method, uri string, header func(string) string) (context.Context, func(int, error)) {
+func (a *Agent) StartRequest(ctx context.Context, method, uri string, header func(string) string) (context.Context, func(int, string, error)) {
 	txn := a.app.StartTransaction("request")
 	h := http.Header{}
 	for _, k := range traceHeaders {
@@ -193,10 +193,10 @@ func (a *Agent) StartRequest(ctx context.Context, method, uri string, header fun
 	u.Host = header("Host")
 	txn.SetWebRequest(newrelic.WebRequest{Header: h, URL: u, Method: method, Transport: newrelic.TransportHTTP, Host: u.Host})
 	w := txn.SetWebResponse(nil) // records the status only
-	return newrelic.NewContext(ctx, txn), func(status int, err error) {
+	return newrelic.NewContext(ctx, txn), func(status int, errType string, err error) {
 		w.WriteHeader(status)
 		if err != nil {
-			txn.NoticeError(newrelic.Error{Message: err.Error(), Class: fmt.Sprintf("%T", err)})
+			txn.NoticeError(newrelic.Error{Message: err.Error(), Class: monitoring.ErrorClass(errType, err)})
 		}
 		txn.End()
 	}

@@ -101,7 +101,7 @@ func TestNewRelicAgent(t *testing.T) {
 	endD()
 	_, endP := a.StartSpan(ctx, monitoring.StageProcessing)
 	endP()
-	end(500, errors.New("vips failed"))
+	end(500, "processing", errors.New("vips failed"))
 	a.Stop(10 * time.Second)
 
 	connect := col.payloads("connect")
@@ -117,7 +117,7 @@ func TestNewRelicAgent(t *testing.T) {
 			t.Errorf("metric_data lacks %q", want)
 		}
 	}
-	if errs := col.payloads("error_data"); !strings.Contains(errs, "vips failed") {
+	if errs := col.payloads("error_data"); !strings.Contains(errs, "vips failed") || !strings.Contains(errs, "processing_error") {
 		t.Errorf("error_data lacks the noticed error: %.300s", errs)
 	}
 	if tp := gotHeaders.Get("Traceparent"); !strings.HasPrefix(tp, "00-4bf92f3577b34da6a3ce929d0e0e4736-") {

@@ -29,10 +29,10 @@ func metricAttr(k, v string) metric.MeasurementOption {
 	return metric.WithAttributes(attribute.String(k, v))
 }
 
-func (m *instruments) endRequest(ctx context.Context, status int, err error, d time.Duration) {
+func (m *instruments) endRequest(ctx context.Context, status int, errType string, err error, d time.Duration) {
 	m.statusCodes.Add(ctx, 1, metricAttr("status", strconv.Itoa(status)))
 	if err != nil {
-		m.errors.Add(ctx, 1, metricAttr("type", errorType(err)))
+		m.errors.Add(ctx, 1, metricAttr("type", errType))
 	}
 	m.duration.Record(ctx, d.Seconds())
 }

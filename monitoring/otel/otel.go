@@ -196,7 +196,7 @@ type requestKey struct{}
 
 // StartRequest implements monitoring.Tracer: it extracts the caller's trace
 // context from the headers and starts the "/request" server span.
-func (p *Provider) StartRequest(ctx context.Context, method, uri string, header func(string) string) (context.Context, func(int, error)) {
+func (p *Provider) StartRequest(ctx context.Context, method, uri string, header func(string) string) (context.Context, func(int, string, error)) {
 	ctx = p.prop.Extract(ctx, headerCarrier(header))
 	attrs := []attribute.KeyValue{attribute.String(attrHTTPMethod, method), attribute.String(attrHTTPURL, uri)}
 	if h := header("Host"); h != "" {
@@ -211,25 +211,20 @@ func (p *Provider) StartRequest(ctx context.Context, method, uri string, header 
 		p.m.requests.Add(ctx, 1)
 	}
 	start := time.Now()
-	return ctx, func(status int, err error) {
+	return ctx, func(status int, errType string, err error) {
 		span.SetAttributes(attribute.Int(attrHTTPStatus, status))
 		switch {
 		case err != nil:
-			span.RecordError(err, trace.WithAttributes(attribute.String("exception.type", errorType(err))))
+			span.RecordError(err, trace.WithAttributes(attribute.String("exception.type", monitoring.ErrorClass(errType, err))))
 			span.SetStatus(codes.Error, err.Error())
 		case status >= 500:
 			span.SetStatus(codes.Error, http.StatusText(status))
 		}
 		span.End()
 		if p.m != nil {
-			p.m.endRequest(ctx, status, err, time.Since(start))
+			p.m.endRequest(ctx, status, errType, err, time.Since(start))
 		}
 	}
-}
-
-// errorType names the error's concrete type, as the exception type.
-func errorType(err error) string {
-	return fmt.Sprintf("%T", err)
 }
 
 // Annotate implements monitoring.Tracer.

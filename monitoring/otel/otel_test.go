@@ -206,7 +206,7 @@ const (
 // request drives one request through the Tracer interface as edge does:
 // the caller's traceparent, the queue, download (with a source request
 // through the propagating transport) and processing spans, then the end.
-func request(t *testing.T, tr monitoring.Tracer, transport http.RoundTripper, sourceURL string, status int, err error) {
+func request(t *testing.T, tr monitoring.Tracer, transport http.RoundTripper, sourceURL string, status int, errType string, err error) {
 	t.Helper()
 	h := http.Header{}
 	h.Set("Traceparent", "00-"+callerTrace+"-"+callerSpan+"-01")
@@ -231,7 +231,7 @@ func request(t *testing.T, tr monitoring.Tracer, transport http.RoundTripper, so
 	// Outside a request nothing is recorded.
 	_, endStray := tr.StartSpan(context.Background(), "stray")
 	endStray()
-	end(status, err)
+	end(status, errType, err)
 }
 
 func hexID(b []byte) string { return hex.EncodeToString(b) }
@@ -254,7 +254,7 @@ func TestTracesHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	request(t, p, monitoring.Transport(http.DefaultTransport, p.Propagator()), origin.URL+"/img.png", 500, errors.New("processing failed"))
+	request(t, p, monitoring.Transport(http.DefaultTransport, p.Propagator()), origin.URL+"/img.png", 500, "processing", errors.New("processing failed"))
 	if err := p.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -275,8 +275,9 @@ func TestTracesHTTP(t *testing.T) {
 			t.Errorf("request span %s = %q; want %q", k, got, want)
 		}
 	}
-	if len(root.GetEvents()) == 0 || root.GetEvents()[0].GetName() != "exception" {
-		t.Errorf("request span events %v; want the exception", root.GetEvents())
+	if ev := root.GetEvents(); len(ev) == 0 || ev[0].GetName() != "exception" ||
+		attrValue(ev[0].GetAttributes(), "exception.type") != "processing_error (*errors.errorString)" {
+		t.Errorf("request span events %v; want the exception typed processing_error", ev)
 	}
 	for _, name := range []string{"queue", "downloading_source_image", "processing_image"} {
 		s := rec.span(t, name)
@@ -317,7 +318,7 @@ func TestTracesNoPropagation(t *testing.T) {
 	if p.Propagator() != nil {
 		t.Fatal("Propagator() is set without PropagateExternal")
 	}
-	request(t, p, monitoring.Transport(http.DefaultTransport, p.Propagator()), origin.URL, 200, nil)
+	request(t, p, monitoring.Transport(http.DefaultTransport, p.Propagator()), origin.URL, 200, "", nil)
 	p.Shutdown(context.Background())
 	if len(got) != 1 || got[0] != "" {
 		t.Fatalf("source request traceparent %q; want none", got)
@@ -353,8 +354,8 @@ func TestGRPCTLSMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	request(t, p, nil, "http://origin.test/a.png", 200, nil)
-	request(t, p, nil, "http://origin.test/b.png", 404, errors.New("not found"))
+	request(t, p, nil, "http://origin.test/a.png", 200, "", nil)
+	request(t, p, nil, "http://origin.test/b.png", 404, "download", errors.New("not found"))
 	if err := p.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -381,8 +382,8 @@ func TestGRPCTLSMetrics(t *testing.T) {
 	if _, by := sum("status_codes_total"); by["200"] != 1 || by["404"] != 1 {
 		t.Errorf("status_codes_total by status %v; want 200:1 404:1", by)
 	}
-	if n, _ := sum("errors_total"); n != 1 {
-		t.Errorf("errors_total = %d; want 1", n)
+	if n, by := sum("errors_total"); n != 1 || by["download"] != 1 {
+		t.Errorf("errors_total = %d by type %v; want 1 download", n, by)
 	}
 	gauge := func(name string) float64 {
 		m := rec.metrics[name]
@@ -418,7 +419,7 @@ func TestXRayTraceIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, end := p.StartRequest(context.Background(), "GET", "/", func(string) string { return "" })
-	end(200, nil)
+	end(200, "", nil)
 	p.Shutdown(context.Background())
 	id := rec.span(t, "/request").GetTraceId()
 	secs := int64(id[0])<<24 | int64(id[1])<<16 | int64(id[2])<<8 | int64(id[3])
