@@ -1,7 +1,7 @@
 package main
 
 // Loading IMGPROXY_* variables from secret stores at start-up, before the
-// configuration table is parsed (docs/config.md#secret-stores):
+// configuration table is parsed (docs/secrets.md):
 //
 //   - AWS Secrets Manager: IMGPROXY_ENV_AWS_SECRET_ID (+ _VERSION_ID,
 //     _VERSION_STAGE, _REGION): one secret holding NAME=value lines.

@@ -12,7 +12,7 @@ import (
 	"github.com/imgedge/imgedge/options"
 )
 
-// Cookie passthrough (IMGPROXY_COOKIE_PASSTHROUGH, docs/security.md#cookie-passthrough).
+// Cookie passthrough (IMGPROXY_COOKIE_PASSTHROUGH, docs/sources.md#cookie-passthrough).
 // A Cookie request header carries names and values only, not the domain
 // and path each cookie was set for, so the scope has to be assumed: the
 // cookies are treated as host-only cookies set by a base URL (the

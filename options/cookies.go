@@ -3,7 +3,7 @@ package options
 import "context"
 
 // ClientCookies is what edge copies from an incoming request for cookie
-// passthrough (IMGPROXY_COOKIE_PASSTHROUGH, docs/security.md#cookie-passthrough):
+// passthrough (IMGPROXY_COOKIE_PASSTHROUGH, docs/sources.md#cookie-passthrough):
 // the raw Cookie header and the headers that tell which URL the client
 // thinks it is talking to. fetch decides which cookies, if any, go to the
 // source (fetch.ForwardedCookies). Empty strings mean "not sent".
