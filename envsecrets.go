@@ -32,6 +32,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/joho/godotenv"
 	"google.golang.org/api/option"
+
+	"github.com/imgedge/imgedge/options"
 )
 
 // envSecretsDefaultRegion is the AWS region used when neither the
@@ -69,14 +71,14 @@ func loadSecretEnv(ctx context.Context, lookup lookupFunc, opts envSecretsOption
 		m, err := loadAWSSecret(ctx, id, look("IMGPROXY_ENV_AWS_SECRET_VERSION_ID"),
 			look("IMGPROXY_ENV_AWS_SECRET_VERSION_STAGE"), look("IMGPROXY_ENV_AWS_SECRET_REGION"))
 		if err != nil {
-			return nil, fmt.Errorf("IMGPROXY_ENV_AWS_SECRET_ID: %w", err)
+			return nil, options.ConfigErrorf("IMGPROXY_ENV_AWS_SECRET_ID", "%w", err)
 		}
 		merge(m)
 	}
 	if path := look("IMGPROXY_ENV_AWS_SSM_PARAMETERS_PATH"); path != "" {
 		m, err := loadAWSParameters(ctx, path, look("IMGPROXY_ENV_AWS_SSM_PARAMETERS_REGION"))
 		if err != nil {
-			return nil, fmt.Errorf("IMGPROXY_ENV_AWS_SSM_PARAMETERS_PATH: %w", err)
+			return nil, options.ConfigErrorf("IMGPROXY_ENV_AWS_SSM_PARAMETERS_PATH", "%w", err)
 		}
 		merge(m)
 	}
@@ -84,7 +86,7 @@ func loadSecretEnv(ctx context.Context, lookup lookupFunc, opts envSecretsOption
 		m, err := loadGCPSecret(ctx, id, look("IMGPROXY_ENV_GCP_SECRET_VERSION_ID"),
 			look("IMGPROXY_ENV_GCP_SECRET_PROJECT_ID"), look("IMGPROXY_ENV_GCP_KEY"), opts.gcp)
 		if err != nil {
-			return nil, fmt.Errorf("IMGPROXY_ENV_GCP_SECRET_ID: %w", err)
+			return nil, options.ConfigErrorf("IMGPROXY_ENV_GCP_SECRET_ID", "%w", err)
 		}
 		merge(m)
 	}

@@ -9,7 +9,6 @@ package cloudwatch
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
 	"github.com/imgedge/imgedge/monitoring"
+	"github.com/imgedge/imgedge/options"
 )
 
 // Config configures the sender. The comments name the variable main reads
@@ -46,10 +46,10 @@ func (c *Config) Validate() error {
 		return nil
 	}
 	if c.Namespace == "" {
-		return fmt.Errorf("IMGPROXY_CLOUD_WATCH_NAMESPACE: must not be empty")
+		return options.ConfigErrorf("IMGPROXY_CLOUD_WATCH_NAMESPACE", "must not be empty")
 	}
 	if c.Interval <= 0 {
-		return fmt.Errorf("cloudwatch interval must be > 0; got %s", c.Interval)
+		return options.ConfigErrorf("cloudwatch.Config.Interval", "must be > 0; got %s", c.Interval)
 	}
 	return nil
 }
@@ -74,7 +74,7 @@ func New(ctx context.Context, cfg Config, stats monitoring.StatsFunc) (*Sender, 
 	}
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("IMGPROXY_CLOUD_WATCH_SERVICE_NAME: cannot load the AWS configuration: %w", err)
+		return nil, options.ConfigErrorf("IMGPROXY_CLOUD_WATCH_SERVICE_NAME", "cannot load the AWS configuration: %w", err)
 	}
 	if cfg.Region != "" {
 		awsCfg.Region = cfg.Region

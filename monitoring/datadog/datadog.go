@@ -13,7 +13,6 @@ package datadog
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -26,6 +25,7 @@ import (
 	"github.com/DataDog/dd-trace-go/v2/ddtrace/tracer"
 
 	"github.com/imgedge/imgedge/monitoring"
+	"github.com/imgedge/imgedge/options"
 )
 
 // Config configures the client. The comments name the variable main reads
@@ -69,15 +69,15 @@ func (c *Config) Validate() error {
 	}
 	switch {
 	case c.Service == "":
-		return fmt.Errorf("DD_SERVICE: must not be empty")
+		return options.ConfigErrorf("DD_SERVICE", "must not be empty")
 	case c.AgentHost == "":
-		return fmt.Errorf("DD_AGENT_HOST: must not be empty")
+		return options.ConfigErrorf("DD_AGENT_HOST", "must not be empty")
 	case c.TracePort <= 0 || c.TracePort > 65535:
-		return fmt.Errorf("DD_TRACE_AGENT_PORT: %d is not a port", c.TracePort)
+		return options.ConfigErrorf("DD_TRACE_AGENT_PORT", "%d is not a port", c.TracePort)
 	case c.StatsDPort <= 0 || c.StatsDPort > 65535:
-		return fmt.Errorf("DD_DOGSTATSD_PORT: %d is not a port", c.StatsDPort)
+		return options.ConfigErrorf("DD_DOGSTATSD_PORT", "%d is not a port", c.StatsDPort)
 	case c.EnableMetrics && c.MetricsInterval <= 0:
-		return fmt.Errorf("IMGPROXY_DATADOG_ENABLE_ADDITIONAL_METRICS: interval must be > 0; got %s", c.MetricsInterval)
+		return options.ConfigErrorf("IMGPROXY_DATADOG_ENABLE_ADDITIONAL_METRICS", "interval must be > 0; got %s", c.MetricsInterval)
 	}
 	return nil
 }
@@ -104,7 +104,7 @@ func New(cfg Config, stats monitoring.StatsFunc) (*Client, error) {
 		return nil, err
 	}
 	if !running.TryLock() {
-		return nil, fmt.Errorf("IMGPROXY_DATADOG_ENABLE: the Datadog tracer is already running")
+		return nil, options.ConfigErrorf("IMGPROXY_DATADOG_ENABLE", "the Datadog tracer is already running")
 	}
 	c := &Client{cfg: cfg}
 	err := tracer.Start(
@@ -116,7 +116,7 @@ func New(cfg Config, stats monitoring.StatsFunc) (*Client, error) {
 	)
 	if err != nil {
 		running.Unlock()
-		return nil, fmt.Errorf("IMGPROXY_DATADOG_ENABLE: cannot start the tracer: %w", err)
+		return nil, options.ConfigErrorf("IMGPROXY_DATADOG_ENABLE", "cannot start the tracer: %w", err)
 	}
 	if cfg.EnableMetrics {
 		addr := net.JoinHostPort(cfg.AgentHost, strconv.Itoa(cfg.StatsDPort))

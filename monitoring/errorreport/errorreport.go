@@ -83,10 +83,10 @@ func (c *Config) Enabled() bool {
 // Validate checks c and names the variable behind a bad value.
 func (c *Config) Validate() error {
 	if c.AirbrakeProjectKey != "" && c.AirbrakeProjectID <= 0 {
-		return fmt.Errorf("IMGPROXY_AIRBRAKE_PROJECT_ID: must be a positive project id when IMGPROXY_AIRBRAKE_PROJECT_KEY is set; got %d", c.AirbrakeProjectID)
+		return options.ConfigErrorf("IMGPROXY_AIRBRAKE_PROJECT_ID", "must be a positive project id when IMGPROXY_AIRBRAKE_PROJECT_KEY is set; got %d", c.AirbrakeProjectID)
 	}
 	if c.Enabled() && c.QueueSize <= 0 {
-		return fmt.Errorf("error report queue size must be > 0; got %d", c.QueueSize)
+		return options.ConfigErrorf("errorreport.Config.QueueSize", "must be > 0; got %d", c.QueueSize)
 	}
 	return nil
 }

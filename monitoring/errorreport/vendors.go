@@ -12,6 +12,8 @@ import (
 	"github.com/bugsnag/bugsnag-go/v2"
 	"github.com/getsentry/sentry-go"
 	"github.com/honeybadger-io/honeybadger-go"
+
+	"github.com/imgedge/imgedge/options"
 )
 
 // metaSection is the name under which the report's metadata appears in
@@ -39,9 +41,9 @@ func newSentry(cfg *Config) (*sentrySender, error) {
 		// The DSN holds a key: say what is wrong without echoing it.
 		var dsnErr *sentry.DsnParseError
 		if errors.As(err, &dsnErr) {
-			return nil, fmt.Errorf("IMGPROXY_SENTRY_DSN: %s", dsnErr.Message)
+			return nil, options.ConfigErrorf("IMGPROXY_SENTRY_DSN", "%s", dsnErr.Message)
 		}
-		return nil, errors.New("IMGPROXY_SENTRY_DSN: cannot create the Sentry client")
+		return nil, options.ConfigErrorf("IMGPROXY_SENTRY_DSN", "cannot create the Sentry client")
 	}
 	return &sentrySender{hub: sentry.NewHub(client, sentry.NewScope())}, nil
 }

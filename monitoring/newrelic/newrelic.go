@@ -19,6 +19,7 @@ import (
 	"github.com/newrelic/go-agent/v3/newrelic"
 
 	"github.com/imgedge/imgedge/monitoring"
+	"github.com/imgedge/imgedge/options"
 )
 
 // Config configures the agent. The comments name the variable main reads
@@ -72,10 +73,10 @@ func (c *Config) Validate() error {
 		return nil
 	}
 	if c.AppName == "" {
-		return fmt.Errorf("IMGPROXY_NEW_RELIC_APP_NAME: must not be empty")
+		return options.ConfigErrorf("IMGPROXY_NEW_RELIC_APP_NAME", "must not be empty")
 	}
 	if c.MetricsInterval <= 0 {
-		return fmt.Errorf("new relic metrics interval must be > 0; got %s", c.MetricsInterval)
+		return options.ConfigErrorf("newrelic.Config.MetricsInterval", "must be > 0; got %s", c.MetricsInterval)
 	}
 	return nil
 }
@@ -116,7 +117,7 @@ func New(cfg Config, stats monitoring.StatsFunc) (*Agent, error) {
 	if err != nil {
 		// The agent's messages name the setting ("license length is not
 		// 40") without echoing the key.
-		return nil, fmt.Errorf("IMGPROXY_NEW_RELIC_KEY: %w", err)
+		return nil, options.ConfigErrorf("IMGPROXY_NEW_RELIC_KEY", "%w", err)
 	}
 	a := &Agent{cfg: cfg, app: app, stop: make(chan struct{}), done: make(chan struct{})}
 	go a.sendMetrics(stats)

@@ -18,10 +18,11 @@ package otel
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/imgedge/imgedge/options"
 )
 
 // Protocols of OTEL_EXPORTER_OTLP_PROTOCOL (and the per-signal variables).
@@ -109,14 +110,14 @@ func (c *Config) Validate() error {
 			continue
 		}
 		if p.v != ProtocolGRPC && p.v != ProtocolHTTP {
-			return fmt.Errorf("%s: %q is not %s or %s", p.name, p.v, ProtocolGRPC, ProtocolHTTP)
+			return options.ConfigErrorf(p.name, "%q is not %s or %s", p.v, ProtocolGRPC, ProtocolHTTP)
 		}
 	}
 	if c.TraceIDGenerator != "xray" && c.TraceIDGenerator != "random" {
-		return fmt.Errorf("IMGPROXY_OPEN_TELEMETRY_TRACE_ID_GENERATOR: %q is not xray or random", c.TraceIDGenerator)
+		return options.ConfigErrorf("IMGPROXY_OPEN_TELEMETRY_TRACE_ID_GENERATOR", "%q is not xray or random", c.TraceIDGenerator)
 	}
 	if c.EnableMetrics && c.MetricsInterval <= 0 {
-		return fmt.Errorf("IMGPROXY_OPEN_TELEMETRY_ENABLE_METRICS: metrics interval must be > 0; got %s", c.MetricsInterval)
+		return options.ConfigErrorf("IMGPROXY_OPEN_TELEMETRY_ENABLE_METRICS", "metrics interval must be > 0; got %s", c.MetricsInterval)
 	}
 	if _, err := c.tlsConfig(); err != nil {
 		return err
@@ -135,13 +136,13 @@ func pemBytes(s string) []byte {
 func (c *Config) tlsConfig() (*tls.Config, error) {
 	if c.ServerCert == "" {
 		if c.ClientCert != "" || c.ClientKey != "" {
-			return nil, errors.New("IMGPROXY_OPEN_TELEMETRY_CLIENT_CERT: a client certificate needs IMGPROXY_OPEN_TELEMETRY_SERVER_CERT")
+			return nil, options.ConfigErrorf("IMGPROXY_OPEN_TELEMETRY_CLIENT_CERT", "a client certificate needs IMGPROXY_OPEN_TELEMETRY_SERVER_CERT")
 		}
 		return nil, nil
 	}
 	roots := x509.NewCertPool()
 	if !roots.AppendCertsFromPEM(pemBytes(c.ServerCert)) {
-		return nil, errors.New("IMGPROXY_OPEN_TELEMETRY_SERVER_CERT: no PEM certificate found")
+		return nil, options.ConfigErrorf("IMGPROXY_OPEN_TELEMETRY_SERVER_CERT", "no PEM certificate found")
 	}
 	tc := &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
 	if c.ClientCert == "" && c.ClientKey == "" {
@@ -149,7 +150,7 @@ func (c *Config) tlsConfig() (*tls.Config, error) {
 	}
 	cert, err := tls.X509KeyPair(pemBytes(c.ClientCert), pemBytes(c.ClientKey))
 	if err != nil {
-		return nil, fmt.Errorf("IMGPROXY_OPEN_TELEMETRY_CLIENT_CERT, IMGPROXY_OPEN_TELEMETRY_CLIENT_KEY: %w", err)
+		return nil, options.ConfigErrorf("IMGPROXY_OPEN_TELEMETRY_CLIENT_CERT, IMGPROXY_OPEN_TELEMETRY_CLIENT_KEY", "%w", err)
 	}
 	tc.Certificates = []tls.Certificate{cert}
 	return tc, nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -26,6 +25,7 @@ import (
 	"google.golang.org/grpc/credentials"
 
 	"github.com/imgedge/imgedge/monitoring"
+	"github.com/imgedge/imgedge/options"
 )
 
 // RequestSpanName is the name of the server span of a request, as imgproxy
@@ -79,13 +79,13 @@ func New(ctx context.Context, cfg Config, stats monitoring.StatsFunc) (*Provider
 		resource.WithHost(),
 	)
 	if err != nil && res == nil {
-		return nil, fmt.Errorf("IMGPROXY_OPEN_TELEMETRY_ENABLE: resource: %w", err)
+		return nil, options.ConfigErrorf("IMGPROXY_OPEN_TELEMETRY_ENABLE", "resource: %w", err)
 	}
 
 	p := &Provider{cfg: cfg}
 	p.prop, err = autoprop.TextMapPropagator(cfg.Propagators...)
 	if err != nil {
-		return nil, fmt.Errorf("OTEL_PROPAGATORS: %w", err)
+		return nil, options.ConfigErrorf("OTEL_PROPAGATORS", "%w", err)
 	}
 	texp, err := newTraceExporter(ctx, orDefault(cfg.TracesProtocol, cfg.Protocol), tc)
 	if err != nil {
@@ -108,7 +108,7 @@ func New(ctx context.Context, cfg Config, stats monitoring.StatsFunc) (*Provider
 			sdkmetric.WithReader(sdkmetric.NewPeriodicReader(mexp, sdkmetric.WithInterval(cfg.MetricsInterval))))
 		if p.m, err = newInstruments(p.mp.Meter("imgproxy"), stats); err != nil {
 			p.Shutdown(ctx)
-			return nil, fmt.Errorf("IMGPROXY_OPEN_TELEMETRY_ENABLE_METRICS: %w", err)
+			return nil, options.ConfigErrorf("IMGPROXY_OPEN_TELEMETRY_ENABLE_METRICS", "%w", err)
 		}
 	}
 	return p, nil
@@ -142,7 +142,7 @@ func newTraceExporter(ctx context.Context, protocol string, tc *tls.Config) (sdk
 		exp, err = otlptracehttp.New(ctx, opts...)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: cannot create the %s trace exporter: %w", protocol, err)
+		return nil, options.ConfigErrorf("OTEL_EXPORTER_OTLP_ENDPOINT", "cannot create the %s trace exporter: %w", protocol, err)
 	}
 	return exp, nil
 }
@@ -166,7 +166,7 @@ func newMetricExporter(ctx context.Context, protocol string, tc *tls.Config) (sd
 		exp, err = otlpmetrichttp.New(ctx, opts...)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: cannot create the %s metric exporter: %w", protocol, err)
+		return nil, options.ConfigErrorf("OTEL_EXPORTER_OTLP_ENDPOINT", "cannot create the %s metric exporter: %w", protocol, err)
 	}
 	return exp, nil
 }

@@ -15,6 +15,8 @@ import (
 	"log/syslog"
 	"strings"
 	"sync"
+
+	"github.com/imgedge/imgedge/options"
 )
 
 // LevelCrit is the level of IMGPROXY_SYSLOG_LEVEL=crit: above error, so
@@ -67,10 +69,10 @@ func (c *Config) Validate() error {
 		return nil
 	}
 	if c.Network != "" && c.Address == "" {
-		return fmt.Errorf("IMGPROXY_SYSLOG_ADDRESS: required when IMGPROXY_SYSLOG_NETWORK is set (%q)", c.Network)
+		return options.ConfigErrorf("IMGPROXY_SYSLOG_ADDRESS", "required when IMGPROXY_SYSLOG_NETWORK is set (%q)", c.Network)
 	}
 	if c.Network == "" && c.Address != "" {
-		return fmt.Errorf("IMGPROXY_SYSLOG_NETWORK: required when IMGPROXY_SYSLOG_ADDRESS is set (%q); e.g. udp, tcp or unixgram", c.Address)
+		return options.ConfigErrorf("IMGPROXY_SYSLOG_NETWORK", "required when IMGPROXY_SYSLOG_ADDRESS is set (%q); e.g. udp, tcp or unixgram", c.Address)
 	}
 	return nil
 }
@@ -106,9 +108,9 @@ func New(cfg Config, format Formatter) (*Handler, error) {
 	w, err := syslog.Dial(cfg.Network, cfg.Address, syslog.LOG_USER|syslog.LOG_INFO, cfg.Tag)
 	if err != nil {
 		if cfg.Network == "" {
-			return nil, fmt.Errorf("IMGPROXY_SYSLOG_ENABLE: cannot reach the local syslog daemon: %w", err)
+			return nil, options.ConfigErrorf("IMGPROXY_SYSLOG_ENABLE", "cannot reach the local syslog daemon: %w", err)
 		}
-		return nil, fmt.Errorf("IMGPROXY_SYSLOG_ADDRESS: cannot reach syslog at %s %q: %w", cfg.Network, cfg.Address, err)
+		return nil, options.ConfigErrorf("IMGPROXY_SYSLOG_ADDRESS", "cannot reach syslog at %s %q: %w", cfg.Network, cfg.Address, err)
 	}
 	s := &shared{w: w}
 	return &Handler{shared: s, inner: format(&s.buf, cfg.Level), level: cfg.Level}, nil
