@@ -36,6 +36,15 @@ import (
 	"github.com/imgedge/imgedge/options"
 )
 
+// secretStores records the secret-store variables as the configuration
+// table reads them (for -h, docs/config.md and validation); loadSecretEnv
+// reads the same variables through the lookup before the table.
+type secretStores struct {
+	AWSSecretID, AWSSecretVersionID, AWSSecretVersionStage, AWSSecretRegion string
+	SSMPath, SSMRegion                                                      string
+	GCPSecretID, GCPSecretVersion, GCPProject, GCPKey                       string
+}
+
 // envSecretsDefaultRegion is the AWS region used when neither the
 // _REGION variable nor the SDK's configuration (AWS_REGION) names one.
 const envSecretsDefaultRegion = "us-west-1"

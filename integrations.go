@@ -11,8 +11,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
+	"github.com/imgedge/imgedge/edge"
 	"github.com/imgedge/imgedge/monitoring"
 	"github.com/imgedge/imgedge/monitoring/cloudwatch"
 	"github.com/imgedge/imgedge/monitoring/datadog"
@@ -20,6 +22,8 @@ import (
 	"github.com/imgedge/imgedge/monitoring/newrelic"
 	"github.com/imgedge/imgedge/monitoring/otel"
 	msyslog "github.com/imgedge/imgedge/monitoring/syslog"
+	"github.com/imgedge/imgedge/vips"
+	"github.com/imgedge/imgedge/workers"
 )
 
 // integrationsConfig is the configuration of every integration, filled
@@ -113,6 +117,61 @@ func startIntegrations(ctx context.Context, cfg integrationsConfig, stats monito
 	}
 	in.Tracer = monitoring.Join(tracers...)
 	return in, nil
+}
+
+// integrationsStopTimeout bounds the flush of traces, metrics and error
+// reports at shutdown.
+const integrationsStopTimeout = 5 * time.Second
+
+// names lists the running integrations (for the start-up log line).
+func (in *integrations) names() []string {
+	var out []string
+	for _, x := range []struct {
+		name string
+		on   bool
+	}{{"opentelemetry", in.otel != nil}, {"datadog", in.datadog != nil}, {"newrelic", in.newrelic != nil},
+		{"cloudwatch", in.cw != nil}, {"error-reporting", in.Reporter != nil}} {
+		if x.on {
+			out = append(out, x.name)
+		}
+	}
+	return out
+}
+
+// reporter is Reporter as an edge.ErrorReporter: nil (not a typed nil)
+// when no tracker is configured.
+func (in *integrations) reporter() edge.ErrorReporter {
+	if in.Reporter == nil {
+		return nil
+	}
+	return in.Reporter
+}
+
+// newLiveStats returns the gauges' source for the periodic metric senders
+// and the function that connects it to the pool and the server once they
+// exist; before that, the gauges are zero.
+func newLiveStats() (monitoring.StatsFunc, func(*workers.Pool, *edge.Server)) {
+	type parts struct {
+		pool *workers.Pool
+		srv  *edge.Server
+	}
+	var live atomic.Pointer[parts]
+	stats := func() monitoring.Snapshot {
+		p := live.Load()
+		if p == nil {
+			return monitoring.Snapshot{}
+		}
+		mem, high, allocs := vips.MemStats()
+		return monitoring.Snapshot{
+			Workers:            p.pool.Size(),
+			RequestsInProgress: float64(p.srv.RequestsInProgress()),
+			ImagesInProgress:   float64(p.pool.Busy()),
+			VipsMemory:         float64(mem),
+			VipsMaxMemory:      float64(high),
+			VipsAllocs:         float64(allocs),
+		}
+	}
+	return stats, func(pool *workers.Pool, srv *edge.Server) { live.Store(&parts{pool, srv}) }
 }
 
 // wrapTransport is fetch.Config.WrapTransport: it adds the trace headers of

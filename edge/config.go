@@ -74,6 +74,11 @@ type Config struct {
 	// FallbackImageTTL (IMGPROXY_FALLBACK_IMAGE_TTL): max-age of fallback responses; 0 = TTL.
 	FallbackImageTTL time.Duration
 
+	// ReportDownloadingErrors (IMGPROXY_REPORT_DOWNLOADING_ERRORS, default
+	// true): with an error reporter, source failures answered with 502 or
+	// 504 are reported too, not only internal errors.
+	ReportDownloadingErrors bool
+
 	// Coalesce (IMGEDGE_COALESCE, default true): identical in-flight requests
 	// (same source, options, negotiation and validators) share one fetch+process.
 	Coalesce bool
@@ -95,18 +100,19 @@ type Config struct {
 // keeps this function equal to it, so tests run with production settings.
 func DefaultConfig() Config {
 	return Config{
-		ReadRequestTimeout:    10 * time.Second,
-		WriteResponseTimeout:  10 * time.Second,
-		KeepAliveTimeout:      10 * time.Second,
-		RequestTimeout:        10 * time.Second,
-		MaxClients:            2048,
-		TTL:                   31536000 * time.Second,
-		UseETag:               true,
-		UseLastModified:       true,
-		PreferredFormats:      options.DefaultPreferredFormats(),
-		FallbackImageHTTPCode: 200,
-		Coalesce:              true,
-		DrainDelay:            3 * time.Second,
+		ReadRequestTimeout:      10 * time.Second,
+		WriteResponseTimeout:    10 * time.Second,
+		KeepAliveTimeout:        10 * time.Second,
+		RequestTimeout:          10 * time.Second,
+		MaxClients:              2048,
+		TTL:                     31536000 * time.Second,
+		UseETag:                 true,
+		UseLastModified:         true,
+		PreferredFormats:        options.DefaultPreferredFormats(),
+		FallbackImageHTTPCode:   200,
+		Coalesce:                true,
+		ReportDownloadingErrors: true,
+		DrainDelay:              3 * time.Second,
 	}
 }
 

@@ -119,3 +119,9 @@ func cacheKey(url, cookie string) string {
 	}
 	return url + "\x00cookie:" + cookie
 }
+
+// ForwardsCookies reports whether f forwards client cookies to sources
+// (IMGPROXY_COOKIE_PASSTHROUGH): the caller then passes them with
+// options.WithClientCookies and keeps requests with different cookies
+// apart.
+func (f *Fetcher) ForwardsCookies() bool { return f.cfg.CookiePassthrough }
