@@ -202,14 +202,16 @@ func serve(cfg *config, log *slog.Logger) error {
 	stopFree := startFreeMemory(cfg.FreeMemoryInterval)
 	defer stopFree()
 
+	// Signals are caught before the server answers, so that a SIGTERM
+	// right after start-up drains instead of killing the process.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "network", ln.Addr().Network(), "version", version,
 		"workers", wcfg.Workers, "signing", verifier.Enabled(), "local_root", cfg.Fetch.LocalRoot)
 
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
-	defer signal.Stop(sigs)
 	select {
 	case err := <-serveErr:
 		return fmt.Errorf("serving: %w", err)
