@@ -171,3 +171,33 @@ func TestCookiePassthroughHTTP(t *testing.T) {
 		t.Fatalf("outside the base path: origin got Cookie %q; want none", got)
 	}
 }
+
+// FuzzForwardedCookies: any Cookie header and source URL give, without a
+// panic, a header whose cookies all came from the input, never more
+// than "all" forwards, and nothing for a source on another host.
+func FuzzForwardedCookies(f *testing.F) {
+	f.Add("a=1; b=2", "http://example.com/img.png")
+	f.Add("bad cookie; x=\"q\"; =v; y", "https://example.com:8443/a/b")
+	f.Add("s=\x00\xff; t=%zz", "http://other.test/")
+	base := &url.URL{Scheme: "http", Host: "example.com", Path: "/"}
+	f.Fuzz(func(t *testing.T, header, source string) {
+		u, err := url.Parse(source)
+		if err != nil {
+			return
+		}
+		all := ForwardedCookies(header, nil, u, true)
+		scoped := ForwardedCookies(header, base, u, false)
+		in := map[string]bool{}
+		for _, c := range (&http.Request{Header: http.Header{"Cookie": {all}}}).Cookies() {
+			in[c.Name+"="+c.Value] = true
+		}
+		for _, c := range (&http.Request{Header: http.Header{"Cookie": {scoped}}}).Cookies() {
+			if !in[c.Name+"="+c.Value] {
+				t.Fatalf("scoped cookie %s=%s is not among the client's (%q)", c.Name, c.Value, all)
+			}
+		}
+		if scoped != "" && !strings.EqualFold(u.Hostname(), "example.com") {
+			t.Fatalf("cookies %q forwarded to %q, another host than the base", scoped, source)
+		}
+	})
+}
