@@ -114,9 +114,13 @@ type Reporter struct {
 	queue     chan *report
 	done      chan struct{}
 	closeOnce sync.Once
-	dropped   atomic.Int64
-	failed    atomic.Int64
-	onFail    func(tracker string, err error)
+	// mu orders Report's sends before Close's close of the queue; closed
+	// makes a late Report (a request outliving the shutdown) a no-op.
+	mu      sync.RWMutex
+	closed  bool
+	dropped atomic.Int64
+	failed  atomic.Int64
+	onFail  func(tracker string, err error)
 }
 
 type namedSender struct {
@@ -186,7 +190,7 @@ func (r *Reporter) run() {
 // example "Request ID", id, "Source Image URL", url). The stack recorded
 // is the caller's: called from a deferred recover, it includes the
 // panicking frames. Report never blocks; when the queue is full the report
-// is dropped and counted (Dropped). It must not be called after Close.
+// is dropped and counted (Dropped). After Close it does nothing.
 func (r *Reporter) Report(err error, req *http.Request, kv ...string) {
 	if err == nil {
 		return
@@ -199,6 +203,11 @@ func (r *Reporter) Report(err error, req *http.Request, kv ...string) {
 		for i := 0; i+1 < len(kv); i += 2 {
 			rep.meta[kv[i]] = kv[i+1]
 		}
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.closed {
+		return
 	}
 	select {
 	case r.queue <- rep:
@@ -217,7 +226,10 @@ func (r *Reporter) Failed() int64 { return r.failed.Load() }
 // waiting at most until ctx is done.
 func (r *Reporter) Close(ctx context.Context) {
 	r.closeOnce.Do(func() {
+		r.mu.Lock()
+		r.closed = true
 		close(r.queue)
+		r.mu.Unlock()
 		select {
 		case <-r.done:
 		case <-ctx.Done():

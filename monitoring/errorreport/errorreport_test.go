@@ -234,6 +234,7 @@ func TestReportNeverBlocks(t *testing.T) {
 	}
 	close(tr.block)
 	r.Close(context.Background())
+	r.Report(&options.Error{Kind: options.KindUnexpected, Msg: "after close"}, nil) // a late request: no panic
 	if n := len(tr.get("bugsnag")); n < 1 || n > 2 {
 		t.Fatalf("delivered %d reports; want the 1 or 2 that were queued or in flight", n)
 	}
