@@ -86,6 +86,11 @@ type Config struct {
 	// CacheTagsNone.
 	CacheTagsFormat string
 
+	// ReportDownloadingErrors (IMGPROXY_REPORT_DOWNLOADING_ERRORS, default
+	// true): with an error reporter, source failures answered with 502 or
+	// 504 are reported too, not only internal errors.
+	ReportDownloadingErrors bool
+
 	// Coalesce (IMGEDGE_COALESCE, default true): identical in-flight requests
 	// (same source, options, negotiation and validators) share one fetch+process.
 	Coalesce bool
@@ -121,6 +126,7 @@ func DefaultConfig() Config {
 		WatermarksCacheSize:     256,
 		CacheTagsFormat:         CacheTagsAll,
 		Coalesce:                true,
+		ReportDownloadingErrors: true,
 		DrainDelay:              3 * time.Second,
 	}
 }

@@ -78,6 +78,19 @@ type Deps struct {
 	// VipsMemStats feeds vips_memory_bytes, vips_max_memory_bytes and
 	// vips_allocs (vips.MemStats); nil = those gauges are absent.
 	VipsMemStats func() (mem, highwater, allocs int64)
+	// Tracer receives a span per processing request and its stages; nil =
+	// no tracing, and no call on the request path.
+	Tracer Tracer
+	// Reporter receives internal errors and panics (see
+	// Config.ReportDownloadingErrors); nil = none.
+	Reporter ErrorReporter
+}
+
+// cookieForwarder is implemented by a Fetcher that forwards the client's
+// cookies to sources (*fetch.Fetcher with IMGPROXY_COOKIE_PASSTHROUGH):
+// edge then hands them over with each request and keys coalescing on them.
+type cookieForwarder interface {
+	ForwardsCookies() bool
 }
 
 // Server is the HTTP front end. Create it with New, run it with Serve and
@@ -96,6 +109,7 @@ type Server struct {
 	negEnforce  options.FormatSet
 	preferred   []options.Format
 	authHeader  []byte // "Bearer <secret>"
+	cookies     bool   // the fetcher forwards client cookies
 	lmBuster    string // LastModifiedBuster in HTTP date format
 
 	group    *workers.Group
@@ -126,6 +140,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		cfg.ServerName = "imgproxy"
 	}
 	s := &Server{cfg: cfg, deps: deps, log: deps.Logger}
+	if cf, ok := deps.Fetcher.(cookieForwarder); ok {
+		s.cookies = cf.ForwardsCookies()
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -285,3 +302,7 @@ func (f fasthttpLogger) Printf(format string, args ...any) {
 		f.l.Debug("fasthttp", "msg", sprintf(format, args...))
 	}
 }
+
+// RequestsInProgress is the number of processing requests being served now
+// (the requests_in_progress gauge), for the integrations' periodic gauges.
+func (s *Server) RequestsInProgress() int64 { return s.m.inProgress.Load() }
