@@ -37,6 +37,14 @@ type reqState struct {
 	fallback  bool
 	shared    bool
 	streaming bool // raw mode: errors count as type "streaming"
+	errType   errType
+
+	// Set only when the integrations are on (docs/monitoring.md): the
+	// trace's context and the end of the request span, and the client's
+	// cookies for IMGPROXY_COOKIE_PASSTHROUGH (a new value per request).
+	tctx     context.Context
+	endTrace func(status int, errType string, err error)
+	cookies  *options.ClientCookies
 
 	queue, download, processing time.Duration // of the job that produced the result
 }
@@ -171,6 +179,9 @@ func (s *Server) handleProcessing(ctx *fasthttp.RequestCtx) {
 	if s.draining.Load() {
 		ctx.SetConnectionClose()
 	}
+	if s.deps.Tracer != nil {
+		s.startTrace(ctx, st)
+	}
 
 	defer func() {
 		if v := recover(); v != nil {
@@ -214,6 +225,10 @@ func (s *Server) process(ctx *fasthttp.RequestCtx, st *reqState) error {
 	if err := s.deps.Parser.Parse(path, hints, &st.req); err != nil {
 		return err
 	}
+	s.annotateSource(st)
+	if s.cookies {
+		st.cookies = clientCookies(&ctx.Request.Header)
+	}
 	opts := &st.req.Options
 	if opts.Raw && s.deps.Streamer != nil {
 		return s.stream(ctx, st)
@@ -222,13 +237,16 @@ func (s *Server) process(ctx *fasthttp.RequestCtx, st *reqState) error {
 	s.conditional(&ctx.Request.Header, &st.cond)
 
 	deadline := st.start.Add(s.cfg.RequestTimeout)
-	rctx, cancel := context.WithDeadline(context.Background(), deadline)
+	rctx, cancel := context.WithDeadline(st.requestContext(), deadline)
 	defer cancel()
+	if st.cookies != nil {
+		rctx = options.WithClientCookies(rctx, st.cookies)
+	}
 	// A client that leaves cancels its queued or running work (499).
 	defer watchClient(ctx.Conn(), cancel, clientWatchInterval)()
 
 	var r *result
-	if s.cfg.Coalesce {
+	if s.cfg.Coalesce && !opts.BypassCache { // bypass_cache does not join another request's work
 		st.key = appendKey(st.key[:0], st)
 		// The job may outlive this handler (when it leaves on timeout while
 		// others still wait), so it gets copies, not st.
@@ -304,7 +322,11 @@ func appendKey(dst []byte, st *reqState) []byte {
 	dst = binary.AppendUvarint(dst, uint64(st.neg.Auto))
 	dst = binary.AppendUvarint(dst, uint64(st.neg.Enforce))
 	dst = appendKeyString(dst, st.cond.IfNoneMatch)
-	return appendKeyString(dst, st.cond.IfModifiedSince)
+	dst = appendKeyString(dst, st.cond.IfModifiedSince)
+	if st.cookies != nil {
+		dst = appendCookiesKey(dst, st.cookies)
+	}
+	return dst
 }
 
 func appendKeyString(dst []byte, s string) []byte {
@@ -338,6 +360,7 @@ func (s *Server) writeResult(ctx *fasthttp.RequestCtx, st *reqState) {
 	if s.vary != "" {
 		h.Set("Vary", s.vary)
 	}
+	s.setCacheTags(h, opts.CacheTags)
 	if cc := s.appendCacheControl(st.buf[:0], status, opts, &r.meta, r.fallback, time.Now()); len(cc) > 0 {
 		h.SetBytesV("Cache-Control", cc)
 	}
@@ -391,6 +414,7 @@ func (s *Server) writeError(ctx *fasthttp.RequestCtx, st *reqState, err error) {
 	if st.streaming {
 		typ = errTypeStreaming
 	}
+	st.errType = typ
 	s.m.errors[typ].Inc()
 	if st.res == nil && ctx.Response.IsBodyStream() {
 		ctx.Response.ResetBody()
@@ -401,6 +425,8 @@ func (s *Server) writeError(ctx *fasthttp.RequestCtx, st *reqState, err error) {
 	h.Del("ETag")
 	h.Del("Last-Modified")
 	h.Del("Content-Disposition")
+	h.Del(cloudflareTagHeader)
+	h.Del(cloudfrontTagHeader)
 	if status == 429 || status == 503 {
 		h.Set("Retry-After", "1")
 	}
@@ -432,6 +458,10 @@ func (s *Server) finish(ctx *fasthttp.RequestCtx, st *reqState) {
 	s.m.countStatus(st.status)
 	observe(s.m.requestDuration, total)
 	s.logRequest(ctx, st, total)
+	s.endTrace(st)
+	if s.deps.Reporter != nil {
+		s.reportError(ctx, st)
+	}
 }
 
 // levelFor: 5xx error, 4xx warn, else info.

@@ -38,10 +38,11 @@ type Fetcher interface {
 
 // BudgetFetcher is a Fetcher that reserves a source's buffer from b before
 // allocating it (implemented by *fetch.Fetcher): edge's download stage
-// passes each download's reservation (docs/architecture.md, "edge"). A
-// Fetcher without it is accounted once the source has arrived.
+// passes each download's reservation (docs/architecture.md, "edge");
+// bypassCache skips the source cache (the bypass_cache option). A Fetcher
+// without it is accounted once the source has arrived.
 type BudgetFetcher interface {
-	FetchBudget(ctx context.Context, url string, cond *options.Conditional, maxSize int64, b options.ByteBudget) (options.Source, error)
+	FetchBudget(ctx context.Context, url string, cond *options.Conditional, maxSize int64, b options.ByteBudget, bypassCache bool) (options.Source, error)
 }
 
 // Estimator is a Processor that estimates, from the source's header, the
@@ -85,6 +86,9 @@ type Deps struct {
 	// Streamer serves `raw` requests; nil → raw requests are fetched and
 	// processed like others.
 	Streamer Streamer
+	// Info answers /info requests (edge/info.go); nil → /info URLs are
+	// processing URLs like any other (and fail as such).
+	Info InfoProcessor
 	// Health is the libvips self-check for /health (nil = always healthy).
 	Health func() error
 	// Logger receives one line per request; nil = slog.Default().
@@ -96,6 +100,19 @@ type Deps struct {
 	// VipsMemStats feeds vips_memory_bytes, vips_max_memory_bytes and
 	// vips_allocs (vips.MemStats); nil = those gauges are absent.
 	VipsMemStats func() (mem, highwater, allocs int64)
+	// Tracer receives a span per processing request and its stages; nil =
+	// no tracing, and no call on the request path.
+	Tracer Tracer
+	// Reporter receives internal errors and panics (see
+	// Config.ReportDownloadingErrors); nil = none.
+	Reporter ErrorReporter
+}
+
+// cookieForwarder is implemented by a Fetcher that forwards the client's
+// cookies to sources (*fetch.Fetcher with IMGPROXY_COOKIE_PASSTHROUGH):
+// edge then hands them over with each request and keys coalescing on them.
+type cookieForwarder interface {
+	ForwardsCookies() bool
 }
 
 // Server is the HTTP front end. Create it with New, run it with Serve and
@@ -114,6 +131,7 @@ type Server struct {
 	negEnforce  options.FormatSet
 	preferred   []options.Format
 	authHeader  []byte // "Bearer <secret>"
+	cookies     bool   // the fetcher forwards client cookies
 	lmBuster    string // LastModifiedBuster in HTTP date format
 
 	group     *workers.Group
@@ -121,7 +139,9 @@ type Server struct {
 	budgeted  BudgetFetcher // Deps.Fetcher's budget-aware form; nil = none
 	estimator Estimator     // Deps.Processor's estimate; nil = none
 	draining  atomic.Bool
-	served    sync.WaitGroup // processing requests in flight (for Shutdown)
+
+	marks, fallbacks *auxCache      // watermark_url and fallback_image_url images (prosources.go)
+	served           sync.WaitGroup // processing requests in flight (for Shutdown)
 }
 
 // New validates cfg, checks deps and builds the router.
@@ -145,6 +165,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		cfg.ServerName = "imgproxy"
 	}
 	s := &Server{cfg: cfg, deps: deps, log: deps.Logger}
+	if cf, ok := deps.Fetcher.(cookieForwarder); ok {
+		s.cookies = cf.ForwardsCookies()
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -175,6 +198,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s.budgeted, _ = deps.Fetcher.(BudgetFetcher)
 	s.estimator, _ = deps.Processor.(Estimator)
+	s.marks, s.fallbacks = newAuxCache(cfg.WatermarksCacheSize), newAuxCache(cfg.FallbackImagesCacheSize)
 
 	s.prefix = []byte(deps.Parser.PathPrefix())
 	s.clientHints = deps.Parser.ClientHints()
@@ -301,6 +325,8 @@ func (s *Server) dispatchPath(ctx *fasthttp.RequestCtx, path []byte) {
 		return
 	}
 	switch {
+	case ctx.IsGet() && s.isInfoPath(path):
+		s.handleInfo(ctx)
 	case ctx.IsGet():
 		s.handleProcessing(ctx)
 	case ctx.IsHead(), ctx.IsOptions():
@@ -317,3 +343,7 @@ func (f fasthttpLogger) Printf(format string, args ...any) {
 		f.l.Debug("fasthttp", "msg", sprintf(format, args...))
 	}
 }
+
+// RequestsInProgress is the number of processing requests being served now
+// (the requests_in_progress gauge), for the integrations' periodic gauges.
+func (s *Server) RequestsInProgress() int64 { return s.m.inProgress.Load() }

@@ -12,11 +12,13 @@ import (
 //  1. the download stage (workers.Downloads): a download slot, then the
 //     source travels into memory, its buffer reserved from the stage's
 //     bytes as it arrives; the slot is given back as soon as the bytes are
-//     in memory (or the source cache had them);
+//     in memory (or the source cache had them). Time spent waiting for a
+//     slot counts as download time;
 //  2. the worker pool: the job is admitted with the processor's estimate of
 //     its working memory against the pool's memory budget, and only then
-//     takes a worker. The download reservation is handed back when the
-//     worker starts (the estimate counts the source from there).
+//     takes a worker (the queue span, as imgproxy's: waiting for a worker).
+//     The download reservation is handed back when the worker starts (the
+//     estimate counts the source from there).
 //
 // A worker is never held while bytes travel, and neither stage grows
 // without bound: the slots and the bytes bound the first, the worker
@@ -27,14 +29,13 @@ import (
 // (Init) whose release frees the Output; on failure r.err is set and
 // nothing is held.
 func (s *Server) runJob(ctx context.Context, r *result) {
-	queued := time.Now()
 	if err := s.download(ctx, r); err != nil {
 		r.err = err
 	} else if !r.meta.NotModified {
 		s.processOnPool(ctx, r)
 	}
 	r.ticket.Release()
-	s.observeJob(r, queued)
+	s.observeJob(r)
 	if r.err != nil {
 		r.src.Release()
 		r.out.Release() // a panic after processing left an Output; else a no-op
@@ -44,25 +45,28 @@ func (s *Server) runJob(ctx context.Context, r *result) {
 	r.Init(r.out.Release)
 }
 
-// download runs the first stage: it leaves r.src holding the source (or
-// the fallback image, or nothing for a 304) and r.ticket its reservation.
-// A request the pool would refuse now (queue full, deadline out of reach)
-// is refused before its download.
+// download runs the first stage, as the "Downloading source image" span:
+// it leaves r.src holding the source (or a fallback image, or nothing for
+// a 304) and r.ticket its reservation. r.download counts the wait for a
+// slot too. A request the pool would refuse now (queue full, deadline out
+// of reach) is refused before its download.
 func (s *Server) download(ctx context.Context, r *result) error {
 	if err := s.deps.Pool.Admit(ctx); err != nil {
 		return err
 	}
 	t0 := time.Now()
-	err := s.downloads.Enter(ctx, &r.ticket)
-	t1 := time.Now()
-	r.queue = t1.Sub(t0)
-	if err != nil {
+	defer func() { r.download = time.Since(t0) }()
+	fctx, endSpan := ctx, func() {}
+	if s.deps.Tracer != nil {
+		fctx, endSpan = s.deps.Tracer.StartSpan(ctx, stageDownload, attrSourceURL, r.url, attrSourceOrigin, sourceOrigin(r.url))
+	}
+	defer endSpan()
+	r.downloaded = true
+	if err := s.downloads.Enter(fctx, &r.ticket); err != nil {
 		return err
 	}
-	r.downloaded = true
-	src, err := s.fetch(ctx, r)
+	src, err := s.fetch(fctx, r)
 	r.ticket.Leave()
-	r.download = time.Since(t1)
 	if err != nil {
 		return err
 	}
@@ -81,30 +85,49 @@ func (s *Server) download(ctx context.Context, r *result) error {
 	return nil
 }
 
-// fetch returns the source or, when a fetch-stage error meets a configured
-// fallback image, the fallback bytes as a Source that owns nothing (they
-// live as long as the server) without the origin's validators or expiry.
+// fetch returns the source (reserving its bytes from r.ticket when the
+// Fetcher can), checked against the hashsum option, or, when a
+// fetch-stage error meets a fallback image (fallback_image_url or the
+// configured one), the fallback bytes as a Source that owns nothing (they
+// live as long as the server or its cache) without the origin's validators
+// or expiry; with the watermark_url image attached (prosources.go).
 func (s *Server) fetch(ctx context.Context, r *result) (options.Source, error) {
 	var src options.Source
 	var err error
 	if s.budgeted != nil {
-		src, err = s.budgeted.FetchBudget(ctx, r.url, &r.cond, r.opts.Limits.MaxSrcFileSize, &r.ticket)
+		src, err = s.budgeted.FetchBudget(ctx, r.url, &r.cond, r.opts.Limits.MaxSrcFileSize, &r.ticket, r.opts.BypassCache)
 	} else {
-		src, err = s.deps.Fetcher.Fetch(ctx, r.url, &r.cond, r.opts.Limits.MaxSrcFileSize)
+		src, err = s.fetchSource(ctx, r)
 	}
-	if err == nil {
-		return src, nil
+	switch {
+	case err == nil && !src.Meta.NotModified:
+		if err := r.opts.Hashsum.Check(src.Data); err != nil {
+			src.Release()
+			return options.Source{}, err
+		}
+	case err != nil:
+		var fb []byte
+		if isFetchStage(options.KindOf(err)) && ctx.Err() == nil {
+			fb = s.fallbackImage(ctx, r)
+		}
+		if fb == nil {
+			return options.Source{}, err
+		}
+		r.fallback, r.fetchErr = true, err
+		r.ticket.Release() // a failed download holds no bytes
+		src = options.NewSource(fb, nil)
 	}
-	if s.cfg.FallbackImage == nil || !isFetchStage(options.KindOf(err)) || ctx.Err() != nil {
+	if err := s.fetchWatermarks(ctx, r, &src); err != nil {
+		src.Release()
 		return options.Source{}, err
 	}
-	r.fallback, r.fetchErr = true, err
-	r.ticket.Release() // a failed download holds no bytes
-	return options.NewSource(s.cfg.FallbackImage, nil), nil
+	return src, nil
 }
 
-// processOnPool runs the second stage: r.src goes to the processor, which
-// releases it or hands it to the Output r keeps.
+// processOnPool runs the second stage: the "Queue" span while the job
+// waits for its memory and a worker, then the "Processing image" span;
+// r.src goes to the processor, which releases it or hands it to the
+// Output r keeps.
 func (s *Server) processOnPool(ctx context.Context, r *result) {
 	var est int64
 	if s.estimator != nil {
@@ -112,10 +135,17 @@ func (s *Server) processOnPool(ctx context.Context, r *result) {
 		// it runs; the job is then admitted by count alone.
 		est, _ = s.estimator.Estimate(r.src.Data, &r.opts, &r.neg)
 	}
+	var endQueue func()
+	if s.deps.Tracer != nil {
+		_, endQueue = s.deps.Tracer.StartSpan(ctx, stageQueue)
+	}
 	q := time.Now()
 	err := s.deps.Pool.DoSized(ctx, est, func() {
 		r.ran = true
-		r.queue += time.Since(q)
+		r.queue = time.Since(q)
+		if endQueue != nil {
+			endQueue()
+		}
 		r.ticket.Release() // the estimate counts the source from here on
 		t := time.Now()
 		if err := ctx.Err(); err != nil {
@@ -123,8 +153,13 @@ func (s *Server) processOnPool(ctx context.Context, r *result) {
 			return
 		}
 		r.srcLen = len(r.src.Data)
+		pctx, endSpan := ctx, func() {}
+		if s.deps.Tracer != nil {
+			pctx, endSpan = s.deps.Tracer.StartSpan(ctx, stageProcessing)
+		}
 		var perr error
-		r.out, perr = s.deps.Processor.Process(ctx, &r.src, &r.opts, &r.neg)
+		r.out, perr = s.deps.Processor.Process(pctx, &r.src, &r.opts, &r.neg)
+		endSpan()
 		r.processing = time.Since(t)
 		if perr != nil {
 			if r.fallback {
@@ -134,24 +169,26 @@ func (s *Server) processOnPool(ctx context.Context, r *result) {
 		}
 	})
 	if !r.ran {
-		r.queue += time.Since(q)
+		r.queue = time.Since(q)
+		if endQueue != nil {
+			endQueue()
+		}
 	}
 	if err != nil && r.err == nil {
 		r.err = err
 	}
 }
 
-// observeJob records the spans of a job: the time it waited in the two
-// queues, and the download and processing spans when they happened.
-func (s *Server) observeJob(r *result, queued time.Time) {
-	if !r.downloaded && !r.ran && r.queue == 0 {
-		observe(s.m.spanQueue, time.Since(queued))
-		return
-	}
-	observe(s.m.spanQueue, r.queue)
+// observeJob records the spans of a job: the download span when it got
+// that far (refused by Admit: nothing), the queue span when it reached the
+// workers' queue, the processing span when it ran.
+func (s *Server) observeJob(r *result) {
 	if r.downloaded {
 		observe(s.m.spanDownload, r.download)
 		observe(s.m.v3Download, r.download)
+	}
+	if r.ran || r.queue > 0 || !r.downloaded {
+		observe(s.m.spanQueue, r.queue)
 	}
 	if r.srcLen > 0 && !r.fallback {
 		s.m.bufferDownload.Update(float64(r.srcLen))

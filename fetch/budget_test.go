@@ -92,7 +92,7 @@ func TestFetchBudgetReserves(t *testing.T) {
 		{origin.URL + "/gzip", false, int64(len(body)), 2 * exact},
 	} {
 		var b recBudget
-		src, err := f.FetchBudget(context.Background(), c.url, nil, 0, &b)
+		src, err := f.FetchBudget(context.Background(), c.url, nil, 0, &b, false)
 		if err != nil {
 			t.Fatalf("%s: %v", c.url, err)
 		}
@@ -112,13 +112,22 @@ func TestFetchBudgetReserves(t *testing.T) {
 		src.Release()
 
 		var again recBudget
-		src, err = f.FetchBudget(context.Background(), c.url, nil, 0, &again)
+		src, err = f.FetchBudget(context.Background(), c.url, nil, 0, &again, false)
 		if err != nil {
 			t.Fatal(err)
 		}
 		src.Release()
 		if again.total() != 0 {
 			t.Errorf("%s from the source cache reserved %d; want 0", c.url, again.total())
+		}
+		var bypass recBudget
+		src, err = f.FetchBudget(context.Background(), c.url, nil, 0, &bypass, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.Release()
+		if bypass.total() < int64(len(body)) {
+			t.Errorf("%s past the source cache reserved %d; want the download's buffer", c.url, bypass.total())
 		}
 	}
 }
@@ -132,14 +141,14 @@ func TestFetchBudgetWait(t *testing.T) {
 	}))
 	defer origin.Close()
 	f := newLoopbackFetcher(t, func(c *Config) { c.DownloadTimeout = 50 * time.Millisecond })
-	_, err := f.FetchBudget(context.Background(), origin.URL+"/a", nil, 0, &recBudget{block: true})
+	_, err := f.FetchBudget(context.Background(), origin.URL+"/a", nil, 0, &recBudget{block: true}, false)
 	if k := options.KindOf(err); k != options.KindDownloadTimeout {
 		t.Errorf("download timeout while waiting for the budget: got %v (%v); want KindDownloadTimeout", k, err)
 	}
 	f2 := newLoopbackFetcher(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err = f2.FetchBudget(ctx, origin.URL+"/a", nil, 0, &recBudget{block: true})
+	_, err = f2.FetchBudget(ctx, origin.URL+"/a", nil, 0, &recBudget{block: true}, false)
 	if k := options.KindOf(err); k != options.KindTimeout {
 		t.Errorf("request deadline while waiting for the budget: got %v (%v); want KindTimeout", k, err)
 	}

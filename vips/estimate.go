@@ -20,7 +20,9 @@ import (
 // size it is loaded at (after shrink-on-load; every frame of an
 // animation), what the decoder keeps besides (a progressive JPEG's
 // coefficients), the copies the pipeline makes of it (smart crop,
-// rotation, trim, max_bytes), and the result. Errors are those Process would report
+// rotation, trim, max_bytes; the intermediate results of chained
+// pipelines), and the result. Selected pages of a multi-page source count
+// as loaded stacked. Errors are those Process would report
 // from the header (unknown format, source over the limits, a result too
 // big), as *options.Error. It decodes nothing, does not retain src and is
 // safe for concurrent use; neg may be nil.
@@ -46,8 +48,9 @@ type memPlan struct {
 	frameCopy             int64 // one loaded frame copied for smart crop (0 = none)
 	scaledCopies          int   // copies of the resized image (rotation, smart result crop)
 	scaledW, scaledH      int
-	finalW, finalH, outBs int  // result size and bands
-	finalCopy             bool // the result is computed into memory before saving (max_bytes)
+	chained               int64 // intermediate results kept in memory between chained pipelines
+	finalW, finalH, outBs int   // result size and bands
+	finalCopy             bool  // the result is computed into memory before saving (max_bytes)
 	passthrough           bool
 }
 
@@ -62,7 +65,7 @@ func (m *memPlan) total() int64 {
 	}
 	t := m.src + m.decoder + m.decoded()*int64(1+m.decodedCopies) + m.frameCopy
 	scaled := int64(m.scaledW) * int64(m.scaledH) * int64(m.bands) * int64(m.bpb)
-	t += scaled * int64(m.scaledCopies)
+	t += scaled*int64(m.scaledCopies) + m.chained
 	final := int64(m.finalW) * int64(m.finalH) * int64(m.outBs) * int64(m.frames)
 	t += final // the result: the encoded bytes stay below the pixels
 	if m.finalCopy {
@@ -91,7 +94,11 @@ func (p *Processor) memoryPlan(src []byte, o *options.Options, neg *options.Nego
 	if err := st.chooseOutput(neg); err != nil {
 		return m, err
 	}
+	st.beginChain() // the first pipeline decides the load
 	st.rawW, st.rawH = meta.Width, meta.Height
+	if st.pages > 1 {
+		st.rawH *= st.pages // selected pages load stacked (at most this many exist)
+	}
 	if st.vector && (st.rawW <= 0 || st.rawH <= 0) {
 		// Unknown intrinsic size (PDF pages, SVG in percent): a vector is
 		// rendered at the size it is needed at, so assume a modest page.
@@ -134,11 +141,29 @@ func (p *Processor) memoryPlan(src []byte, o *options.Options, neg *options.Nego
 	if st.smart && (g.ResultW < g.ScaledW || g.ResultH < g.ScaledH) {
 		m.scaledCopies++
 	}
-	m.finalW, m.finalH = capSize(st.out, g.FinalW, g.FinalH)
 	m.outBs = 3
 	if st.needAlpha {
 		m.outBs = 4
 	}
+	// Chained pipelines: each later one starts from the previous result,
+	// computed into memory (chain.go, startPipeline).
+	for i, po := range st.pipes[min(1, len(st.pipes)):] {
+		if i == len(st.pipes)-2 {
+			st.out = st.finalOut
+		}
+		prevW, prevH := st.g.FinalW, st.g.FinalH
+		m.chained += int64(prevW) * int64(prevH) * int64(m.outBs) * int64(m.frames)
+		st.o = po
+		st.rawW, st.rawH = prevW, prevH
+		st.orientation, st.vector, st.vscale, st.trimmed = 1, false, 1, true
+		if err := plan(st); err != nil {
+			return m, err
+		}
+		if st.t.Angle != 0 || st.t.Flip || st.smart {
+			m.chained += int64(st.g.ScaledW) * int64(st.g.ScaledH) * int64(m.outBs) * int64(m.frames)
+		}
+	}
+	m.finalW, m.finalH = capSize(st.out, st.g.FinalW, st.g.FinalH)
 	m.finalCopy = o.MaxBytes > 0 && hasQuality(st.out)
 	return m, nil
 }

@@ -242,6 +242,17 @@ func TestEstimateParts(t *testing.T) {
 		t.Errorf("progressive: got %d (%v); want %d + %d blocks × 128", n, err, base, blocks)
 	}
 
+	// A chained request keeps the first pipeline's result in memory for
+	// the second.
+	first := defaultOptions()
+	first.Width = 200
+	o = defaultOptions()
+	o.Width, o.Format, o.Previous = 100, options.FormatJPEG, &first
+	want = int64(len(src)) + 400*300*3 + 200*150*3 + 100*75*3
+	if n, err = p.Estimate(src, &o, nil); err != nil || n != want {
+		t.Errorf("chained: got %d (%v); want %d (+ the first pipeline's result)", n, err, want)
+	}
+
 	o = defaultOptions()
 	o.SkipProcessing = o.SkipProcessing.With(options.FormatPNG)
 	if n, _ = p.Estimate(src, &o, nil); n != 2*int64(len(src)) {

@@ -43,7 +43,10 @@ func (p *Processor) load(src []byte, f options.Format, lp loadParams) (*image, e
 // its own reading of the header, and a file the two read differently must
 // not bring an oversized image in.
 func (st *state) loadHeader() error {
-	if err := st.reload(loadParams{seq: true, n: st.frames}); err != nil {
+	if err := st.countPages(); err != nil {
+		return err
+	}
+	if err := st.reload(st.withPages(loadParams{seq: true, n: st.frames})); err != nil {
 		return err
 	}
 	im := st.im
@@ -96,7 +99,7 @@ func scaleOnLoad(st *state) error {
 
 // shrinkOnLoad picks decoder-side downscaling for the plan.
 func (st *state) shrinkOnLoad() loadParams {
-	lp := loadParams{seq: !st.animated, n: st.frames, scale: st.vscale, shrink: 1}
+	lp := st.withPages(loadParams{seq: !st.animated, n: st.frames, scale: st.vscale, shrink: 1})
 	f := st.meta.Format
 	switch {
 	case st.vector:
