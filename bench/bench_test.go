@@ -5,12 +5,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
+	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -19,24 +21,87 @@ import (
 	"testing"
 	"time"
 
+	_ "golang.org/x/image/webp"
+
 	"github.com/imgedge/imgedge/options"
 	"github.com/imgedge/imgedge/sign"
+	"github.com/imgedge/imgedge/vips"
 	"github.com/imgedge/imgedge/vips/imagemeta"
 )
 
 func genJPEG(t testing.TB, w, h int) []byte {
 	t.Helper()
-	m := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			m.Set(x, y, color.RGBA{uint8(x * 255 / w), uint8(y * 255 / h), uint8((x ^ y) & 0xff), 255})
-		}
-	}
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, m, &jpeg.Options{Quality: 90}); err != nil {
+	if err := jpeg.Encode(&buf, genRGBA(w, h, false), &jpeg.Options{Quality: 90}); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// genRGBA is a picture with gradients, fine detail and, with alpha, a
+// transparency ramp with a sharp edge.
+func genRGBA(w, h int, alpha bool) *image.NRGBA {
+	m := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			c := color.NRGBA{uint8(x * 255 / w), uint8(y * 255 / h), uint8((x ^ y) & 0xff), 255}
+			if alpha && x > w/4 {
+				c.A = uint8(255 * (w - x) / w)
+			}
+			m.SetNRGBA(x, y, c)
+		}
+	}
+	return m
+}
+
+// genGreyAlpha is a grey picture with a transparency ramp (PNG grey+alpha).
+func genGreyAlpha(w, h int) *image.NRGBA {
+	m := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			v := uint8((x*3 + y) & 0xff)
+			m.SetNRGBA(x, y, color.NRGBA{v, v, v, uint8(255 * y / h)})
+		}
+	}
+	return m
+}
+
+func pngOf(t testing.TB, m image.Image) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// pixelDiff decodes two encoded images (JPEG, PNG, WebP) with Go's
+// decoders and describes the first difference ("" when the pixels are
+// equal).
+func pixelDiff(t testing.TB, a, b []byte) string {
+	t.Helper()
+	ma, fa, err := image.Decode(bytes.NewReader(a))
+	if err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	mb, fb, err := image.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	if fa != fb || ma.Bounds() != mb.Bounds() {
+		return fmt.Sprintf("%s %v vs %s %v", fa, ma.Bounds(), fb, mb.Bounds())
+	}
+	r := ma.Bounds()
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			r1, g1, b1, a1 := ma.At(x, y).RGBA()
+			r2, g2, b2, a2 := mb.At(x, y).RGBA()
+			if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
+				return fmt.Sprintf("pixel %d,%d: %v vs %v", x, y, ma.At(x, y), mb.At(x, y))
+			}
+		}
+	}
+	return ""
 }
 
 func TestPercentile(t *testing.T) {
@@ -227,8 +292,8 @@ func TestHTTPTarget(t *testing.T) {
 	}
 }
 
-// TestCeilingOp runs the raw ceiling on a generated JPEG for each output
-// format and checks the result's format and size.
+// TestCeilingOp runs the ceiling on generated sources and checks the
+// result's format and size, and its errors.
 func TestCeilingOp(t *testing.T) {
 	if err := ceilingStartup(); err != nil {
 		t.Fatal(err)
@@ -236,16 +301,16 @@ func TestCeilingOp(t *testing.T) {
 	src := genJPEG(t, 800, 600)
 	f := func(o op, wantW, wantH int) {
 		t.Helper()
-		out, err := ceilingOp(src, o.Width, o.Height, o.Fill, o.Format, o.quality())
+		out, err := ceilingOp(src, options.FormatJPEG, 800, 600, 1, false, o)
 		if err != nil {
-			t.Fatalf("CeilingOp(%v): %v", o, err)
+			t.Fatalf("ceilingOp(%v): %v", o, err)
 		}
 		m, err := imagemeta.Probe(out)
 		if err != nil {
-			t.Fatalf("CeilingOp(%v) output: %v", o, err)
+			t.Fatalf("ceilingOp(%v) output: %v", o, err)
 		}
 		if m.Format != o.Format || m.Width != wantW || m.Height != wantH {
-			t.Fatalf("CeilingOp(%v) = %v %dx%d; want %v %dx%d", o, m.Format, m.Width, m.Height, o.Format, wantW, wantH)
+			t.Fatalf("ceilingOp(%v) = %v %dx%d; want %v %dx%d", o, m.Format, m.Width, m.Height, o.Format, wantW, wantH)
 		}
 	}
 	f(opThumb, 300, 200)
@@ -255,13 +320,105 @@ func TestCeilingOp(t *testing.T) {
 	f(op{Width: 100, Format: options.FormatPNG}, 100, 75)
 	f(op{Width: 64, Height: 64, Fill: true, Format: options.FormatAVIF}, 64, 64)
 
-	if _, err := ceilingOp([]byte("not an image"), 10, 10, false, options.FormatJPEG, 80); options.KindOf(err) != options.KindBrokenImage {
+	if _, err := ceilingOp([]byte("not an image"), options.FormatJPEG, 10, 10, 1, false, opThumb); options.KindOf(err) != options.KindBrokenImage {
 		t.Fatalf("garbage input: got %v; want KindBrokenImage", err)
 	}
-	if _, err := ceilingOp(src, 10, 0, true, options.FormatJPEG, 80); err == nil {
+	if _, err := ceilingOp(src, options.FormatJPEG, 800, 600, 1, false, op{Width: 10, Fill: true, Format: options.FormatJPEG}); err == nil {
 		t.Fatalf("fill without height accepted")
 	}
-	if _, err := ceilingOp(src, 10, 10, false, options.FormatGIF, 80); options.KindOf(err) != options.KindCannotSave {
+	if _, err := ceilingOp(src, options.FormatJPEG, 800, 600, 1, false, op{Width: 10, Format: options.FormatGIF}); options.KindOf(err) != options.KindCannotSave {
 		t.Fatalf("gif output: got %v; want KindCannotSave", err)
+	}
+}
+
+func TestPlanCeiling(t *testing.T) {
+	f := func(fm options.Format, w, h, orient int, alpha bool, o op, want ceilingPlan) {
+		t.Helper()
+		if got := planCeiling(fm, w, h, orient, alpha, o); got != want {
+			t.Fatalf("planCeiling(%v %dx%d o%d, %v) = %+v; want %+v", fm, w, h, orient, o, got, want)
+		}
+	}
+	// 2560x1600 to 300x200 fill: exactly 1/8, decoded at 320x200, cut to 300.
+	f(options.FormatJPEG, 2560, 1600, 1, false, opThumb, ceilingPlan{Shrink: 8, Scale: 1, ResizeW: 320, ResizeH: 200,
+		CropX: 10, CropW: 300, CropH: 200, Orientation: 1})
+	// 5640x3172 to 1200w: shrink 4 (4.7 needed), resized from 1410x793.
+	f(options.FormatJPEG, 5640, 3172, 1, false, opJPEG1200, ceilingPlan{Shrink: 4, Scale: 1, ResizeW: 1200, ResizeH: 675, Orientation: 1})
+	// 4096x4096 WebP to 480w: scale 1/8, then 512 to 480.
+	f(options.FormatWebP, 4096, 4096, 0, false, opWebP480, ceilingPlan{Shrink: 1, Scale: 0.125, ResizeW: 480, ResizeH: 480})
+	// An alpha PNG to JPEG is flattened first; no decoder shrink for PNG.
+	f(options.FormatPNG, 1920, 1200, 0, true, opPNGToJPEG, ceilingPlan{Shrink: 1, Scale: 1, Flatten: true, ResizeW: 600, ResizeH: 375})
+	// Rotated by EXIF: planned upright, resized in the stored orientation.
+	f(options.FormatJPEG, 1600, 2560, 6, false, opThumb, ceilingPlan{Shrink: 8, Scale: 1, ResizeW: 200, ResizeH: 320,
+		CropX: 10, CropW: 300, CropH: 200, Orientation: 6})
+}
+
+// TestCeilingMatchesImgedge: the ceiling returns the pixels imgedge
+// returns for every operation of the workloads (the same URL processed by
+// the server's vips package), on generated JPEG, PNG (with and without
+// alpha, grey with alpha) and WebP sources, so that "percent of ceiling"
+// compares the same work.
+func TestCeilingMatchesImgedge(t *testing.T) {
+	proc, err := vips.NewProcessor(vips.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proc.Close()
+	if err := ceilingStartup(); err != nil {
+		t.Fatal(err)
+	}
+	parser, err := options.NewParser(options.ParserConfig{Defaults: options.DefaultOptions()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rgba := genRGBA(520, 330, false)
+	jpegSrc := genJPEG(t, 1030, 660)
+	pngAlpha := pngOf(t, genRGBA(700, 420, true))
+	greyAlpha := pngOf(t, genGreyAlpha(640, 400))
+	webpSrc, err := ceilingOp(pngOf(t, rgba), options.FormatPNG, 520, 330, 0, false, op{Width: 520, Format: options.FormatWebP, Quality: 90})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := []op{opThumb, opWebP640, opJPEG1200, opWebP150, opPNGToJPEG, opWebP480, opAVIF640, {Width: 100, Format: options.FormatPNG}}
+	for _, s := range []struct {
+		name string
+		data []byte
+	}{{"jpeg", jpegSrc}, {"png-alpha", pngAlpha}, {"png-grey-alpha", greyAlpha}, {"webp", webpSrc}} {
+		m, err := imagemeta.Probe(s.data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ph := &photo{Name: s.name, Format: m.Format, Width: m.Width, Height: m.Height, Orientation: m.Orientation, HasAlpha: m.HasAlpha, Data: s.data}
+		for _, o := range ops {
+			if o.Width > ph.Width { // the workloads shrink; keep the test about that
+				o.Width = ph.Width / 3
+			}
+			it := item{ph, o}
+			got, err := ceilingOp(ph.Data, ph.Format, ph.Width, ph.Height, ph.Orientation, ph.HasAlpha, o)
+			if err != nil {
+				t.Fatalf("%s %v: ceiling: %v", s.name, o, err)
+			}
+			var req options.Request
+			if err := parser.Parse([]byte(it.urlPath("")), options.Hints{Now: time.Now()}, &req); err != nil {
+				t.Fatal(err)
+			}
+			src := options.NewSource(ph.Data, nil)
+			res, err := proc.Process(context.Background(), &src, &req.Options, nil)
+			if err != nil {
+				t.Fatalf("%s %v: imgedge: %v", s.name, o, err)
+			}
+			want := append([]byte(nil), res.Data...)
+			res.Release()
+			if o.Format == options.FormatAVIF { // no AVIF decoder here: compare the header
+				gm, _ := imagemeta.Probe(got)
+				wm, _ := imagemeta.Probe(want)
+				if gm != wm {
+					t.Fatalf("%s %v: ceiling %+v; imgedge %+v", s.name, o, gm, wm)
+				}
+				continue
+			}
+			if d := pixelDiff(t, got, want); d != "" {
+				t.Fatalf("%s %v: ceiling and imgedge differ: %s", s.name, o, d)
+			}
+		}
 	}
 }

@@ -326,7 +326,8 @@ func runRaw(w workload, conc int, dur time.Duration, quiet bool) *result {
 			for time.Now().Before(deadline) {
 				it := w.Items[int(next.Add(1)-1)%len(w.Items)]
 				t0 := time.Now()
-				out, err := ceilingOp(it.Photo.Data, it.Op.Width, it.Op.Height, it.Op.Fill, it.Op.Format, it.Op.quality())
+				ph := it.Photo
+				out, err := ceilingOp(ph.Data, ph.Format, ph.Width, ph.Height, ph.Orientation, ph.HasAlpha, it.Op)
 				lat = append(lat, sample{time.Since(t0), it.Op.String()})
 				rc.done.Add(1)
 				if err != nil {

@@ -24,6 +24,7 @@ type bandFormat int
 const (
 	formatUchar  bandFormat = C.VIPS_FORMAT_UCHAR
 	formatUshort bandFormat = C.VIPS_FORMAT_USHORT
+	formatFloat  bandFormat = C.VIPS_FORMAT_FLOAT
 )
 
 func (im *image) interp() interpretation {

@@ -34,6 +34,7 @@ var mainPipeline = []step{
 var framePipeline = []step{
 	{"crop", crop},
 	{"import colour", importColour},
+	{"flatten early", flattenEarly},
 	{"resize", resize},
 	{"orient", orientImage},
 	{"result crop", cropToResult},
