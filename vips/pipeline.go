@@ -94,9 +94,10 @@ type state struct {
 	frames    int            // frames loaded
 	vector    bool           // SVG or PDF: rendered at the needed scale
 
-	orientation int     // EXIF orientation libvips read (1 = none)
-	vscale      float64 // vector guard's render scale (1 = none)
-	trimmed     bool    // trim reloaded the full image; no shrink-on-load
+	orientation int         // EXIF orientation libvips read (1 = none)
+	vscale      float64     // vector guard's render scale (1 = none)
+	trimmed     bool        // trim reloaded the full image; no shrink-on-load
+	shrunk      *loadParams // the shrinking load loadShrunk made before the plan; nil = none
 
 	// rawW×rawH is the full-resolution source (one frame) before
 	// orientation, after the vector guard and trim. Steps map the plan onto
