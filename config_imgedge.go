@@ -20,6 +20,12 @@ func imgedgeSection(c *config) section {
 			{name: "IMGEDGE_SOURCE_CACHE_SIZE", def: "0",
 				help: "Bytes of an in-memory cache of recently fetched sources (several sizes of one source download it once); `0` = off.",
 				set:  setInt64(&f.SourceCacheSize)},
+			{name: "IMGEDGE_DECODE_CACHE_SIZE", def: "33554432",
+				help: "Bytes of decoded source pixels kept so that renditions of one source requested close together (a srcset after an upload or a purge) share one decode; the output is unchanged. A decode larger than half of it is not kept. `0` = off (docs/tuning.md).",
+				set:  setInt64(&v.DecodeCacheSize)},
+			{name: "IMGEDGE_DECODE_CACHE_TTL", def: "2",
+				help: "Seconds a decoded source stays in the decode cache.",
+				set:  setSeconds(&v.DecodeCacheTTL, true)},
 		},
 		resolve: func(lookupFunc) error {
 			// The drain delay is spent inside the graceful-stop budget: keep

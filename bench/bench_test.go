@@ -129,20 +129,22 @@ func TestURLPathAndSignature(t *testing.T) {
 	p := &photo{Name: "mate-nature-Dune.jpg", Format: options.FormatJPEG}
 	f := func(it item, cb, want string) {
 		t.Helper()
-		if got := it.urlPath(cb); got != want {
+		if got := it.urlPath("http://127.0.0.1:9", cb); got != want {
 			t.Fatalf("urlPath = %q; want %q", got, want)
 		}
 	}
 	src := base64.RawURLEncoding.EncodeToString([]byte("local:///mate-nature-Dune.jpg"))
-	f(item{p, opThumb}, "", "/rs:fill:300:200/"+src+".jpg")
-	f(item{p, opJPEG1200}, "x-1", "/rs:fit:1200:0/q:80/cb:x-1/"+src+".jpg")
-	f(item{p, opAVIF640}, "", "/rs:fit:640:0/"+src+".avif")
+	f(item{Photo: p, Op: opThumb}, "", "/rs:fill:300:200/"+src+".jpg")
+	f(item{Photo: p, Op: opJPEG1200}, "x-1", "/rs:fit:1200:0/q:80/cb:x-1/"+src+".jpg")
+	f(item{Photo: p, Op: opAVIF640}, "", "/rs:fit:640:0/"+src+".avif")
+	remote := base64.RawURLEncoding.EncodeToString([]byte("http://127.0.0.1:9/mate-nature-Dune.jpg"))
+	f(item{Photo: p, Op: opThumb, Remote: true}, "", "/rs:fill:300:200/"+remote+".jpg")
 
 	if got := (signer{}).path("/a/b"); got != "/insecure/a/b" {
 		t.Fatalf("unsigned path = %q; want /insecure/a/b", got)
 	}
 	key, salt := []byte("secret key"), []byte("salt")
-	full := signer{key: key, salt: salt, size: 32}.path(item{p, opThumb}.urlPath(""))
+	full := signer{key: key, salt: salt, size: 32}.path(item{Photo: p, Op: opThumb}.urlPath("", ""))
 	v, err := sign.New(sign.Config{Keys: [][]byte{key}, Salts: [][]byte{salt}, SignatureSize: 32})
 	if err != nil {
 		t.Fatal(err)
@@ -157,6 +159,7 @@ func TestBuildWorkloads(t *testing.T) {
 	ps := []photo{
 		{Name: "a.jpg", Format: options.FormatJPEG, Width: 1920, Height: 1080},
 		{Name: "big.jpg", Format: options.FormatJPEG, Width: 5640, Height: 3172},
+		{Name: "t.jpg", Format: options.FormatJPEG, Width: 2560, Height: 1600},
 		{Name: "c.png", Format: options.FormatPNG, Width: 800, Height: 600},
 		{Name: "d.webp", Format: options.FormatWebP, Width: 4096, Height: 4096},
 	}
@@ -164,28 +167,46 @@ func TestBuildWorkloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	count := map[string]int{}
-	for _, it := range wls[0].Items {
-		count[it.Photo.Format.String()+" "+it.Op.String()]++
+	byName := map[string]workload{}
+	for _, w := range wls {
+		byName[w.Name] = w
 	}
-	want := map[string]int{
-		"jpeg 300x200 fill jpeg": 2, "jpeg 640x webp": 2, "jpeg 1200x jpeg q80": 2, "jpeg 150x150 fill webp": 2,
-		"png 600x jpeg": 1, "webp 480x webp": 1,
+	for _, name := range []string{"web-mix", "remote"} {
+		count := map[string]int{}
+		for _, it := range byName[name].Items {
+			count[it.Photo.Format.String()+" "+it.Op.String()]++
+			if it.Remote != (name == "remote") {
+				t.Fatalf("%s item %v: remote %v", name, it.Op, it.Remote)
+			}
+		}
+		want := map[string]int{
+			"jpeg 300x200 fill jpeg": 3, "jpeg 640x webp": 3, "jpeg 1200x jpeg q80": 3, "jpeg 150x150 fill webp": 3,
+			"png 600x jpeg": 1, "webp 480x webp": 1,
+		}
+		if fmt.Sprint(count) != fmt.Sprint(want) {
+			t.Fatalf("%s items = %v; want %v", name, count, want)
+		}
 	}
-	if fmt.Sprint(count) != fmt.Sprint(want) {
-		t.Fatalf("web-mix items = %v; want %v", count, want)
+	if !byName["remote"].Remote || byName["web-mix"].Remote {
+		t.Fatalf("only remote fetches from the origin")
 	}
-	if !wls[1].Storm || len(wls[1].Items) != 2 {
-		t.Fatalf("miss-storm = %+v; want a storm over the 2 JPEGs", wls[1])
+	if th := byName["thumb"]; len(th.Items) != 1 || th.Items[0].Photo.Name != "t.jpg" || th.Items[0].Op != opThumb {
+		t.Fatalf("thumb = %+v; want t.jpg to 300x200 fill", th)
 	}
-	if got := wls[2].Items[0].Photo.Name; got != "big.jpg" {
+	if s := byName["miss-storm"]; !s.Storm || len(s.Items) != 3 {
+		t.Fatalf("miss-storm = %+v; want a storm over the 3 JPEGs", s)
+	}
+	if got := byName["large"].Items[0].Photo.Name; got != "big.jpg" {
 		t.Fatalf("large uses %q; want big.jpg", got)
 	}
-	if got := wls[3].Items[0].Op.Format; got != options.FormatAVIF {
+	if got := byName["avif"].Items[0].Op.Format; got != options.FormatAVIF {
 		t.Fatalf("avif workload format = %v; want avif", got)
 	}
 	if _, err := buildWorkloads(ps, []string{"nope"}); err == nil {
 		t.Fatalf("unknown workload accepted")
+	}
+	if _, err := buildWorkloads(ps[:2], []string{"thumb"}); err == nil {
+		t.Fatalf("thumb without 2560x1600 JPEGs accepted")
 	}
 }
 
@@ -275,7 +296,7 @@ func TestHTTPTarget(t *testing.T) {
 	tg := newHTTPTarget(srv.URL, signer{}, 2)
 	p := &photo{Name: "a.jpg", Format: options.FormatJPEG}
 
-	r := tg.run(workload{Name: "w", Items: []item{{p, opThumb}, {p, opWebP640}}}, "server", 2, 200*time.Millisecond, true)
+	r := tg.run(workload{Name: "w", Items: []item{{Photo: p, Op: opThumb}, {Photo: p, Op: opWebP640}}}, "server", 2, 200*time.Millisecond, true)
 	if r.Requests < 2 || r.Errors == 0 || r.Errors == r.Requests {
 		t.Fatalf("requests=%d errors=%d; want some successes and the webp ones failing", r.Requests, r.Errors)
 	}
@@ -286,7 +307,7 @@ func TestHTTPTarget(t *testing.T) {
 		t.Fatalf("latencies = %d; want one per request (%d)", len(r.Lat), r.Requests)
 	}
 
-	s := tg.run(workload{Name: "s", Storm: true, Items: []item{{p, opJPEG1200}}}, "server", 4, 50*time.Millisecond, true)
+	s := tg.run(workload{Name: "s", Storm: true, Items: []item{{Photo: p, Op: opJPEG1200}}}, "server", 4, 50*time.Millisecond, true)
 	if s.Requests%4 != 0 || s.Errors != s.Requests/4*3 {
 		t.Fatalf("storm requests=%d errors=%d; want 3 of every 4 flagged as different bytes", s.Requests, s.Errors)
 	}
@@ -392,13 +413,13 @@ func TestCeilingMatchesImgedge(t *testing.T) {
 			if o.Width > ph.Width { // the workloads shrink; keep the test about that
 				o.Width = ph.Width / 3
 			}
-			it := item{ph, o}
+			it := item{Photo: ph, Op: o}
 			got, err := ceilingOp(ph.Data, ph.Format, ph.Width, ph.Height, ph.Orientation, ph.HasAlpha, o)
 			if err != nil {
 				t.Fatalf("%s %v: ceiling: %v", s.name, o, err)
 			}
 			var req options.Request
-			if err := parser.Parse([]byte(it.urlPath("")), options.Hints{Now: time.Now()}, &req); err != nil {
+			if err := parser.Parse([]byte(it.urlPath("", "")), options.Hints{Now: time.Now()}, &req); err != nil {
 				t.Fatal(err)
 			}
 			src := options.NewSource(ph.Data, nil)
@@ -419,6 +440,105 @@ func TestCeilingMatchesImgedge(t *testing.T) {
 			if d := pixelDiff(t, got, want); d != "" {
 				t.Fatalf("%s %v: ceiling and imgedge differ: %s", s.name, o, d)
 			}
+		}
+	}
+}
+
+// TestRemoteThroughOrigin: remote items name the origin as their source,
+// and the origin serves each photo only after its delay (and 404 for
+// anything else). The "server" here is a stand-in that fetches the source
+// URL from the request path, as an imgproxy-compatible server does.
+func TestRemoteThroughOrigin(t *testing.T) {
+	ps := []photo{{Name: "a.jpg", Format: options.FormatJPEG, Width: 20, Height: 10, Data: genJPEG(t, 20, 10)}}
+	const delay = 60 * time.Millisecond
+	o, err := startOrigin(ps, delay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seg := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+		src, err := base64.RawURLEncoding.DecodeString(strings.TrimSuffix(seg, ".jpg"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		t0 := time.Now()
+		resp, err := http.Get(string(src))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		if time.Since(t0) < delay {
+			http.Error(w, "origin answered before its delay", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	}))
+	defer srv.Close()
+	wls, err := buildWorkloads(ps, []string{"remote"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := newHTTPTarget(srv.URL, signer{}, 1)
+	tg.origin = o.base
+	jpegOnly := workload{Name: "remote", Remote: true}
+	for _, it := range wls[0].Items {
+		if it.Op.Format == options.FormatJPEG {
+			jpegOnly.Items = append(jpegOnly.Items, it)
+		}
+	}
+	r := tg.run(jpegOnly, "server", 1, 150*time.Millisecond, true)
+	if r.Requests == 0 || r.Errors != 0 || o.served.Load() != int64(r.Requests) {
+		t.Fatalf("requests %d, errors %v, origin served %d; want every request served by the origin", r.Requests, r.ErrKinds, o.served.Load())
+	}
+	resp, err := http.Get(o.base + "/missing.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown photo: status %d; want 404", resp.StatusCode)
+	}
+}
+
+// TestRoundsAndSideBySide: rounds of one workload and target merge into
+// one result, and the report puts the server next to the comparison
+// server with their ratios.
+func TestRoundsAndSideBySide(t *testing.T) {
+	mk := func(target string, n int, lat time.Duration, rss int64, cpu time.Duration) *result {
+		r := &result{Workload: "thumb", Target: target, Conc: 4, Requests: n, Elapsed: time.Second, PeakRSS: rss, CPU: cpu,
+			ByOp: map[string][]time.Duration{}}
+		for range n {
+			r.Lat = append(r.Lat, lat)
+		}
+		r.ByOp["300x200 fill jpeg"] = r.Lat
+		return r
+	}
+	var acc accumulator
+	acc.add(mk("server", 300, 10*time.Millisecond, 100<<20, 1500*time.Millisecond))
+	acc.add(mk("imgproxy", 200, 20*time.Millisecond, 200<<20, 2000*time.Millisecond))
+	acc.add(mk("server", 100, 30*time.Millisecond, 150<<20, 500*time.Millisecond))
+	acc.add(mk("imgproxy", 200, 20*time.Millisecond, 100<<20, 2000*time.Millisecond))
+	if len(acc.results) != 2 {
+		t.Fatalf("%d results; want 2 (one per target)", len(acc.results))
+	}
+	s := acc.results[0]
+	if s.Requests != 400 || s.Elapsed != 2*time.Second || s.PeakRSS != 150<<20 || s.CPUPerOp() != 5*time.Millisecond || s.Rounds != 2 ||
+		len(s.Lat) != 400 || s.Pct(99) != 30*time.Millisecond {
+		t.Fatalf("merged server = %d requests, %v, RSS %d, CPU/req %v, %d rounds, p99 %v", s.Requests, s.Elapsed, s.PeakRSS,
+			s.CPUPerOp(), s.Rounds, s.Pct(99))
+	}
+	var buf bytes.Buffer
+	writeTable(&buf, acc.results, "imgproxy")
+	out := buf.String()
+	for _, want := range []string{"side by side: server / imgproxy", "200.0 / 200.0", "1.00x", "30.0ms / 20.0ms", "1.50x",
+		"150 MB / 200 MB", "0.75x", "5.00ms / 10.0ms", "0.50x"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("report lacks %q:\n%s", want, out)
 		}
 	}
 }

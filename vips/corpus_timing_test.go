@@ -7,9 +7,13 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/imgedge/imgedge/options"
+	"github.com/imgedge/imgedge/vips/imagemeta"
 )
 
 // Benchmarks of the bench's web-mix renditions on the real-photo corpus
@@ -131,7 +135,7 @@ func TestCorpusProfile(t *testing.T) {
 			continue
 		}
 		files := corpusFiles(t, c.glob)
-		p := newTestProcessor(t, nil)
+		p := newTestProcessor(t, corpusCacheConfig())
 		o := c.options()
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
@@ -178,4 +182,97 @@ func webMixCases(t testing.TB) []corpusCase {
 		t.Skip("no corpus")
 	}
 	return out
+}
+
+// corpusCacheConfig sets the decoded-source cache from
+// IMGEDGE_CORPUS_DECODE_CACHE ("<bytes>:<ttl>", e.g. "67108864:2s"; unset
+// = off).
+func corpusCacheConfig() func(*Config) {
+	v := os.Getenv("IMGEDGE_CORPUS_DECODE_CACHE")
+	if v == "" {
+		return nil
+	}
+	size, ttl, _ := strings.Cut(v, ":")
+	n, _ := strconv.ParseInt(size, 10, 64)
+	d, _ := time.ParseDuration(ttl)
+	return func(c *Config) { c.DecodeCacheSize, c.DecodeCacheTTL = n, d }
+}
+
+// BenchmarkCorpusSrcset processes each corpus photo at the widths of a
+// typical srcset (320, 640, 960, 1280, 1920 wide, those below the source's
+// width), all five requests at once on two goroutines, like a page's
+// srcset after a purge; with and without the decoded-source cache. It
+// reports the process CPU time per srcset (cpu-ms/op).
+func BenchmarkCorpusSrcset(b *testing.B) {
+	for _, g := range []struct {
+		name, glob string
+		format     options.Format
+	}{
+		{"jpeg", "mate-*.jpg", options.FormatJPEG}, {"png", "*.png", options.FormatJPEG}, {"webp", "gnome-*-?.webp", options.FormatWebP},
+	} {
+		for _, cache := range []bool{false, true} {
+			name := g.name + "/cache-off"
+			if cache {
+				name = g.name + "/cache-on"
+			}
+			b.Run(name, func(b *testing.B) {
+				files := corpusFiles(b, g.glob)
+				p := newTestProcessor(b, func(c *Config) {
+					if cache {
+						c.DecodeCacheSize, c.DecodeCacheTTL = 64<<20, 2*time.Second
+					}
+				})
+				cpu0 := cpuTime()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					src := files[i%len(files)]
+					m, _ := imagemeta.Probe(src)
+					var ws []int
+					for _, w := range []int{320, 640, 960, 1280, 1920} {
+						if w < m.Width {
+							ws = append(ws, w)
+						}
+					}
+					next := make(chan int, len(ws))
+					for _, w := range ws {
+						next <- w
+					}
+					close(next)
+					var wg sync.WaitGroup
+					for range 2 {
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							runtime.LockOSThread()
+							defer runtime.UnlockOSThread()
+							for w := range next {
+								o := defaultOptions()
+								o.Width, o.Format = w, g.format
+								out, err := processBytes(context.Background(), p, src, &o, nil)
+								if err != nil {
+									b.Error(err)
+									return
+								}
+								out.Release()
+							}
+						}()
+					}
+					wg.Wait()
+				}
+				b.StopTimer()
+				b.ReportMetric(float64(cpuTime()-cpu0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+				if cache {
+					st := p.DecodeCacheStats()
+					b.ReportMetric(float64(st.Hits)/float64(st.Hits+st.Misses), "shared")
+				}
+			})
+		}
+	}
+}
+
+// cpuTime is the CPU time of the process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

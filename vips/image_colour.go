@@ -33,6 +33,9 @@ func (im *image) interp() interpretation {
 
 func (im *image) bandFormat() bandFormat { return bandFormat(im.p.BandFmt) }
 
+// bandBytes is the size of one band value in bytes.
+func (im *image) bandBytes() int { return int(C.vips_format_sizeof(im.p.BandFmt)) }
+
 func (im *image) cast(f bandFormat) error {
 	if im.bandFormat() == f {
 		return nil

@@ -14,7 +14,8 @@ import (
 // before Shutdown.
 type Processor struct {
 	cfg Config
-	wm  *image // decoded watermark: sRGB with alpha, in memory; nil = none
+	wm  *image       // decoded watermark: sRGB with alpha, in memory; nil = none
+	dc  *decodeCache // recently decoded sources (decodecache.go); nil = off
 }
 
 // NewProcessor validates cfg, starts libvips if needed and decodes the
@@ -24,6 +25,9 @@ func NewProcessor(cfg Config) (*Processor, error) {
 		return nil, err
 	}
 	p := &Processor{cfg: cfg}
+	if cfg.DecodeCacheSize > 0 {
+		p.dc = newDecodeCache(cfg.DecodeCacheSize, cfg.DecodeCacheTTL, cfg.DecodeCacheEvent)
+	}
 	if len(cfg.WatermarkData) > 0 {
 		wm, err := p.loadWatermark(cfg.WatermarkData)
 		if err != nil {
@@ -34,8 +38,12 @@ func NewProcessor(cfg Config) (*Processor, error) {
 	return p, nil
 }
 
-// Close releases the watermark. The Processor must not be used afterwards.
+// Close releases the watermark and the decoded-source cache. The Processor
+// must not be used afterwards.
 func (p *Processor) Close() {
+	if p.dc != nil {
+		p.dc.close()
+	}
 	if p.wm != nil {
 		p.wm.close()
 		p.wm = nil
