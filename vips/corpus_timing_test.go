@@ -94,7 +94,7 @@ func BenchmarkCorpus(b *testing.B) {
 			if f := os.Getenv("IMGEDGE_CORPUS_ONE"); f != "" {
 				files = files[:1]
 			}
-			p := newTestProcessor(b, nil)
+			p := newTestProcessor(b, corpusCacheConfig())
 			o := c.options()
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
@@ -186,11 +186,11 @@ func webMixCases(t testing.TB) []corpusCase {
 
 // corpusCacheConfig sets the decoded-source cache from
 // IMGEDGE_CORPUS_DECODE_CACHE ("<bytes>:<ttl>", e.g. "67108864:2s"; unset
-// = off).
+// = off, so that every call decodes).
 func corpusCacheConfig() func(*Config) {
 	v := os.Getenv("IMGEDGE_CORPUS_DECODE_CACHE")
 	if v == "" {
-		return nil
+		return func(c *Config) { c.DecodeCacheSize = 0 }
 	}
 	size, ttl, _ := strings.Cut(v, ":")
 	n, _ := strconv.ParseInt(size, 10, 64)
