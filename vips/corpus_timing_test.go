@@ -276,3 +276,39 @@ func cpuTime() time.Duration {
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkCorpusWebMix processes every request of the bench's web-mix
+// once per iteration, on one goroutine, and reports the process CPU time
+// per request overall and per source format (cpu-ms/req, jpeg-ms, png-ms,
+// webp-ms).
+func BenchmarkCorpusWebMix(b *testing.B) {
+	cases := webMixCases(b)
+	p := newTestProcessor(b, corpusCacheConfig())
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	per := map[string]time.Duration{}
+	count := map[string]int{}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, c := range cases {
+			src := corpusFiles(b, c.glob)[0]
+			o := c.options()
+			t0 := cpuTime()
+			out, err := processBytes(context.Background(), p, src, &o, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			out.Release()
+			ext := filepath.Ext(c.glob)[1:]
+			per[ext] += cpuTime() - t0
+			count[ext]++
+		}
+	}
+	b.StopTimer()
+	var total time.Duration
+	for ext, d := range per {
+		total += d
+		b.ReportMetric(float64(d)/float64(time.Millisecond)/float64(count[ext]), ext+"-ms")
+	}
+	b.ReportMetric(float64(total)/float64(time.Millisecond)/float64(b.N*len(cases)), "cpu-ms/req")
+}
