@@ -15,7 +15,7 @@ ARG VERSION=dev
 FROM golang:1.26-bookworm AS build
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libvips-dev \
+ && apt-get install -y --no-install-recommends libvips-dev libexif-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src

@@ -28,12 +28,14 @@ BIN := bin/imgedge
 # (libvips-tools), and what the tests start or call: varnish (CDN tests),
 # chromium (browser test), prometheus (promtool), nodejs/npm (client-library
 # round trips, Azurite), systemd (systemd-analyze), libjemalloc2 (allocator),
-# libimage-exiftool-perl (exiftool reads metadata back in the keep_copyright tests).
+# libimage-exiftool-perl (exiftool reads metadata back in the keep_copyright tests),
+# libexif-dev (/info lists EXIF entries with libexif, vips/image_info.go).
 # Each entry is package:command; a package counts as present when dpkg knows it
 # installed OR its command is on PATH (e.g. npm ships inside NodeSource's nodejs).
-DEB_DEPS := libvips-dev:- pkg-config:pkg-config gcc:gcc libvips-tools:vips \
+DEB_DEPS := libvips-dev:- libimagequant-dev:- pkg-config:pkg-config gcc:gcc libvips-tools:vips \
 	varnish:varnishd chromium:chromium prometheus:promtool nodejs:node npm:npm \
-	systemd:systemd-analyze libjemalloc2:- libimage-exiftool-perl:exiftool
+	systemd:systemd-analyze libjemalloc2:- libimage-exiftool-perl:exiftool \
+	libexif-dev:-
 
 # Packages whose tests must pass without cgo (architecture.md); vips/bmp is
 # the pure-Go bitmap decoder, fuzzed without cgo.

@@ -19,6 +19,7 @@ package main
 // each value in exactly one place.
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -52,6 +53,12 @@ type config struct {
 	// Sources of images loaded by main at start-up (first non-empty wins).
 	WatermarkData, WatermarkPath, WatermarkURL string
 	FallbackData, FallbackPath, FallbackURL    string
+
+	// Secrets records the secret-store settings (read through the lookup
+	// before the table, by loadSecretEnv).
+	Secrets secretStores
+	// Integrations are the monitoring, error-reporting and syslog settings.
+	Integrations integrationsConfig
 
 	Edge    edge.Config
 	Fetch   fetch.Config
@@ -92,8 +99,11 @@ var sectionFuncs = []func(c *config) section{
 	sourcesSection,
 	processingSection,
 	formatsSection,
+	proSection,
 	responseSection,
+	proSourcesSection,
 	observabilitySection,
+	monitoringSection,
 	imgedgeSection,
 }
 
@@ -121,9 +131,10 @@ func table(c *config) []envVar {
 // checks that the table alone produces the packages' defaults).
 func newConfig() *config {
 	c := &config{
-		Edge:  edge.DefaultConfig(),
-		Fetch: fetch.DefaultConfig(),
-		Vips:  vips.DefaultConfig(),
+		Edge:         edge.DefaultConfig(),
+		Fetch:        fetch.DefaultConfig(),
+		Vips:         vips.DefaultConfig(),
+		Integrations: defaultIntegrationsConfig(),
 	}
 	c.Parser.Defaults = options.DefaultOptions()
 	return c
@@ -136,7 +147,19 @@ func newConfig() *config {
 func loadConfig(lookup lookupFunc, environ []string) (c *config, warnings []string, err error) {
 	warn := func(s string) { warnings = append(warnings, s) }
 
-	// IMGPROXY_ENV_LOCAL_FILE_PATH first: the file feeds every other
+	// The secret stores first (docs/secrets.md): like imgproxy, which
+	// copies them into its environment, their values win over the process
+	// environment; the local file is read after them and wins over both.
+	lookup, stored, err := withSecretEnv(context.Background(), lookup, envSecretsOptions{})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, k := range stored {
+		v, _ := lookup(k)
+		environ = append(environ, k+"="+v)
+	}
+
+	// IMGPROXY_ENV_LOCAL_FILE_PATH next: the file feeds every other
 	// lookup, and like imgproxy (which sets the file's variables in its
 	// process environment) a variable in the file wins over the process
 	// environment.

@@ -14,25 +14,22 @@ import (
 var ignoredVars = map[string]string{
 	"IMGPROXY_DOWNLOAD_BUFFER_SIZE":              "removed in imgproxy 4; no effect",
 	"IMGPROXY_BUFFER_POOL_CALIBRATION_THRESHOLD": "removed in imgproxy 4; no effect",
-	"IMGPROXY_REPORT_DOWNLOADING_ERRORS":         "no error-tracker integrations",
+	"IMGPROXY_REPORT_IO_ERRORS":                  "errors writing to clients are not reported to error trackers",
 	"IMGPROXY_HEALTH_CHECK_MESSAGE":              "imgproxy Pro; the body of /health is fixed",
-	"IMGPROXY_SOURCE_URL_ENCRYPTION_KEY":         "imgproxy Pro (encrypted source URLs)",
-	"IMGPROXY_USE_SWIFT":                         "OpenStack Swift sources are not supported",
-	"IMGPROXY_COOKIE_PASSTHROUGH":                "cookie passthrough is not supported",
-	"IMGPROXY_SYSLOG_ENABLE":                     "syslog output is not supported; collect stderr",
-	"IMGPROXY_S3_USE_DECRYPTION_CLIENT":          "client-side-encrypted S3 objects are not supported",
-	"IMGPROXY_S3_ASSUME_ROLE_ARN":                "use the AWS credential chain (AWS_ROLE_ARN) instead",
-	"IMGPROXY_MAX_CHAINED_PIPELINES":             "imgproxy Pro",
-	"IMGPROXY_ALLOWED_INFO_OPTIONS":              "imgproxy Pro",
+	"IMGPROXY_AUTOQUALITY_JPEG_NET":              "autoquality method ml is not available",
+	"IMGPROXY_AUTOQUALITY_WEBP_NET":              "autoquality method ml is not available",
+	"IMGPROXY_AUTOQUALITY_AVIF_NET":              "autoquality method ml is not available",
+	"IMGPROXY_AUTOQUALITY_JXL_NET":               "autoquality method ml is not available",
+	"IMGPROXY_OPEN_TELEMETRY_ENABLE_LOGS":        "OpenTelemetry log export is not supported; collect the log lines",
+	"IMGPROXY_OPEN_TELEMETRY_LOGGER_NAME":        "OpenTelemetry log export is not supported",
+	"IMGPROXY_OPEN_TELEMETRY_ENDPOINT":           "imgproxy 3 name; set OTEL_EXPORTER_OTLP_ENDPOINT",
+	"IMGPROXY_OPEN_TELEMETRY_SERVICE_NAME":       "imgproxy 3 name; set OTEL_SERVICE_NAME",
+	"IMGPROXY_OPEN_TELEMETRY_GRPC_INSECURE":      "imgproxy 3 name; use an http:// endpoint or OTEL_EXPORTER_OTLP_INSECURE",
+	"IMGPROXY_OPEN_TELEMETRY_CONNECTION_TIMEOUT": "imgproxy 3 name; set OTEL_EXPORTER_OTLP_TIMEOUT (milliseconds)",
 }
 
-// ignoredPrefixes cover families of integration and Pro variables.
-var ignoredPrefixes = []string{
-	"IMGPROXY_NEW_RELIC_", "IMGPROXY_DATADOG_", "IMGPROXY_OPEN_TELEMETRY_", "IMGPROXY_CLOUD_WATCH_",
-	"IMGPROXY_BUGSNAG_", "IMGPROXY_HONEYBADGER_", "IMGPROXY_SENTRY_", "IMGPROXY_AIRBRAKE_",
-	"IMGPROXY_SWIFT_", "IMGPROXY_SYSLOG_", "IMGPROXY_COOKIE_", "IMGPROXY_S3_ASSUME_ROLE_",
-	"IMGPROXY_ENV_AWS_", "IMGPROXY_ENV_GCP_",
-}
+// ignoredPrefixes cover families of Pro variables.
+var ignoredPrefixes = []string{"IMGPROXY_AUTOQUALITY_ML_"}
 
 // unknownVars warns about IMGPROXY_*/IMGEDGE_* variables imgedge does not use.
 func unknownVars(rows []envVar, environ []string) []string {

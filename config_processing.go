@@ -3,7 +3,11 @@ package main
 // The Processing section of the configuration table: processing defaults
 // every request starts from, the watermark, presets and the URL grammar.
 
-import "github.com/imgedge/imgedge/options"
+import (
+	"math"
+
+	"github.com/imgedge/imgedge/options"
+)
 
 func processingSection(c *config) section {
 	v, p, d, raw := &c.Vips, &c.Parser, &c.Parser.Defaults, &c.raw
@@ -22,6 +26,9 @@ func processingSection(c *config) section {
 			{name: "IMGPROXY_KEEP_COPYRIGHT", def: "true",
 				help: "Keep copyright fields when stripping metadata.",
 				set:  setBool(&d.KeepCopyright)},
+			{name: "IMGPROXY_STRIP_METADATA_DPI", def: "72",
+				help: "(Pro) Density written when metadata is stripped and no `dpi` option is given.",
+				set:  setFloat(&v.StripMetadataDPI, 0, options.MaxDPI)},
 			{name: "IMGPROXY_STRIP_COLOR_PROFILE", def: "true",
 				help: "Convert to sRGB and drop the ICC profile.",
 				set:  setBool(&d.StripColorProfile)},
@@ -34,6 +41,18 @@ func processingSection(c *config) section {
 			{name: "IMGPROXY_PRESERVE_HDR", def: "false",
 				help: "Keep high bit depth when the output format supports it.",
 				set:  setBool(&d.PreserveHDR)},
+			{name: "IMGPROXY_COLOR_PROFILES_DIR", def: "/usr/share/color/icc",
+				help: "(Pro) Directory of the ICC profiles `color_profile` may name (`name`, `name.icc` or `name.icm`).",
+				set:  setString(&v.ColorProfilesDir)},
+			{name: "IMGPROXY_UNSHARP_MASKING_MODE", def: "auto",
+				help: "(Pro) When to sharpen after resizing: `auto` (downscaled images without `sharpen`), `none` or `always`.",
+				set:  setParsed(&d.UnsharpMasking.Mode, options.ParseUnsharpMode)},
+			{name: "IMGPROXY_UNSHARP_MASKING_WEIGHT", def: "1",
+				help: "(Pro) Unsharp masking weight of the neighbouring pixels (> 0; larger is sharper).",
+				set:  setFloat(&d.UnsharpMasking.Weight, 0, options.MaxUnsharpWeight)},
+			{name: "IMGPROXY_UNSHARP_MASKING_DIVIDER", def: "24",
+				help: "(Pro) Unsharp masking divider (> 0; smaller is sharper).",
+				set:  setFloat(&d.UnsharpMasking.Divider, 0, math.MaxFloat32)},
 			{name: "IMGPROXY_USE_LINEAR_COLORSPACE", def: "false",
 				help: "Resize in linear light (slower, truer for some images).",
 				set:  setBool(&v.UseLinearColorspace)},

@@ -1,8 +1,9 @@
 package main
 
 // The Sources section of the configuration table: where source images come
-// from (local files, HTTP, S3, GCS, Azure Blob) and how source URLs are
-// rewritten.
+// from (local files, HTTP, S3, GCS, Azure Blob, OpenStack Swift), how
+// source URLs are rewritten, and which client cookies go to the source
+// (docs/sources.md).
 
 import "github.com/imgedge/imgedge/options"
 
@@ -21,7 +22,7 @@ func sourcesSection(c *config) section {
 					return nil
 				}},
 			{name: "IMGPROXY_SOURCE_URL_QUERY_SEPARATOR", def: "?", keepEmpty: true,
-				help: "Splits the object name of `s3://`, `gs://`, `abs://` sources from their version/generation. Set but empty disables it.",
+				help: "Splits the object name of `s3://`, `gs://`, `abs://`, `swift://` sources from their version/generation (ignored for Swift). Set but empty disables it.",
 				set:  setString(&f.SourceURLQuerySeparator)},
 			{name: "IMGPROXY_BASE_URL",
 				help: "Prefix added to every source URL that does not already start with it.",
@@ -53,6 +54,15 @@ func sourcesSection(c *config) section {
 			{name: "IMGPROXY_S3_DENIED_BUCKETS",
 				help: "Comma list of refused buckets (404).",
 				set:  setList(&f.S3DeniedBuckets)},
+			{name: "IMGPROXY_S3_ASSUME_ROLE_ARN",
+				help: "Role assumed through STS with the standard credentials; objects are read as that role. Its credentials are cached until they expire (one STS call per session).",
+				set:  setString(&f.S3AssumeRoleARN)},
+			{name: "IMGPROXY_S3_ASSUME_ROLE_EXTERNAL_ID",
+				help: "External ID required by the role's trust policy, with `IMGPROXY_S3_ASSUME_ROLE_ARN`.",
+				set:  setString(&f.S3AssumeRoleExternalID)},
+			{name: "IMGPROXY_S3_USE_DECRYPTION_CLIENT", def: "false",
+				help: "Read objects through the Amazon S3 Encryption Client: client-side encrypted objects are decrypted with their KMS-wrapped keys. Every object must then be encrypted.",
+				set:  setBool(&f.S3UseDecryptionClient)},
 			{name: "IMGPROXY_USE_GCS", def: "false",
 				help: "Enable `gs://bucket/key[?generation]` sources.",
 				set:  setBool(&f.UseGCS)},
@@ -86,6 +96,48 @@ func sourcesSection(c *config) section {
 			{name: "IMGPROXY_ABS_DENIED_BUCKETS",
 				help: "Comma list of refused containers (404).",
 				set:  setList(&f.ABSDeniedContainers)},
+			{name: "IMGPROXY_USE_SWIFT", def: "false",
+				help: "Enable `swift://container/object` OpenStack Swift sources; imgedge authenticates at start-up.",
+				set:  setBool(&f.UseSwift)},
+			{name: "IMGPROXY_SWIFT_USERNAME",
+				help: "Swift user name.",
+				set:  setString(&f.SwiftUsername)},
+			{name: "IMGPROXY_SWIFT_API_KEY", secret: true,
+				help: "Swift API key (password).",
+				set:  setString(&f.SwiftAPIKey)},
+			{name: "IMGPROXY_SWIFT_AUTH_URL",
+				help: "Keystone (or v1) authentication URL, e.g. `https://keystone.example.com/v3`.",
+				set:  setString(&f.SwiftAuthURL)},
+			{name: "IMGPROXY_SWIFT_DOMAIN",
+				help: "User domain (Keystone v3).",
+				set:  setString(&f.SwiftDomain)},
+			{name: "IMGPROXY_SWIFT_TENANT",
+				help: "Tenant / project (Keystone v2 and v3).",
+				set:  setString(&f.SwiftTenant)},
+			{name: "IMGPROXY_SWIFT_AUTH_VERSION", def: "0",
+				help: "Authentication version 1, 2 or 3; `0` detects it from the URL.",
+				set:  setInt(&f.SwiftAuthVersion, 0, 3)},
+			{name: "IMGPROXY_SWIFT_CONNECT_TIMEOUT_SECONDS", def: "10",
+				help: "Seconds to connect to Swift.",
+				set:  setSeconds(&f.SwiftConnectTimeout, true)},
+			{name: "IMGPROXY_SWIFT_TIMEOUT_SECONDS", def: "60",
+				help: "Seconds a Swift read may stall (the download stays bounded by `IMGPROXY_DOWNLOAD_TIMEOUT`).",
+				set:  setSeconds(&f.SwiftTimeout, true)},
+			{name: "IMGPROXY_SWIFT_ALLOWED_BUCKETS",
+				help: "Comma list of containers; when set, others are refused (404).",
+				set:  setList(&f.SwiftAllowedContainers)},
+			{name: "IMGPROXY_SWIFT_DENIED_BUCKETS",
+				help: "Comma list of refused containers (404).",
+				set:  setList(&f.SwiftDeniedContainers)},
+			{name: "IMGPROXY_COOKIE_PASSTHROUGH", def: "false",
+				help: "Send the client's cookies with `http(s)` source requests to the host they are assumed to belong to (`IMGPROXY_COOKIE_BASE_URL`, else the host the client addressed); requests with different cookies never share work.",
+				set:  setBool(&f.CookiePassthrough)},
+			{name: "IMGPROXY_COOKIE_BASE_URL",
+				help: "URL the client's cookies are assumed to be set for; empty = the URL the client addressed (`X-Forwarded-Proto`/`-Host`/`-Port` or `Host`).",
+				set:  setString(&f.CookieBaseURL)},
+			{name: "IMGPROXY_COOKIE_PASSTHROUGH_ALL", def: "false",
+				help: "With `IMGPROXY_COOKIE_PASSTHROUGH`, send every cookie to every `http(s)` source. Only when every origin is yours.",
+				set:  setBool(&f.CookiePassthroughAll)},
 		},
 	}
 }

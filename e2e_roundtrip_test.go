@@ -32,6 +32,7 @@ type rtCase struct {
 	mime   string
 	w, h   int
 	check  func(t *testing.T, resp *http.Response)
+	body   func(t *testing.T, body []byte) // optional checks of the result's bytes
 }
 
 // rtGenerate builds the request paths of cases with the official client
@@ -46,7 +47,7 @@ func rtGenerate(t *testing.T, keyHex, saltHex string, cases []rtCase) map[string
 // from the size rules of docs/options.md.
 func rtCases() []rtCase {
 	const photo, alpha, anim = "local:///photo.jpg", "local:///alpha.png", "local:///anim.gif"
-	return []rtCase{
+	return append([]rtCase{
 		{Name: "fit-webp", URL: photo, Options: map[string]any{
 			"resize": map[string]any{"resizing_type": "fit", "width": 300, "height": 300}, "format": "webp",
 		}, format: "webp", mime: "image/webp", w: 300, h: 200},
@@ -87,7 +88,7 @@ func rtCases() []rtCase {
 		{Name: "flip-rotate-blur-sharpen", URL: photo, Options: map[string]any{
 			"width": 90, "rotate": 90, "flip": map[string]any{"horizontal": 1}, "blur": 0.5, "sharpen": 0.3, "strip_metadata": 1,
 		}, format: "jpeg", mime: "image/jpeg", w: 90, h: 135}, // rotation swaps the source to 800×1200 first
-	}
+	}, rtProImageCases()...)
 }
 
 // rtSecrets are distinctive enough to find in any output.
@@ -130,6 +131,9 @@ func rtCheckCase(t *testing.T, s *server, path string, c rtCase, hdr ...string) 
 	}
 	if c.check != nil {
 		c.check(t, resp)
+	}
+	if c.body != nil {
+		c.body(t, body.Bytes())
 	}
 }
 

@@ -408,3 +408,16 @@ func sortedKeys(m map[string]bool) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// setParsed sets an enumerated value with its package's parser (e.g.
+// options.ParseWebPPreset); the value is matched in lower case.
+func setParsed[T any](dst *T, parse func(string) (T, bool)) func(string) error {
+	return func(v string) error {
+		x, ok := parse(strings.ToLower(v))
+		if !ok {
+			return fmt.Errorf("unknown value %q", v)
+		}
+		*dst = x
+		return nil
+	}
+}

@@ -27,16 +27,29 @@ func newLogger(w io.Writer, format, level string, tty bool) *slog.Logger {
 	default:
 		lvl = slog.LevelInfo
 	}
-	if format == "" {
-		format = "structured"
-		if tty {
-			format = "pretty"
-		}
+	return slog.New(newLogHandler(w, logFormat(format, tty), lvl, tty))
+}
+
+// logFormat resolves IMGPROXY_LOG_FORMAT: empty means pretty on a
+// terminal, structured otherwise.
+func logFormat(format string, tty bool) string {
+	if format != "" {
+		return format
 	}
+	if tty {
+		return "pretty"
+	}
+	return "structured"
+}
+
+// newLogHandler writes records at lvl and above to w in format (pretty,
+// structured, json or gcp); color only for pretty on a terminal. The
+// syslog output formats its lines with it as well.
+func newLogHandler(w io.Writer, format string, lvl slog.Level, tty bool) slog.Handler {
 	opts := &slog.HandlerOptions{Level: lvl}
 	switch format {
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.NewJSONHandler(w, opts)
 	case "gcp":
 		opts.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
 			if len(groups) > 0 {
@@ -61,11 +74,11 @@ func newLogger(w io.Writer, format, level string, tty bool) *slog.Logger {
 			}
 			return a
 		}
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.NewJSONHandler(w, opts)
 	case "pretty":
-		return slog.New(&prettyHandler{w: w, level: lvl, mu: new(sync.Mutex), color: tty})
+		return &prettyHandler{w: w, level: lvl, mu: new(sync.Mutex), color: tty}
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.NewTextHandler(w, opts)
 }
 
 // isTerminal reports whether w is a terminal (for the default log format).

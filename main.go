@@ -79,7 +79,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "imgedge: %v\n", err)
 		return 1
 	}
-	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel, isTerminal(stderr))
+	tty := isTerminal(stderr)
+	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel, tty)
+	// Syslog gets the same lines, without terminal colours.
+	log, closeSyslog, err := withSyslog(log, cfg.Integrations.Syslog, func(w io.Writer, lvl slog.Level) slog.Handler {
+		return newLogHandler(w, logFormat(cfg.LogFormat, tty), lvl, false)
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "imgedge: %v\n", err)
+		return 1
+	}
+	defer closeSyslog()
 	slog.SetDefault(log)
 	for _, w := range warnings {
 		log.Warn(w)
@@ -95,9 +105,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 func serve(cfg *config, log *slog.Logger) error {
 	fetch.Version = version
 
+	// The integrations start first: the fetcher's transport carries their
+	// trace headers. Their gauges read the pool and edge once those exist.
+	stats, setLive := newLiveStats()
+	in, err := startIntegrations(context.Background(), cfg.Integrations, stats, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), integrationsStopTimeout)
+		defer cancel()
+		in.stop(ctx)
+	}()
+	if names := in.names(); len(names) > 0 {
+		log.Info("integrations", "on", strings.Join(names, ","))
+	}
+
 	vcfg := cfg.Vips
+	fcfg := cfg.Fetch
+	fcfg.WrapTransport = in.wrapTransport
 	// Watermark and fallback bytes are needed before vips/edge start.
-	fetcher, err := fetch.New(cfg.Fetch)
+	fetcher, err := fetch.New(fcfg)
 	if err != nil {
 		return err
 	}
@@ -151,14 +179,18 @@ func serve(cfg *config, log *slog.Logger) error {
 		Fetcher:      fetcher,
 		Processor:    processor,
 		Streamer:     fetcher,
+		Info:         processor,
 		Health:       vips.Health,
 		Logger:       log,
 		Metrics:      reg,
 		VipsMemStats: vips.MemStats,
+		Tracer:       in.Tracer,
+		Reporter:     in.reporter(),
 	})
 	if err != nil {
 		return err
 	}
+	setLive(pool, srv)
 
 	ln, err := listen(cfg.Network, cfg.Bind, cfg.ReusePort)
 	if err != nil {
@@ -173,14 +205,16 @@ func serve(cfg *config, log *slog.Logger) error {
 	stopFree := startFreeMemory(cfg.FreeMemoryInterval)
 	defer stopFree()
 
+	// Signals are caught before the server answers, so that a SIGTERM
+	// right after start-up drains instead of killing the process.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "network", ln.Addr().Network(), "version", version,
 		"workers", wcfg.Workers, "signing", verifier.Enabled(), "local_root", cfg.Fetch.LocalRoot)
 
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
-	defer signal.Stop(sigs)
 	select {
 	case err := <-serveErr:
 		return fmt.Errorf("serving: %w", err)

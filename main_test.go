@@ -51,8 +51,10 @@ func TestConfigTableRows(t *testing.T) {
 			}
 			seen[a.name] = true
 		}
-		if !strings.HasPrefix(r.name, "IMGPROXY_") && !strings.HasPrefix(r.name, "IMGEDGE_") {
-			t.Errorf("%s: want the IMGPROXY_ or IMGEDGE_ prefix", r.name)
+		// OTEL_* and DD_*: the standard variables imgproxy reads itself
+		// for OpenTelemetry and Datadog.
+		if !hasAnyPrefix(r.name, "IMGPROXY_", "IMGEDGE_", "OTEL_", "DD_") {
+			t.Errorf("%s: want the IMGPROXY_, IMGEDGE_, OTEL_ or DD_ prefix", r.name)
 		}
 		if r.help == "" || r.set == nil {
 			t.Errorf("%s: help %q, set %v: want both", r.name, r.help, r.set != nil)
@@ -61,6 +63,15 @@ func TestConfigTableRows(t *testing.T) {
 	if len(rows) < 100 {
 		t.Errorf("table has %d rows; want the ~100 supported variables", len(rows))
 	}
+}
+
+func hasAnyPrefix(s string, prefixes ...string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // Every documented default must parse, and an empty environment must give
@@ -251,12 +262,13 @@ IMGPROXY_FALLBACK_IMAGE_PATH="line\nbreak"
 }
 
 func TestConfigUnknownVariables(t *testing.T) {
-	_, warns, err := loadConfig(mapLookup(nil), []string{"IMGPROXY_TYPO=1", "IMGPROXY_SENTRY_DSN=x", "HOME=/", "IMGPROXY_TIMEOUT=5"})
+	_, warns, err := loadConfig(mapLookup(nil), []string{"IMGPROXY_TYPO=1", "IMGPROXY_OPEN_TELEMETRY_ENABLE_LOGS=true",
+		"IMGPROXY_SENTRY_DSN=x", "HOME=/", "IMGPROXY_TIMEOUT=5"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(warns) != 2 || !strings.Contains(warns[0], "IMGPROXY_SENTRY_DSN is ignored") || !strings.Contains(warns[1], "IMGPROXY_TYPO is not a known variable") {
-		t.Errorf("got warnings %q; want one for IMGPROXY_SENTRY_DSN and one for IMGPROXY_TYPO", warns)
+	if len(warns) != 2 || !strings.Contains(warns[0], "IMGPROXY_OPEN_TELEMETRY_ENABLE_LOGS is ignored") || !strings.Contains(warns[1], "IMGPROXY_TYPO is not a known variable") {
+		t.Errorf("got warnings %q; want one for IMGPROXY_OPEN_TELEMETRY_ENABLE_LOGS and one for IMGPROXY_TYPO", warns)
 	}
 }
 
@@ -387,6 +399,7 @@ func TestConfigDefaultsMatchPackages(t *testing.T) {
 	fieldDiffs("fetch.", reflect.ValueOf(c.Fetch), reflect.ValueOf(fetch.DefaultConfig()), got)
 	fieldDiffs("vips.", reflect.ValueOf(c.Vips), reflect.ValueOf(vips.DefaultConfig()), got)
 	fieldDiffs("options.", reflect.ValueOf(c.Parser.Defaults), reflect.ValueOf(options.DefaultOptions()), got)
+	fieldDiffs("integrations.", reflect.ValueOf(c.Integrations), reflect.ValueOf(defaultIntegrationsConfig()), got)
 	for k := range got {
 		t.Errorf("%s: the table's default differs from the package's default", k)
 	}
@@ -407,12 +420,22 @@ func TestDefaultsComeFromTable(t *testing.T) {
 	fieldDiffs("fetch.", reflect.ValueOf(c.Fetch), reflect.ValueOf(fetch.DefaultConfig()), got)
 	fieldDiffs("vips.", reflect.ValueOf(c.Vips), reflect.ValueOf(vips.DefaultConfig()), got)
 	fieldDiffs("options.", reflect.ValueOf(c.Parser.Defaults), reflect.ValueOf(options.DefaultOptions()), got)
+	fieldDiffs("integrations.", reflect.ValueOf(c.Integrations), reflect.ValueOf(defaultIntegrationsConfig()), got)
 	notFromEnv := map[string]bool{
-		"fetch.SourceCacheTTL": true, // internal: how long a cached source is fresh
-		"vips.MaxResultPixels": true, // internal guard against enlarge+dpr explosions
-		"options.ZoomX":        true, // URL-only options: 1 = unchanged
-		"options.ZoomY":        true,
-		"options.Dpr":          true,
+		// Integrations: the export periods imgproxy fixes at 10 s, the
+		// version tags, and the error-report queue.
+		"integrations.OTel.MetricsInterval":     true,
+		"integrations.OTel.ServiceVersion":      true,
+		"integrations.Datadog.Version":          true,
+		"integrations.Datadog.MetricsInterval":  true,
+		"integrations.NewRelic.MetricsInterval": true,
+		"integrations.CloudWatch.Interval":      true,
+		"integrations.ErrorReport.QueueSize":    true,
+		"fetch.SourceCacheTTL":                  true, // internal: how long a cached source is fresh
+		"vips.MaxResultPixels":                  true, // internal guard against enlarge+dpr explosions
+		"options.ZoomX":                         true, // URL-only options: 1 = unchanged
+		"options.ZoomY":                         true,
+		"options.Dpr":                           true,
 	}
 	for k := range got {
 		if !notFromEnv[k] {

@@ -387,7 +387,11 @@ func TestCeilingMatchesImgedge(t *testing.T) {
 	if err := ceilingStartup(); err != nil {
 		t.Fatal(err)
 	}
-	parser, err := options.NewParser(options.ParserConfig{Defaults: options.DefaultOptions()})
+	// The server's defaults: the configuration table turns imgproxy Pro's
+	// unsharp masking off (IMGPROXY_UNSHARP_MASKING_MODE=none).
+	defaults := options.DefaultOptions()
+	defaults.UnsharpMasking.Mode = options.UnsharpNone
+	parser, err := options.NewParser(options.ParserConfig{Defaults: defaults})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,11 @@ type op struct {
 	// Quality is put in the URL (q:N) when set; the ceiling then uses it,
 	// else the server default for the format (defaultQuality).
 	Quality int
+	// Extra is one more option segment (e.g. "aq:dssim:0.02"); Best asks
+	// for format best (@best). The ceiling encodes Format at its quality
+	// for both: it has no search.
+	Extra string
+	Best  bool
 }
 
 // defaultQuality is imgproxy's (and imgedge's) default quality per output
@@ -52,6 +57,12 @@ func (o op) String() string {
 	s += " " + o.Format.String()
 	if o.Quality > 0 {
 		s += " q" + strconv.Itoa(o.Quality)
+	}
+	if o.Best {
+		s += " best"
+	}
+	if o.Extra != "" {
+		s += " " + o.Extra
 	}
 	return s
 }
@@ -89,13 +100,20 @@ func (it item) urlPath(origin, cacheBuster string) string {
 	if it.Op.Quality > 0 {
 		fmt.Fprintf(&b, "/q:%d", it.Op.Quality)
 	}
+	if it.Op.Extra != "" {
+		b.WriteString("/" + it.Op.Extra)
+	}
 	if cacheBuster != "" {
 		b.WriteString("/cb:" + cacheBuster)
 	}
 	b.WriteByte('/')
 	b.WriteString(base64.RawURLEncoding.EncodeToString([]byte(it.source(origin))))
 	b.WriteByte('.')
-	b.WriteString(it.Op.Format.Ext())
+	if it.Op.Best {
+		b.WriteString("best")
+	} else {
+		b.WriteString(it.Op.Format.Ext())
+	}
 	return b.String()
 }
 
@@ -138,7 +156,7 @@ type workload struct {
 }
 
 // workloadNames are the workloads in report order.
-var workloadNames = []string{"web-mix", "remote", "thumb", "miss-storm", "large", "avif"}
+var workloadNames = []string{"web-mix", "remote", "thumb", "miss-storm", "large", "avif", "best", "autoquality"}
 
 // buildWorkloads returns the named workloads over the corpus.
 func buildWorkloads(ps []photo, names []string) ([]workload, error) {
@@ -203,6 +221,19 @@ func buildWorkloads(ps []photo, names []string) ([]workload, error) {
 			w.Desc = "every JPEG photo to 640w AVIF"
 			for _, p := range jpegs {
 				w.Items = append(w.Items, item{Photo: p, Op: opAVIF640})
+			}
+		case "best":
+			// The driver sends no Accept: run the server with
+			// IMGPROXY_PREFERRED_FORMATS=jpeg,webp,avif to make WebP and
+			// AVIF candidates; compare with "avif" and web-mix's 640w webp.
+			w.Desc = "every JPEG photo to 640w, format best"
+			for _, p := range jpegs {
+				w.Items = append(w.Items, item{Photo: p, Op: op{Width: 640, Format: options.FormatWebP, Best: true}})
+			}
+		case "autoquality":
+			w.Desc = "every JPEG photo to 640w webp, autoquality dssim 0.02 within 50..90"
+			for _, p := range jpegs {
+				w.Items = append(w.Items, item{Photo: p, Op: op{Width: 640, Format: options.FormatWebP, Extra: "aq:dssim:0.02:50:90"}})
 			}
 		default:
 			return nil, fmt.Errorf("unknown workload %q (want one of %s)", name, strings.Join(workloadNames, ", "))

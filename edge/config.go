@@ -73,6 +73,23 @@ type Config struct {
 	FallbackImageHTTPCode int
 	// FallbackImageTTL (IMGPROXY_FALLBACK_IMAGE_TTL): max-age of fallback responses; 0 = TTL.
 	FallbackImageTTL time.Duration
+	// FallbackImagesCacheSize (IMGPROXY_FALLBACK_IMAGES_CACHE_SIZE): how
+	// many fallback_image_url images stay in memory; 0 = fetch each time.
+	FallbackImagesCacheSize int
+	// WatermarksCacheSize (IMGPROXY_WATERMARKS_CACHE_SIZE): how many
+	// watermark_url images stay in memory as fetched (vips keeps them
+	// decoded too); 0 = fetch each time.
+	WatermarksCacheSize int
+	// CacheTagsFormat (IMGPROXY_CACHE_TAGS_FORMAT): the headers carrying
+	// the cache_tags option: CacheTagsAll (default), CacheTagsCloudflare
+	// (Cache-Tag), CacheTagsCloudFront (X-Amz-Meta-Cache-Tag) or
+	// CacheTagsNone.
+	CacheTagsFormat string
+
+	// ReportDownloadingErrors (IMGPROXY_REPORT_DOWNLOADING_ERRORS, default
+	// true): with an error reporter, source failures answered with 502 or
+	// 504 are reported too, not only internal errors.
+	ReportDownloadingErrors bool
 
 	// Coalesce (IMGEDGE_COALESCE, default true): identical in-flight requests
 	// (same source, options, negotiation and validators) share one fetch+process.
@@ -95,18 +112,22 @@ type Config struct {
 // keeps this function equal to it, so tests run with production settings.
 func DefaultConfig() Config {
 	return Config{
-		ReadRequestTimeout:    10 * time.Second,
-		WriteResponseTimeout:  10 * time.Second,
-		KeepAliveTimeout:      10 * time.Second,
-		RequestTimeout:        10 * time.Second,
-		MaxClients:            2048,
-		TTL:                   31536000 * time.Second,
-		UseETag:               true,
-		UseLastModified:       true,
-		PreferredFormats:      options.DefaultPreferredFormats(),
-		FallbackImageHTTPCode: 200,
-		Coalesce:              true,
-		DrainDelay:            3 * time.Second,
+		ReadRequestTimeout:      10 * time.Second,
+		WriteResponseTimeout:    10 * time.Second,
+		KeepAliveTimeout:        10 * time.Second,
+		RequestTimeout:          10 * time.Second,
+		MaxClients:              2048,
+		TTL:                     31536000 * time.Second,
+		UseETag:                 true,
+		UseLastModified:         true,
+		PreferredFormats:        options.DefaultPreferredFormats(),
+		FallbackImageHTTPCode:   200,
+		FallbackImagesCacheSize: 256,
+		WatermarksCacheSize:     256,
+		CacheTagsFormat:         CacheTagsAll,
+		Coalesce:                true,
+		ReportDownloadingErrors: true,
+		DrainDelay:              3 * time.Second,
 	}
 }
 
@@ -138,6 +159,17 @@ func (c *Config) Validate() error {
 	}
 	if c.FallbackImageHTTPCode != 0 && (c.FallbackImageHTTPCode < 100 || c.FallbackImageHTTPCode > 599) {
 		return options.ConfigErrorf("IMGPROXY_FALLBACK_IMAGE_HTTP_CODE", "%d is not an HTTP status", c.FallbackImageHTTPCode)
+	}
+	switch c.CacheTagsFormat {
+	case "", CacheTagsAll, CacheTagsCloudflare, CacheTagsCloudFront, CacheTagsNone:
+	default:
+		return options.ConfigErrorf("IMGPROXY_CACHE_TAGS_FORMAT", "%q: want all, cloudflare, cloudfront or none", c.CacheTagsFormat)
+	}
+	if c.FallbackImagesCacheSize < 0 {
+		return options.ConfigErrorf("IMGPROXY_FALLBACK_IMAGES_CACHE_SIZE", "%d must not be negative", c.FallbackImagesCacheSize)
+	}
+	if c.WatermarksCacheSize < 0 {
+		return options.ConfigErrorf("IMGPROXY_WATERMARKS_CACHE_SIZE", "%d must not be negative", c.WatermarksCacheSize)
 	}
 	if strings.ContainsAny(c.ETagBuster, "\"\r\n") {
 		return options.ConfigErrorf("IMGPROXY_ETAG_BUSTER", "%q must not contain quotes or newlines", c.ETagBuster)

@@ -59,6 +59,7 @@ var errTable = [options.NumErrorKinds]errInfo{
 	options.KindTimeout:           {503, "Timeout", errTypeTimeout},
 	options.KindCanceled:          {499, "Cancelled", errTypeTimeout},
 	options.KindResultTooBig:      {422, "Invalid URL", errTypeProcessing},
+	options.KindHashsumMismatch:   {422, "Invalid source image", errTypeDownload},
 }
 
 // classify returns the kind, the HTTP status and the table row of err.

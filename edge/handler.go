@@ -37,6 +37,14 @@ type reqState struct {
 	fallback  bool
 	shared    bool
 	streaming bool // raw mode: errors count as type "streaming"
+	errType   errType
+
+	// Set only when the integrations are on (docs/monitoring.md): the
+	// trace's context and the end of the request span, and the client's
+	// cookies for IMGPROXY_COOKIE_PASSTHROUGH (a new value per request).
+	tctx     context.Context
+	endTrace func(status int, errType string, err error)
+	cookies  *options.ClientCookies
 
 	queue, download, processing time.Duration // of the job that produced the result
 }
@@ -171,6 +179,9 @@ func (s *Server) handleProcessing(ctx *fasthttp.RequestCtx) {
 	if s.draining.Load() {
 		ctx.SetConnectionClose()
 	}
+	if s.deps.Tracer != nil {
+		s.startTrace(ctx, st)
+	}
 
 	defer func() {
 		if v := recover(); v != nil {
@@ -214,6 +225,10 @@ func (s *Server) process(ctx *fasthttp.RequestCtx, st *reqState) error {
 	if err := s.deps.Parser.Parse(path, hints, &st.req); err != nil {
 		return err
 	}
+	s.annotateSource(st)
+	if s.cookies {
+		st.cookies = clientCookies(&ctx.Request.Header)
+	}
 	opts := &st.req.Options
 	if opts.Raw && s.deps.Streamer != nil {
 		return s.stream(ctx, st)
@@ -222,13 +237,16 @@ func (s *Server) process(ctx *fasthttp.RequestCtx, st *reqState) error {
 	s.conditional(&ctx.Request.Header, &st.cond)
 
 	deadline := st.start.Add(s.cfg.RequestTimeout)
-	rctx, cancel := context.WithDeadline(context.Background(), deadline)
+	rctx, cancel := context.WithDeadline(st.requestContext(), deadline)
 	defer cancel()
+	if st.cookies != nil {
+		rctx = options.WithClientCookies(rctx, st.cookies)
+	}
 	// A client that leaves cancels its queued or running work (499).
 	defer watchClient(ctx.Conn(), cancel, clientWatchInterval)()
 
 	var r *result
-	if s.cfg.Coalesce {
+	if s.cfg.Coalesce && !opts.BypassCache { // bypass_cache does not join another request's work
 		st.key = appendKey(st.key[:0], st)
 		// The job may outlive this handler (when it leaves on timeout while
 		// others still wait), so it gets copies, not st.
@@ -294,11 +312,21 @@ func newResult(req *options.Request, neg *options.Negotiation, cond *options.Con
 func (s *Server) runJob(ctx context.Context, r *result) {
 	queued := time.Now()
 	ran := false
+	var endQueue func()
+	if s.deps.Tracer != nil {
+		_, endQueue = s.deps.Tracer.StartSpan(ctx, stageQueue)
+	}
 	err := s.deps.Pool.Do(ctx, func() {
 		ran = true
 		r.queue = time.Since(queued)
+		if endQueue != nil {
+			endQueue()
+		}
 		s.fetchAndProcess(ctx, r)
 	})
+	if !ran && endQueue != nil {
+		endQueue()
+	}
 	if err != nil && r.err == nil {
 		r.err = err
 	}
@@ -314,7 +342,12 @@ func (s *Server) runJob(ctx context.Context, r *result) {
 // processor, which releases it or hands it to the Output r keeps.
 func (s *Server) fetchAndProcess(ctx context.Context, r *result) {
 	t0 := time.Now()
-	src, err := s.fetch(ctx, r)
+	fctx, endSpan := ctx, func() {}
+	if s.deps.Tracer != nil {
+		fctx, endSpan = s.deps.Tracer.StartSpan(ctx, stageDownload, attrSourceURL, r.url, attrSourceOrigin, sourceOrigin(r.url))
+	}
+	src, err := s.fetch(fctx, r)
+	endSpan()
 	t1 := time.Now()
 	r.download = t1.Sub(t0)
 	if err != nil {
@@ -332,7 +365,12 @@ func (s *Server) fetchAndProcess(ctx context.Context, r *result) {
 		return
 	}
 	r.srcLen = len(src.Data)
-	r.out, err = s.deps.Processor.Process(ctx, &src, &r.opts, &r.neg)
+	pctx := ctx
+	if s.deps.Tracer != nil {
+		pctx, endSpan = s.deps.Tracer.StartSpan(ctx, stageProcessing)
+	}
+	r.out, err = s.deps.Processor.Process(pctx, &src, &r.opts, &r.neg)
+	endSpan()
 	r.processing = time.Since(t1)
 	if err != nil {
 		if r.fallback {
@@ -342,19 +380,35 @@ func (s *Server) fetchAndProcess(ctx context.Context, r *result) {
 	}
 }
 
-// fetch returns the source or, when a fetch-stage error meets a configured
-// fallback image, the fallback bytes as a Source that owns nothing (they
-// live as long as the server) without the origin's validators or expiry.
+// fetch returns the source, checked against the hashsum option, or, when
+// a fetch-stage error meets a fallback image (fallback_image_url or the
+// configured one), the fallback bytes as a Source that owns nothing (they
+// live as long as the server or its cache) without the origin's validators
+// or expiry; with the watermark_url image attached (prosources.go).
 func (s *Server) fetch(ctx context.Context, r *result) (options.Source, error) {
-	src, err := s.deps.Fetcher.Fetch(ctx, r.url, &r.cond, r.opts.Limits.MaxSrcFileSize)
-	if err == nil {
-		return src, nil
+	src, err := s.fetchSource(ctx, r)
+	switch {
+	case err == nil && !src.Meta.NotModified:
+		if err := r.opts.Hashsum.Check(src.Data); err != nil {
+			src.Release()
+			return options.Source{}, err
+		}
+	case err != nil:
+		var fb []byte
+		if isFetchStage(options.KindOf(err)) && ctx.Err() == nil {
+			fb = s.fallbackImage(ctx, r)
+		}
+		if fb == nil {
+			return options.Source{}, err
+		}
+		r.fallback, r.fetchErr = true, err
+		src = options.NewSource(fb, nil)
 	}
-	if s.cfg.FallbackImage == nil || !isFetchStage(options.KindOf(err)) || ctx.Err() != nil {
+	if err := s.fetchWatermarks(ctx, r, &src); err != nil {
+		src.Release()
 		return options.Source{}, err
 	}
-	r.fallback, r.fetchErr = true, err
-	return options.NewSource(s.cfg.FallbackImage, nil), nil
+	return src, nil
 }
 
 // observeJob records the spans of a job (the queue span alone when it never
@@ -385,7 +439,11 @@ func appendKey(dst []byte, st *reqState) []byte {
 	dst = binary.AppendUvarint(dst, uint64(st.neg.Auto))
 	dst = binary.AppendUvarint(dst, uint64(st.neg.Enforce))
 	dst = appendKeyString(dst, st.cond.IfNoneMatch)
-	return appendKeyString(dst, st.cond.IfModifiedSince)
+	dst = appendKeyString(dst, st.cond.IfModifiedSince)
+	if st.cookies != nil {
+		dst = appendCookiesKey(dst, st.cookies)
+	}
+	return dst
 }
 
 func appendKeyString(dst []byte, s string) []byte {
@@ -419,6 +477,7 @@ func (s *Server) writeResult(ctx *fasthttp.RequestCtx, st *reqState) {
 	if s.vary != "" {
 		h.Set("Vary", s.vary)
 	}
+	s.setCacheTags(h, opts.CacheTags)
 	if cc := s.appendCacheControl(st.buf[:0], status, opts, &r.meta, r.fallback, time.Now()); len(cc) > 0 {
 		h.SetBytesV("Cache-Control", cc)
 	}
@@ -472,6 +531,7 @@ func (s *Server) writeError(ctx *fasthttp.RequestCtx, st *reqState, err error) {
 	if st.streaming {
 		typ = errTypeStreaming
 	}
+	st.errType = typ
 	s.m.errors[typ].Inc()
 	if st.res == nil && ctx.Response.IsBodyStream() {
 		ctx.Response.ResetBody()
@@ -482,6 +542,8 @@ func (s *Server) writeError(ctx *fasthttp.RequestCtx, st *reqState, err error) {
 	h.Del("ETag")
 	h.Del("Last-Modified")
 	h.Del("Content-Disposition")
+	h.Del(cloudflareTagHeader)
+	h.Del(cloudfrontTagHeader)
 	if status == 429 || status == 503 {
 		h.Set("Retry-After", "1")
 	}
@@ -513,6 +575,10 @@ func (s *Server) finish(ctx *fasthttp.RequestCtx, st *reqState) {
 	s.m.countStatus(st.status)
 	observe(s.m.requestDuration, total)
 	s.logRequest(ctx, st, total)
+	s.endTrace(st)
+	if s.deps.Reporter != nil {
+		s.reportError(ctx, st)
+	}
 }
 
 // levelFor: 5xx error, 4xx warn, else info.

@@ -207,6 +207,11 @@ type envOpts struct {
 	logLevel       slog.Level
 	health         func() error
 	namespace      string // IMGPROXY_PROMETHEUS_NAMESPACE of the shared metrics
+	tracer         Tracer
+	reporter       ErrorReporter
+	// wrapFetcher, when set, wraps the test origin (env.origin stays the
+	// origin itself).
+	wrapFetcher func(*testOrigin) Fetcher
 }
 
 // startEnv runs a real Server on 127.0.0.1:0 with the real parser, signature
@@ -231,8 +236,12 @@ func startEnv(t *testing.T, cfg Config, eo envOpts) *testEnv {
 		t.Fatalf("workers.New: %v", err)
 	}
 	logger := slog.New(slog.NewJSONHandler(env.logs, &slog.HandlerOptions{Level: eo.logLevel}))
-	srv, err := New(cfg, Deps{Parser: parser, Verifier: ver, Pool: pool, Fetcher: env.origin, Processor: env.proc,
-		Health: eo.health, Logger: logger, Metrics: reg})
+	var fetcher Fetcher = env.origin
+	if eo.wrapFetcher != nil {
+		fetcher = eo.wrapFetcher(env.origin)
+	}
+	srv, err := New(cfg, Deps{Parser: parser, Verifier: ver, Pool: pool, Fetcher: fetcher, Processor: env.proc,
+		Health: eo.health, Logger: logger, Metrics: reg, Tracer: eo.tracer, Reporter: eo.reporter})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

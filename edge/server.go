@@ -64,6 +64,9 @@ type Deps struct {
 	// Streamer serves `raw` requests; nil → raw requests are fetched and
 	// processed like others.
 	Streamer Streamer
+	// Info answers /info requests (edge/info.go); nil → /info URLs are
+	// processing URLs like any other (and fail as such).
+	Info InfoProcessor
 	// Health is the libvips self-check for /health (nil = always healthy).
 	Health func() error
 	// Logger receives one line per request; nil = slog.Default().
@@ -75,6 +78,19 @@ type Deps struct {
 	// VipsMemStats feeds vips_memory_bytes, vips_max_memory_bytes and
 	// vips_allocs (vips.MemStats); nil = those gauges are absent.
 	VipsMemStats func() (mem, highwater, allocs int64)
+	// Tracer receives a span per processing request and its stages; nil =
+	// no tracing, and no call on the request path.
+	Tracer Tracer
+	// Reporter receives internal errors and panics (see
+	// Config.ReportDownloadingErrors); nil = none.
+	Reporter ErrorReporter
+}
+
+// cookieForwarder is implemented by a Fetcher that forwards the client's
+// cookies to sources (*fetch.Fetcher with IMGPROXY_COOKIE_PASSTHROUGH):
+// edge then hands them over with each request and keys coalescing on them.
+type cookieForwarder interface {
+	ForwardsCookies() bool
 }
 
 // Server is the HTTP front end. Create it with New, run it with Serve and
@@ -93,11 +109,14 @@ type Server struct {
 	negEnforce  options.FormatSet
 	preferred   []options.Format
 	authHeader  []byte // "Bearer <secret>"
+	cookies     bool   // the fetcher forwards client cookies
 	lmBuster    string // LastModifiedBuster in HTTP date format
 
 	group    *workers.Group
 	draining atomic.Bool
-	served   sync.WaitGroup // processing requests in flight (for Shutdown)
+
+	marks, fallbacks *auxCache      // watermark_url and fallback_image_url images (prosources.go)
+	served           sync.WaitGroup // processing requests in flight (for Shutdown)
 }
 
 // New validates cfg, checks deps and builds the router.
@@ -121,6 +140,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		cfg.ServerName = "imgproxy"
 	}
 	s := &Server{cfg: cfg, deps: deps, log: deps.Logger}
+	if cf, ok := deps.Fetcher.(cookieForwarder); ok {
+		s.cookies = cf.ForwardsCookies()
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -136,6 +158,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	metrics.ExposeMetadata(true)
 	s.m = newServerMetrics(reg, &deps)
 	s.group = workers.NewGroup(workers.GroupConfig{Metrics: reg})
+	s.marks, s.fallbacks = newAuxCache(cfg.WatermarksCacheSize), newAuxCache(cfg.FallbackImagesCacheSize)
 
 	s.prefix = []byte(deps.Parser.PathPrefix())
 	s.clientHints = deps.Parser.ClientHints()
@@ -261,6 +284,8 @@ func (s *Server) dispatchPath(ctx *fasthttp.RequestCtx, path []byte) {
 		return
 	}
 	switch {
+	case ctx.IsGet() && s.isInfoPath(path):
+		s.handleInfo(ctx)
 	case ctx.IsGet():
 		s.handleProcessing(ctx)
 	case ctx.IsHead(), ctx.IsOptions():
@@ -277,3 +302,7 @@ func (f fasthttpLogger) Printf(format string, args ...any) {
 		f.l.Debug("fasthttp", "msg", sprintf(format, args...))
 	}
 }
+
+// RequestsInProgress is the number of processing requests being served now
+// (the requests_in_progress gauge), for the integrations' periodic gauges.
+func (s *Server) RequestsInProgress() int64 { return s.m.inProgress.Load() }

@@ -24,10 +24,18 @@ func (s *Server) stream(ctx *fasthttp.RequestCtx, st *reqState) error {
 		AcceptEncoding:  string(h.Peek("Accept-Encoding")),
 		Range:           string(h.Peek("Range")),
 	}
-	rctx, cancel := context.WithDeadline(context.Background(), st.start.Add(s.cfg.RequestTimeout))
+	rctx, cancel := context.WithDeadline(st.requestContext(), st.start.Add(s.cfg.RequestTimeout))
+	if st.cookies != nil {
+		rctx = options.WithClientCookies(rctx, st.cookies)
+	}
 	var resp options.StreamResponse
 	t0 := time.Now()
-	rc, err := s.deps.Streamer.Stream(rctx, st.req.SourceURL, &rq, &resp)
+	sctx, endSpan := rctx, func() {}
+	if s.deps.Tracer != nil {
+		sctx, endSpan = s.deps.Tracer.StartSpan(rctx, stageStreaming, attrSourceURL, st.req.SourceURL)
+	}
+	rc, err := s.deps.Streamer.Stream(sctx, st.req.SourceURL, &rq, &resp)
+	endSpan()
 	st.download = time.Since(t0)
 	if err != nil {
 		cancel()

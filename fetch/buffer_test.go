@@ -173,3 +173,28 @@ func TestSourceCacheCoalesces(t *testing.T) {
 	wantKind(t, err, options.KindTimeout)
 	<-leaderDone
 }
+
+func TestFetchUncached(t *testing.T) {
+	var hits atomic.Int32
+	srv, _ := countingOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		n := hits.Add(1)
+		w.Write([]byte("version " + strconv.Itoa(int(n))))
+	})
+	f := newLoopbackFetcher(t, func(c *Config) { c.SourceCacheSize = 1 << 20; c.SourceCacheTTL = time.Hour })
+	ctx := context.Background()
+	get := func(fetch func(context.Context, string, *options.Conditional, int64) (options.Source, error)) string {
+		src, err := fetch(ctx, srv.URL+"/x", nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Release()
+		return string(src.Data)
+	}
+	if got := get(f.Fetch) + "|" + get(f.Fetch); got != "version 1|version 1" {
+		t.Fatalf("cached: got %q", got)
+	}
+	// Bypassing downloads again, and the fresh copy replaces the cached one.
+	if got := get(f.FetchUncached) + "|" + get(f.Fetch); got != "version 2|version 2" || hits.Load() != 2 {
+		t.Fatalf("uncached: got %q with %d origin hits; want version 2 twice from 2 hits", got, hits.Load())
+	}
+}

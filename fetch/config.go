@@ -1,8 +1,8 @@
 // Package fetch brings source images to the workers: HTTP(S) origins
 // (with dial-time SSRF protection), local files confined to a root, S3,
-// Google Cloud Storage and Azure Blob Storage. It is the main attack
-// surface of the server, because whoever writes a request chooses the
-// source URL.
+// Google Cloud Storage, Azure Blob Storage and OpenStack Swift. It is the
+// main attack surface of the server, because whoever writes a request
+// chooses the source URL.
 //
 // Errors are always *options.Error; fetch never imports edge or vips and
 // builds with CGO_ENABLED=0.
@@ -10,6 +10,7 @@ package fetch
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -48,6 +49,13 @@ type Config struct {
 	// conditional headers set by fetch win over it.
 	Header http.Header
 
+	// WrapTransport, when set, wraps the transport of HTTP source requests
+	// (main installs trace-context propagation, monitoring.Transport). The
+	// wrapper sees each request, with the context passed to Fetch or
+	// Stream, after the address checks are set up; it must not change the
+	// URL. nil = the plain transport.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
+
 	// AllowLoopback opens 127.0.0.0/8, ::1 and the unspecified addresses
 	// 0.0.0.0/8, :: (IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES, default false).
 	AllowLoopback bool
@@ -83,6 +91,16 @@ type Config struct {
 	// IMGPROXY_S3_DENIED_BUCKETS): a bucket must be in the allowed list (when
 	// non-empty) and not in the denied list, else KindUnreachable (404).
 	S3AllowedBuckets, S3DeniedBuckets []string
+	// S3AssumeRoleARN, when set, is a role assumed through STS with the
+	// standard credential chain; S3 requests use the role's credentials,
+	// cached until they expire (IMGPROXY_S3_ASSUME_ROLE_ARN,
+	// IMGPROXY_S3_ASSUME_ROLE_EXTERNAL_ID).
+	S3AssumeRoleARN, S3AssumeRoleExternalID string
+	// S3UseDecryptionClient reads objects through the Amazon S3 Encryption
+	// Client, decrypting client-side-encrypted objects with KMS
+	// (IMGPROXY_S3_USE_DECRYPTION_CLIENT). Every object must then be
+	// encrypted.
+	S3UseDecryptionClient bool
 
 	// UseGCS enables gs://bucket/key[?generation] (IMGPROXY_USE_GCS).
 	UseGCS bool
@@ -110,6 +128,43 @@ type Config struct {
 	// IMGPROXY_ABS_DENIED_BUCKETS), same rule as for S3.
 	ABSAllowedContainers, ABSDeniedContainers []string
 
+	// UseSwift enables swift://container/object from OpenStack Swift
+	// (IMGPROXY_USE_SWIFT). New authenticates once and fails when that fails.
+	UseSwift bool
+	// SwiftUsername, SwiftAPIKey and SwiftAuthURL are the credentials and
+	// the Keystone (or v1 auth) URL (IMGPROXY_SWIFT_USERNAME,
+	// IMGPROXY_SWIFT_API_KEY, IMGPROXY_SWIFT_AUTH_URL).
+	SwiftUsername, SwiftAPIKey, SwiftAuthURL string
+	// SwiftDomain (v3 auth) and SwiftTenant (v2/v3 auth)
+	// (IMGPROXY_SWIFT_DOMAIN, IMGPROXY_SWIFT_TENANT).
+	SwiftDomain, SwiftTenant string
+	// SwiftAuthVersion is 1, 2 or 3; 0 = detected from the URL
+	// (IMGPROXY_SWIFT_AUTH_VERSION).
+	SwiftAuthVersion int
+	// SwiftConnectTimeout and SwiftTimeout bound connecting and each read
+	// (IMGPROXY_SWIFT_CONNECT_TIMEOUT_SECONDS, default 10 s;
+	// IMGPROXY_SWIFT_TIMEOUT_SECONDS, default 60 s); the download is still
+	// bounded by DownloadTimeout.
+	SwiftConnectTimeout, SwiftTimeout time.Duration
+	// SwiftAllowedContainers / SwiftDeniedContainers
+	// (IMGPROXY_SWIFT_ALLOWED_BUCKETS, IMGPROXY_SWIFT_DENIED_BUCKETS), same
+	// rule as for S3.
+	SwiftAllowedContainers, SwiftDeniedContainers []string
+
+	// CookiePassthrough forwards the client's cookies to http(s) sources
+	// where their assumed scope covers the source URL
+	// (IMGPROXY_COOKIE_PASSTHROUGH, default false; see ForwardedCookies).
+	// The client cookies reach Fetch and Stream through
+	// options.WithClientCookies.
+	CookiePassthrough bool
+	// CookiePassthroughAll forwards every client cookie to every http(s)
+	// source (IMGPROXY_COOKIE_PASSTHROUGH_ALL); only with CookiePassthrough.
+	CookiePassthroughAll bool
+	// CookieBaseURL is the URL the client's cookies are assumed to be set
+	// for (IMGPROXY_COOKIE_BASE_URL); empty = the URL the client addressed
+	// (X-Forwarded-Proto/Host/Port or Host).
+	CookieBaseURL string
+
 	// SourceCacheSize bounds the in-memory source cache in bytes
 	// (IMGEDGE_SOURCE_CACHE_SIZE); 0 = off (default).
 	SourceCacheSize int64
@@ -130,6 +185,8 @@ func DefaultConfig() Config {
 		SourceURLQuerySeparator: "?",
 		S3EndpointUsePathStyle:  true,
 		SourceCacheTTL:          10 * time.Second,
+		SwiftConnectTimeout:     swiftDefaultConnectTimeout,
+		SwiftTimeout:            swiftDefaultTimeout,
 	}
 }
 
@@ -163,11 +220,33 @@ func (c *Config) Validate() error {
 	if c.SourceCacheSize > 0 && c.SourceCacheTTL <= 0 {
 		return options.ConfigErrorf("fetch.Config.SourceCacheTTL", "must be > 0 when IMGEDGE_SOURCE_CACHE_SIZE is set; got %s", c.SourceCacheTTL)
 	}
+	if c.CookieBaseURL != "" {
+		if u, err := url.Parse(c.CookieBaseURL); err != nil || !hasHTTPScheme(c.CookieBaseURL) || u.Host == "" {
+			return options.ConfigErrorf("IMGPROXY_COOKIE_BASE_URL", "must be an absolute http:// or https:// URL; got %q", c.CookieBaseURL)
+		}
+	}
 	if c.UseS3 && c.S3Endpoint != "" && !hasHTTPScheme(c.S3Endpoint) {
 		return options.ConfigErrorf("IMGPROXY_S3_ENDPOINT", "must start with http:// or https://; got %q", c.S3Endpoint)
 	}
+	if c.S3AssumeRoleExternalID != "" && c.S3AssumeRoleARN == "" {
+		return options.ConfigErrorf("IMGPROXY_S3_ASSUME_ROLE_ARN", "must be set when IMGPROXY_S3_ASSUME_ROLE_EXTERNAL_ID is")
+	}
 	if c.UseGCS && c.GCSEndpoint != "" && !hasHTTPScheme(c.GCSEndpoint) {
 		return options.ConfigErrorf("IMGPROXY_GCS_ENDPOINT", "must start with http:// or https://; got %q", c.GCSEndpoint)
+	}
+	if c.UseSwift {
+		if !hasHTTPScheme(c.SwiftAuthURL) {
+			return options.ConfigErrorf("IMGPROXY_SWIFT_AUTH_URL", "must be an http:// or https:// URL when IMGPROXY_USE_SWIFT is on; got %q", c.SwiftAuthURL)
+		}
+		if c.SwiftAuthVersion < 0 || c.SwiftAuthVersion > 3 {
+			return options.ConfigErrorf("IMGPROXY_SWIFT_AUTH_VERSION", "must be 0 (detect), 1, 2 or 3; got %d", c.SwiftAuthVersion)
+		}
+		if c.SwiftConnectTimeout <= 0 {
+			return options.ConfigErrorf("IMGPROXY_SWIFT_CONNECT_TIMEOUT_SECONDS", "must be > 0; got %s", c.SwiftConnectTimeout)
+		}
+		if c.SwiftTimeout <= 0 {
+			return options.ConfigErrorf("IMGPROXY_SWIFT_TIMEOUT_SECONDS", "must be > 0; got %s", c.SwiftTimeout)
+		}
 	}
 	if c.UseABS {
 		if c.ABSEndpoint != "" && !hasHTTPScheme(c.ABSEndpoint) {

@@ -42,6 +42,12 @@ func TestConfigValidate(t *testing.T) {
 	f(func(c *Config) { c.UseGCS = true; c.GCSEndpoint = "ftp://x" }, "IMGPROXY_GCS_ENDPOINT")
 	f(func(c *Config) { c.UseABS = true }, "IMGPROXY_ABS_NAME")
 	f(func(c *Config) { c.UseABS = true; c.ABSEndpoint = "http://x/acc"; c.ABSKey = "k" }, "IMGPROXY_ABS_NAME")
+	f(func(c *Config) { c.S3AssumeRoleExternalID = "x" }, "IMGPROXY_S3_ASSUME_ROLE_ARN")
+	f(func(c *Config) { c.UseSwift = true }, "IMGPROXY_SWIFT_AUTH_URL")
+	f(func(c *Config) { c.UseSwift = true; c.SwiftAuthURL = "http://k/v3"; c.SwiftAuthVersion = 4 }, "IMGPROXY_SWIFT_AUTH_VERSION")
+	f(func(c *Config) { c.UseSwift = true; c.SwiftAuthURL = "http://k/v3"; c.SwiftTimeout = 0 }, "IMGPROXY_SWIFT_TIMEOUT_SECONDS")
+	f(func(c *Config) { c.CookieBaseURL = "example.com/images" }, "IMGPROXY_COOKIE_BASE_URL")
+	f(func(c *Config) { c.CookieBaseURL = "http://" }, "IMGPROXY_COOKIE_BASE_URL")
 	// A missing root is found by New, not Validate.
 	c := DefaultConfig()
 	c.LocalRoot = "/nonexistent/imgedge-root"

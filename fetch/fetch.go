@@ -6,9 +6,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/imgedge/imgedge/options"
 )
@@ -25,8 +27,11 @@ type Fetcher struct {
 	s3        *s3Source
 	gcs       *gcsSource
 	abs       *absSource
+	swift     *swiftSource
 	cache     *sourceCache // nil = off
-	closeOnce sync.Once
+	// cookieBase is Config.CookieBaseURL parsed; nil = from the request.
+	cookieBase *url.URL
+	closeOnce  sync.Once
 }
 
 // errDownloadTimeout is the cause of the per-fetch deadline, so that its
@@ -79,6 +84,17 @@ func New(cfg Config) (*Fetcher, error) {
 			return nil, err
 		}
 	}
+	if cfg.UseSwift {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		f.swift, err = newSwiftSource(ctx, &f.cfg)
+		cancel()
+		if err != nil {
+			return nil, err
+		}
+	}
+	if cfg.CookieBaseURL != "" {
+		f.cookieBase, _ = url.Parse(cfg.CookieBaseURL) // checked by Validate
+	}
 	if cfg.SourceCacheSize > 0 {
 		f.cache = newSourceCache(cfg.SourceCacheSize, cfg.SourceCacheTTL)
 	}
@@ -120,8 +136,19 @@ func (f *Fetcher) close() {
 // download is bounded by Config.DownloadTimeout (→ KindDownloadTimeout) and
 // by ctx (→ KindTimeout / KindCanceled).
 func (f *Fetcher) Fetch(ctx context.Context, url string, cond *options.Conditional, maxSize int64) (options.Source, error) {
+	return f.fetchSource(ctx, url, cond, maxSize, true)
+}
+
+// FetchUncached is Fetch without the source cache's copy (the bypass_cache
+// option, docs/options.md): the source is always downloaded, and the
+// download then replaces the cached copy. Ownership and errors as Fetch.
+func (f *Fetcher) FetchUncached(ctx context.Context, url string, cond *options.Conditional, maxSize int64) (options.Source, error) {
+	return f.fetchSource(ctx, url, cond, maxSize, false)
+}
+
+func (f *Fetcher) fetchSource(ctx context.Context, url string, cond *options.Conditional, maxSize int64, cached bool) (options.Source, error) {
 	var meta options.SourceMeta
-	buf, err := f.fetch(ctx, url, cond, &meta, maxSize)
+	buf, err := f.fetch(ctx, url, cond, &meta, maxSize, cached)
 	if err != nil {
 		return options.Source{}, err
 	}
@@ -134,22 +161,29 @@ func (f *Fetcher) Fetch(ctx context.Context, url string, cond *options.Condition
 }
 
 // fetch returns the source in a buffer holding one reference for the
-// caller, or nil when meta.NotModified.
-func (f *Fetcher) fetch(ctx context.Context, url string, cond *options.Conditional, meta *options.SourceMeta, limit int64) (*buffer, error) {
-	if f.cache != nil {
+// caller, or nil when meta.NotModified. cached=false skips reading the
+// source cache (its entry is still refreshed).
+func (f *Fetcher) fetch(ctx context.Context, url string, cond *options.Conditional, meta *options.SourceMeta, limit int64, cached bool) (*buffer, error) {
+	scheme, rest := splitScheme(url)
+	var cookie string
+	if scheme == "http" || scheme == "https" {
+		cookie = f.sourceCookies(ctx, url)
+	}
+	key := cacheKey(url, cookie)
+	if f.cache != nil && cached {
 		// Serve from the cache, or wait once for a download of the same URL
 		// already in flight and look again; fetch ourselves if it left
 		// nothing (error, 304, too big to cache).
 		for waited := false; ; waited = true {
-			if buf, ok := f.cache.get(url, meta); ok {
+			if buf, ok := f.cache.get(key, meta); ok {
 				return f.fromCache(buf, cond, meta, limit)
 			}
 			if waited {
 				break
 			}
-			wait, leader := f.cache.begin(url)
+			wait, leader := f.cache.begin(key)
 			if leader {
-				defer f.cache.end(url)
+				defer f.cache.end(key)
 				break
 			}
 			select {
@@ -164,10 +198,9 @@ func (f *Fetcher) fetch(ctx context.Context, url string, cond *options.Condition
 
 	var buf *buffer
 	var err error
-	scheme, rest := splitScheme(url)
 	switch scheme {
 	case "http", "https":
-		buf, err = f.fetchHTTP(dctx, url, cond, meta, limit)
+		buf, err = f.fetchHTTP(dctx, url, cookie, cond, meta, limit)
 	case "local":
 		buf, err = f.fetchLocal(rest, cond, meta, limit)
 	case "s3":
@@ -185,6 +218,11 @@ func (f *Fetcher) fetch(ctx context.Context, url string, cond *options.Condition
 			return nil, errorKind(options.KindUnreachable, "abs sources are disabled (IMGPROXY_USE_ABS)")
 		}
 		buf, err = f.fetchObject(dctx, f.abs, rest, cond, meta, limit)
+	case "swift":
+		if f.swift == nil {
+			return nil, errorKind(options.KindUnreachable, "swift sources are disabled (IMGPROXY_USE_SWIFT)")
+		}
+		buf, err = f.fetchObject(dctx, f.swift, rest, cond, meta, limit)
 	default:
 		return nil, options.Errorf(options.KindUnreachable, "unknown source scheme %q", scheme)
 	}
@@ -195,7 +233,7 @@ func (f *Fetcher) fetch(ctx context.Context, url string, cond *options.Condition
 		return nil, classifyErr(ctx, dctx, err)
 	}
 	if buf != nil && f.cache != nil {
-		f.cache.add(url, buf, meta)
+		f.cache.add(key, buf, meta)
 	}
 	return buf, nil
 }

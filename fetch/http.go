@@ -61,8 +61,12 @@ func (f *Fetcher) initHTTP() {
 		},
 	}
 	maxRedirects := f.cfg.MaxRedirects
+	var rt http.RoundTripper = f.transport
+	if f.cfg.WrapTransport != nil {
+		rt = f.cfg.WrapTransport(rt)
+	}
 	f.client = &http.Client{
-		Transport: f.transport,
+		Transport: rt,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) > maxRedirects {
 				return fmt.Errorf("%w (limit %d)", errTooManyRedirects, maxRedirects)
@@ -88,13 +92,15 @@ func (f *Fetcher) newHTTPRequest(ctx context.Context, url string) (*http.Request
 	return req, nil
 }
 
-// fetchHTTP downloads an http(s) source into a pooled buffer. nil buffer
-// and nil error = not modified.
-func (f *Fetcher) fetchHTTP(ctx context.Context, url string, cond *options.Conditional, meta *options.SourceMeta, limit int64) (*buffer, error) {
+// fetchHTTP downloads an http(s) source into a pooled buffer. cookie is
+// the Cookie header to send ("" = none). nil buffer and nil error = not
+// modified.
+func (f *Fetcher) fetchHTTP(ctx context.Context, url, cookie string, cond *options.Conditional, meta *options.SourceMeta, limit int64) (*buffer, error) {
 	req, err := f.newHTTPRequest(ctx, url)
 	if err != nil {
 		return nil, err
 	}
+	setIf(req.Header, "Cookie", cookie)
 	req.Header.Set("Accept-Encoding", "gzip, deflate")
 	if cond != nil {
 		if cond.IfNoneMatch != "" {

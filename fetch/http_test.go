@@ -500,3 +500,41 @@ func TestStreamHTTP(t *testing.T) {
 		t.Fatalf("404 stream: got %d %q; want 404 %q", resp.Status, got, "nope")
 	}
 }
+
+type ctxKey struct{}
+
+// TestWrapTransport: the wrapper sees every source request (with the
+// caller's context) and the headers it adds reach the origin.
+func TestWrapTransport(t *testing.T) {
+	var got []string
+	srv, _ := countingOrigin(t, func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Header.Get("X-Trace"))
+		w.Write([]byte("ok"))
+	})
+	f := newLoopbackFetcher(t, func(c *Config) {
+		c.WrapTransport = func(next http.RoundTripper) http.RoundTripper {
+			return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				r = r.Clone(r.Context())
+				if v, ok := r.Context().Value(ctxKey{}).(string); ok {
+					r.Header.Set("X-Trace", v)
+				}
+				return next.RoundTrip(r)
+			})
+		}
+	})
+	ctx := context.WithValue(context.Background(), ctxKey{}, "trace-1")
+	mustFetch(t, f, ctx, srv.URL+"/a.png", nil, nil)
+	var resp options.StreamResponse
+	rc, err := f.Stream(ctx, srv.URL+"/b.png", nil, &resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.Close()
+	if len(got) != 2 || got[0] != "trace-1" || got[1] != "trace-1" {
+		t.Fatalf("origin got X-Trace %q; want it on the fetch and the stream", got)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -7,10 +7,16 @@ import (
 	"sync"
 	"time"
 
+	s3crypto "github.com/aws/amazon-s3-encryption-client-go/v4/client"
+	s3cryptocommitment "github.com/aws/amazon-s3-encryption-client-go/v4/commitment"
+	s3cryptomaterials "github.com/aws/amazon-s3-encryption-client-go/v4/materials"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/imgedge/imgedge/options"
@@ -19,9 +25,17 @@ import (
 // s3Source reads s3://bucket/key[?versionId] with aws-sdk-go-v2. The
 // configuration (and so the credential chain, wrapped in the SDK's
 // credentials cache) is loaded once in New; no STS or IMDS call happens per
-// request while cached credentials are valid.
+// request while cached credentials are valid. With IMGPROXY_S3_ASSUME_ROLE_ARN
+// the chain's credentials assume that role through STS, again behind a
+// credentials cache: one AssumeRole call per session lifetime, not one per
+// object. With IMGPROXY_S3_USE_DECRYPTION_CLIENT objects are read through
+// the Amazon S3 Encryption Client, which decrypts client-side-encrypted
+// objects with their KMS-wrapped data keys.
 type s3Source struct {
-	client              *s3.Client
+	client *s3.Client // the plain client (also used by tests to store objects)
+	// getter runs GetObject: client itself, or the decrypting client around it.
+	getter              s3Getter
+	decrypt             bool
 	allowList, denyList []string
 	// regions remembers the real region of buckets learned from a
 	// PermanentRedirect answer (x-amz-bucket-region), so multi-region setups
@@ -45,6 +59,9 @@ func newS3Source(cfg *Config) (*s3Source, error) {
 	if awsCfg.Region == "" {
 		awsCfg.Region = defaultS3Region
 	}
+	if cfg.S3AssumeRoleARN != "" {
+		awsCfg.Credentials = assumeRoleCredentials(awsCfg, cfg.S3AssumeRoleARN, cfg.S3AssumeRoleExternalID)
+	}
 	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 		if cfg.S3Endpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.S3Endpoint)
@@ -56,7 +73,53 @@ func newS3Source(cfg *Config) (*s3Source, error) {
 		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 		o.DisableLogOutputChecksumValidationSkipped = true
 	})
-	return &s3Source{client: client, allowList: cfg.S3AllowedBuckets, denyList: cfg.S3DeniedBuckets}, nil
+	src := &s3Source{client: client, getter: client, allowList: cfg.S3AllowedBuckets, denyList: cfg.S3DeniedBuckets}
+	if cfg.S3UseDecryptionClient {
+		if src.getter, err = newDecryptingClient(awsCfg, client); err != nil {
+			return nil, errorf("IMGPROXY_S3_USE_DECRYPTION_CLIENT: %w", err)
+		}
+		src.decrypt = true
+	}
+	return src, nil
+}
+
+// s3Getter is the one S3 call sources make; *s3.Client and the decrypting
+// *client.S3EncryptionClientV4 both implement it.
+type s3Getter interface {
+	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+}
+
+// assumeRoleCredentials returns credentials of the role arn assumed with
+// the credentials of awsCfg (the standard chain), cached until they
+// expire. STS is reached like any AWS service (AWS_ENDPOINT_URL_STS
+// overrides its endpoint).
+func assumeRoleCredentials(awsCfg aws.Config, arn, externalID string) aws.CredentialsProvider {
+	provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(awsCfg), arn, func(o *stscreds.AssumeRoleOptions) {
+		if externalID != "" {
+			o.ExternalID = aws.String(externalID)
+		}
+	})
+	// The provider itself calls STS on every Retrieve; the cache keeps the
+	// session until shortly before it expires.
+	return aws.NewCredentialsCache(provider)
+}
+
+// newDecryptingClient wraps client in the S3 Encryption Client (v4) with a
+// KMS keyring that decrypts data keys of any KMS key the credentials may
+// use. It reads objects written by the v1–v4 encryption clients with
+// authenticated algorithms (AES-GCM, with or without key commitment); a
+// plain object, or one in the legacy AES-CBC format, fails to read.
+func newDecryptingClient(awsCfg aws.Config, client *s3.Client) (s3Getter, error) {
+	keyring := s3cryptomaterials.NewKmsDecryptOnlyAnyKeyKeyring(kms.NewFromConfig(awsCfg))
+	cmm, err := s3cryptomaterials.NewCryptographicMaterialsManager(keyring)
+	if err != nil {
+		return nil, err
+	}
+	return s3crypto.New(client, cmm, func(o *s3crypto.EncryptionClientOptions) {
+		// This client never writes; it reads objects with and without key
+		// commitment.
+		o.CommitmentPolicy = s3cryptocommitment.FORBID_ENCRYPT_ALLOW_DECRYPT
+	})
 }
 
 func (s *s3Source) name() string { return "s3" }
@@ -99,7 +162,8 @@ func (s *s3Source) open(ctx context.Context, ref objectRef, cond *options.Condit
 		expires:         aws.ToString(out.ExpiresString),
 		contentEncoding: aws.ToString(out.ContentEncoding),
 	}
-	if out.ContentLength == nil {
+	if out.ContentLength == nil || s.decrypt {
+		// A decrypted body is shorter than the stored ciphertext.
 		obj.size = -1
 	}
 	if out.LastModified != nil {
@@ -112,7 +176,7 @@ func (s *s3Source) open(ctx context.Context, ref objectRef, cond *options.Condit
 // region S3 names when it answers with a redirect.
 func (s *s3Source) get(ctx context.Context, bucket string, in *s3.GetObjectInput) (*s3.GetObjectOutput, error) {
 	region, _ := s.regions.Load(bucket)
-	out, err := s.client.GetObject(ctx, in, withRegion(region))
+	out, err := s.getter.GetObject(ctx, in, withRegion(region))
 	if err == nil {
 		return out, nil
 	}
@@ -130,7 +194,7 @@ func (s *s3Source) get(ctx context.Context, bucket string, in *s3.GetObjectInput
 		return nil, err
 	}
 	s.regions.Store(bucket, newRegion)
-	return s.client.GetObject(ctx, in, withRegion(newRegion))
+	return s.getter.GetObject(ctx, in, withRegion(newRegion))
 }
 
 func withRegion(region any) func(*s3.Options) {

@@ -61,6 +61,10 @@ func (f *Fetcher) stream(ctx context.Context, url string, req *options.StreamReq
 		if f.abs != nil {
 			return f.streamObject(ctx, f.abs, rest, cond, resp)
 		}
+	case "swift":
+		if f.swift != nil {
+			return f.streamObject(ctx, f.swift, rest, cond, resp)
+		}
 	}
 	return nil, options.Errorf(options.KindUnreachable, "unknown or disabled source scheme %q", scheme)
 }
@@ -73,6 +77,7 @@ func (f *Fetcher) streamHTTP(ctx context.Context, url string, sreq *options.Stre
 	setIf(req.Header, "If-None-Match", sreq.IfNoneMatch)
 	setIf(req.Header, "If-Modified-Since", sreq.IfModifiedSince)
 	setIf(req.Header, "Range", sreq.Range)
+	setIf(req.Header, "Cookie", f.sourceCookies(ctx, url))
 	// Always set, so the transport never adds gzip itself; "identity"
 	// when the client sent nothing.
 	if sreq.AcceptEncoding != "" {

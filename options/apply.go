@@ -83,6 +83,16 @@ type parseState struct {
 	// depth d (a preset's segments are applied while the segment naming it
 	// still holds its arguments).
 	args [maxPresetDepth + 1][argsBufLen][]byte
+
+	// Chained pipelines (chain.go): pipes[:npipes] are the pipelines so
+	// far (pipes[0] is the request's Options), cur the one options apply
+	// to (st.o == pipes[cur]); extra holds the ones after the first;
+	// urlPipes counts those the URL itself started.
+	pipes    [MaxPipelines]*Options
+	extra    [MaxPipelines - 1]Options
+	npipes   int
+	cur      int
+	urlPipes int
 }
 
 var statePool = sync.Pool{New: func() any { return new(parseState) }}
@@ -92,6 +102,7 @@ var statePool = sync.Pool{New: func() any { return new(parseState) }}
 func (p *Parser) acquireState(o *Options, now time.Time) *parseState {
 	st := statePool.Get().(*parseState)
 	st.p, st.o, st.now = p, o, now
+	st.pipes[0], st.npipes, st.cur, st.urlPipes = o, 1, 0, 1
 	return st
 }
 
@@ -99,6 +110,7 @@ func (p *Parser) acquireState(o *Options, now time.Time) *parseState {
 // finishes) and returns it to the pool.
 func releaseState(st *parseState) {
 	st.p, st.o, st.now, st.fromPreset, st.depth = nil, nil, time.Time{}, false, 0
+	clear(st.pipes[:st.npipes])
 	statePool.Put(st)
 }
 
@@ -194,17 +206,24 @@ func (st *parseState) applyPreset(i int) error {
 	}
 	st.chain[st.depth] = i
 	st.depth++
-	saved := st.fromPreset
+	saved, pipe := st.fromPreset, st.cur
 	st.fromPreset = true
 	defer func() {
 		st.depth--
 		st.fromPreset = saved
 	}()
 	for _, seg := range st.p.presets[i].segments {
-		if err := st.applySegment(seg); err != nil {
+		var err error
+		if isChainSep(seg) {
+			err = st.nextPipeline() // a preset's pipelines follow the one it is used in
+		} else {
+			err = st.applySegment(seg)
+		}
+		if err != nil {
 			return err
 		}
 	}
+	st.switchPipeline(pipe)
 	return nil
 }
 

@@ -56,6 +56,15 @@ type ParserConfig struct {
 	// AllowedProcessingOptions is IMGPROXY_ALLOWED_PROCESSING_OPTIONS:
 	// option names (as written in URLs) usable in URLs; empty = all.
 	AllowedProcessingOptions []string
+	// InfoPresets are IMGPROXY_INFO_PRESETS(_PATH): the /info endpoint's
+	// presets (docs/info.md), parsed like Presets.
+	InfoPresets map[string]string
+	// InfoOnlyPresets is IMGPROXY_INFO_ONLY_PRESETS: /info URLs name info
+	// presets only.
+	InfoOnlyPresets bool
+	// AllowedInfoOptions is IMGPROXY_ALLOWED_INFO_OPTIONS: info option
+	// names usable in /info URLs; empty = all.
+	AllowedInfoOptions []string
 	// AllowSecurityOptions is IMGPROXY_ALLOW_SECURITY_OPTIONS.
 	AllowSecurityOptions bool
 	// BaseURL is IMGPROXY_BASE_URL, prepended to sources that do not
@@ -83,6 +92,22 @@ type ParserConfig struct {
 	// MaxURLLength caps the request-target length in Split; 0 means
 	// DefaultMaxURLLength.
 	MaxURLLength int
+	// SourceURLEncryptionKey is IMGPROXY_SOURCE_URL_ENCRYPTION_KEY
+	// (hex-decoded by main): the AES key (16, 24 or 32 bytes) of /enc/
+	// source URLs; nil = /enc/ sources are refused.
+	SourceURLEncryptionKey []byte
+	// WatermarkPreprocessURL is IMGPROXY_WATERMARK_PREPROCESS_URL and
+	// FallbackImagePreprocessURL is IMGPROXY_FALLBACK_IMAGE_PREPROCESS_URL:
+	// apply URLReplacements and BaseURL to watermark_url /
+	// fallback_image_url values too.
+	WatermarkPreprocessURL, FallbackImagePreprocessURL bool
+	// AllowBypassCache is IMGPROXY_ALLOW_BYPASS_CACHE: without it the
+	// bypass_cache option is refused (403).
+	AllowBypassCache bool
+	// MaxChainedPipelines is IMGPROXY_MAX_CHAINED_PIPELINES: the most
+	// pipelines a URL may chain ("/-/", docs/options.md); 0 = only the
+	// hard cap MaxPipelines. Pipelines from presets are not counted.
+	MaxChainedPipelines int
 	// Defaults are the server-wide processing defaults every Request
 	// starts from (IMGPROXY_QUALITY is not here: Quality 0 means "server
 	// default", resolved by vips). The zero Options value means
@@ -111,6 +136,16 @@ func (c *ParserConfig) Validate() error {
 			return ConfigErrorf("IMGPROXY_ALLOWED_PROCESSING_OPTIONS", "unknown processing option %q", n)
 		}
 	}
+	for name := range c.InfoPresets {
+		if name == "" || strings.ContainsAny(name, "/") {
+			return ConfigErrorf("IMGPROXY_INFO_PRESETS", "invalid preset name %q", name)
+		}
+	}
+	for _, n := range c.AllowedInfoOptions {
+		if !KnownInfoOption(n) {
+			return ConfigErrorf("IMGPROXY_ALLOWED_INFO_OPTIONS", "unknown info option %q", n)
+		}
+	}
 	for _, r := range c.URLReplacements {
 		if r.Pattern == "" {
 			return ConfigErrorf("IMGPROXY_URL_REPLACEMENTS", "empty pattern")
@@ -123,6 +158,12 @@ func (c *ParserConfig) Validate() error {
 	}
 	if c.MaxDimension < 0 {
 		return ConfigErrorf("options.ParserConfig.MaxDimension", "%d must be >= 0", c.MaxDimension)
+	}
+	if n := len(c.SourceURLEncryptionKey); n != 0 && n != 16 && n != 24 && n != 32 {
+		return ConfigErrorf("IMGPROXY_SOURCE_URL_ENCRYPTION_KEY", "must be 16, 24 or 32 bytes (hex-encoded); got %d bytes", n)
+	}
+	if c.MaxChainedPipelines < 0 {
+		return ConfigErrorf("IMGPROXY_MAX_CHAINED_PIPELINES", "%d must be >= 0", c.MaxChainedPipelines)
 	}
 	if c.MaxURLLength < 0 {
 		return ConfigErrorf("options.ParserConfig.MaxURLLength", "%d must be >= 0", c.MaxURLLength)
@@ -159,8 +200,10 @@ func (o *Options) validateDefaults() error {
 
 // DefaultOptions returns imgproxy's processing defaults: fit, no size,
 // dpr 1, zoom 1, centre gravity, auto-rotate, strip metadata (keeping
-// copyright), strip colour profile, quality 0 (server default), and the
-// default limits (50 MP, 1 animation frame, no file size or result limit).
+// copyright), strip colour profile, quality 0 (server default), unsharp
+// masking auto with weight 1 and divider 24, PNG palettes of 256 colours,
+// and the default limits (50 MP, 1 animation frame, no file size or result
+// limit).
 func DefaultOptions() Options {
 	return Options{
 		ZoomX:             1,
@@ -170,6 +213,8 @@ func DefaultOptions() Options {
 		StripMetadata:     true,
 		KeepCopyright:     true,
 		StripColorProfile: true,
+		UnsharpMasking:    UnsharpMasking{Mode: UnsharpAuto, Weight: 1, Divider: 24},
+		Encoding:          Encoding{PNG: PNGOptions{QuantizationColors: 256}},
 		Limits: Limits{
 			MaxSrcResolution:   50_000_000,
 			MaxAnimationFrames: 1,

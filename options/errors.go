@@ -35,6 +35,7 @@ const (
 	KindTimeout                            // 503 Timeout: IMGPROXY_TIMEOUT reached
 	KindCanceled                           // 499 Cancelled: client went away
 	KindResultTooBig                       // 422 Invalid URL: requested result dimensions over the limit
+	KindHashsumMismatch                    // 422 Invalid source image: the source's digest is not the hashsum option's
 	numKinds
 )
 
@@ -44,7 +45,7 @@ const NumErrorKinds = int(numKinds)
 var kindNames = [...]string{"unexpected", "invalid_url", "security_option", "signature_is_option", "forbidden",
 	"source_not_allowed", "unreachable", "upstream_status", "download_timeout", "incomplete", "source_too_big",
 	"invalid_image", "unsupported_format", "cannot_save", "broken_image", "broken_svg", "queue_full", "timeout",
-	"canceled", "result_too_big"}
+	"canceled", "result_too_big", "hashsum_mismatch"}
 
 // String returns a short snake_case name of the kind (for logs).
 func (k ErrorKind) String() string {

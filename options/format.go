@@ -18,8 +18,8 @@ func DefaultPreferredFormats() []Format {
 var defaultPreferred = [...]Format{FormatJPEG, FormatPNG, FormatGIF}
 
 // SupportsAlpha reports whether f can store transparency (BMP: 32-bit
-// with an alpha mask, as imgproxy writes it).
-func (f Format) SupportsAlpha() bool { return f != FormatJPEG }
+// with an alpha mask, as imgproxy writes it; PDF output holds a JPEG).
+func (f Format) SupportsAlpha() bool { return f != FormatJPEG && f != FormatPDF }
 
 // SupportsAnimation reports whether imgedge writes f animated.
 func (f Format) SupportsAnimation() bool { return f == FormatGIF || f == FormatWebP }

@@ -22,6 +22,8 @@ func FuzzSplitParse(f *testing.F) {
 		"/sig/fit/300/300/no/0/aHR0cDovL3gvYS5qcGc",
 		"/sig/plain/http://x/a%zz@png@webp",
 		"/sig/z:NaN/dpr:Inf/bl:1e308/w:-0/rot:-450/plain/http://x/a",
+		"/sig/wm:1:ch:2:2/wmt:PGI-aGk8L2I-/wms:10:0/wmr:-30/wmsh:2/st:YXt9/ct:a:b/bc:1/plain/http://x/a@pdf",
+		"/sig/wmu:aHR0cDovL3gvYQ/fiu:aHR0cDovL3gvYg/hs:md5:900150983cd24fb0d6963f7d28e17f72/enc/p5VjorNdhs7mRRw8gA9TWoRlGci3l1kuzqN43UQlRaRIQ0qtBKW3qFABIsx-ZRz_cVc8iVTYbhsNsxNBL1BHaQ.png",
 	}
 	for _, s := range seeds {
 		f.Add(s, false)
@@ -31,6 +33,9 @@ func FuzzSplitParse(f *testing.F) {
 		Presets:           map[string]string{"thumb": "w:10/pr:thumb", "default": "q:50"},
 		AllowedSources:    []string{"http://", "local:///", "s3://bucket/"},
 		EnableClientHints: true,
+		AllowBypassCache:  true,
+		// The key of imgproxy Pro's documented /enc/ example.
+		SourceURLEncryptionKey: []byte("\x1e\xb5\xb0\xe9\x71\xad\x7f\x45\x32\x4c\x1b\xb1\x5c\x94\x7c\xb2\x07\xc4\x31\x52\xfa\x5c\x6c\x7f\x35\xc4\xf3\x6e\x0c\x18\xe0\xf1"),
 	})
 	only := newParser(f, ParserConfig{OnlyPresets: true, PathPrefix: "/p", Base64URLIncludesFilename: true,
 		Presets: map[string]string{"thumb": "w:10"}, AllowSecurityOptions: true, BaseURL: "http://base/"})

@@ -13,7 +13,7 @@ const compassGravities = gravitySet(1<<GravityCenter | 1<<GravityNorth | 1<<Grav
 const (
 	gravityAll       = compassGravities | 1<<GravitySmart | 1<<GravityFocusPoint
 	gravityNoSmart   = compassGravities | 1<<GravityFocusPoint
-	gravityWatermark = compassGravities | 1<<GravityReplicate
+	gravityWatermark = compassGravities | 1<<GravityReplicate | 1<<GravityChessboard
 )
 
 func gravityType(a []byte) (GravityType, bool) {
@@ -42,6 +42,8 @@ func gravityType(a []byte) (GravityType, bool) {
 		return GravityFocusPoint, true
 	case "re":
 		return GravityReplicate, true
+	case "ch":
+		return GravityChessboard, true
 	}
 	return 0, false
 }

@@ -85,6 +85,56 @@ func jsCases() []jsExpect {
 			o.Padding = options.Padding{Enabled: true, Top: 5, Right: 5, Bottom: 5, Left: 5}
 			o.Background, o.HasBackground = options.Color{R: 0xfa, G: 0xfa, B: 0xfa}, true
 		}, 0},
+		// imgproxy Pro's image options, as the library writes them.
+		{testclient.Case{Name: "pro-image-options", URL: src, Options: map[string]any{
+			"resizing_algorithm": "nearest",
+			"crop_aspect_ratio":  map[string]any{"aspect_ratio": 1.5, "enlarge": 1},
+			"background_alpha":   0.5,
+			"adjust":             map[string]any{"brightness": 10, "contrast": 1.2, "saturation": 0.8},
+			"monochrome":         map[string]any{"intensity": 0.5, "color": "ff0000"},
+			"duotone":            map[string]any{"intensity": 1, "color1": "000", "color2": "fff"},
+			"colorize":           map[string]any{"opacity": 0.3, "color": "00ff00", "keepAlpha": true},
+			"gradient":           map[string]any{"opacity": 0.5, "color": "000", "direction": 45, "start": 0.1, "stop": 0.9},
+			"color_profile":      "cmyk",
+			"dpi":                300,
+			"unsharp_masking":    map[string]any{"mode": "always", "weight": 2, "divider": 20},
+			"blur_areas": map[string]any{"sigma": 5, "areas": []any{
+				map[string]any{"left": 0.1, "top": 0.1, "width": 0.2, "height": 0.2},
+				map[string]any{"left": 0.5, "top": 0.5, "width": 0.25, "height": 0.5},
+			}},
+			"progressive_blur":  map[string]any{"sigma": 5, "direction": "up", "start": 0.2, "stop": 0.8},
+			"jpeg_options":      map[string]any{"progressive": true, "no_subsample": true, "trellis_quant": false, "overshoot_deringing": true, "optimize_scans": true, "quant_table": 3},
+			"png_options":       map[string]any{"interlaced": true, "quantize": true, "quantization_colors": 16},
+			"webp_options":      map[string]any{"compression": "lossless", "smart_subsample": true, "preset": "photo"},
+			"avif_options":      map[string]any{"subsample": "off"},
+			"page":              2,
+			"pages":             3,
+			"disable_animation": true,
+			"saturation":        3,
+		}}, src, func(o *options.Options) {
+			o.ResizingAlgorithm = options.ResizeNearest
+			o.CropAspectRatio = options.CropAspectRatio{Ratio: 1.5, Enlarge: true}
+			o.BackgroundAlpha, o.HasBackgroundAlpha = 0.5, true
+			// The library sorts options by name: sa:3 comes after a:10:1.2:0.8.
+			o.Adjust = options.Adjust{Brightness: 10, Contrast: 1.2, Saturation: 3}
+			o.Monochrome = options.Monochrome{Intensity: 0.5, Color: options.Color{R: 255}}
+			o.Duotone = options.Duotone{Intensity: 1, Light: options.Color{R: 255, G: 255, B: 255}}
+			o.Colorize = options.Colorize{Opacity: 0.3, Color: options.Color{G: 255}, KeepAlpha: true}
+			o.Gradient = options.Gradient{Opacity: 0.5, Ramp: options.Ramp{Angle: 45, Start: 0.1, Stop: 0.9}}
+			o.ColorProfile, o.DPI = "cmyk", 300
+			o.UnsharpMasking = options.UnsharpMasking{Mode: options.UnsharpAlways, Weight: 2, Divider: 20}
+			o.BlurAreas = options.BlurAreas{Sigma: 5, N: 2}
+			o.BlurAreas.Areas[0] = options.Area{Left: 0.1, Top: 0.1, Width: 0.2, Height: 0.2}
+			o.BlurAreas.Areas[1] = options.Area{Left: 0.5, Top: 0.5, Width: 0.25, Height: 0.5}
+			o.ProgressiveBlur = options.ProgressiveBlur{Sigma: 5, Ramp: options.Ramp{Angle: 180, Start: 0.2, Stop: 0.8}}
+			o.Encoding = options.Encoding{
+				JPEG: options.JPEGOptions{Progressive: true, NoSubsample: true, OvershootDeringing: true, OptimizeScans: true, QuantTable: 3},
+				PNG:  options.PNGOptions{Interlaced: true, Quantize: true, QuantizationColors: 16},
+				WebP: options.WebPOptions{Compression: options.WebPLossless, SmartSubsample: true, Preset: options.WebPPresetPhoto},
+				AVIF: options.AVIFOptions{Subsample: options.AVIFSubsampleOff},
+			}
+			o.Page, o.Pages, o.DisableAnimation = 2, 3, true
+		}, 0},
 		{testclient.Case{Name: "security-options-refused", URL: src, Options: map[string]any{"max_src_resolution": 10}}, "", nil, options.KindSecurityOption},
 		// The library spells skip_processing "sp", which imgproxy rejects too.
 		{testclient.Case{Name: "skip-processing-sp", URL: src, Options: map[string]any{"skip_processing": []any{"svg"}}}, "", nil, options.KindInvalidURL},

@@ -37,7 +37,9 @@ func (o *Options) AppendKey(dst []byte) []byte {
 	for _, q := range o.FormatQuality {
 		dst = binary.AppendVarint(dst, int64(q))
 	}
-	dst = appendBools(dst, o.Raw, o.ReturnAttachment)
+	dst = o.appendProImageKey(dst)
+	dst = appendBools(dst, o.Raw, o.ReturnAttachment, o.BestFormat)
+	dst = o.Autoquality.appendKey(dst)
 	dst = appendString(dst, o.CacheBuster)
 	dst = appendString(dst, o.Filename)
 	if o.Expires.IsZero() {
@@ -46,7 +48,23 @@ func (o *Options) AppendKey(dst []byte) []byte {
 		dst = append(dst, 1)
 		dst = appendInts(dst, o.Expires.Unix(), int64(o.Expires.Nanosecond()))
 	}
-	return o.Limits.appendKey(dst)
+	dst = o.Limits.appendKey(dst)
+	dst = o.appendProSourcesKey(dst)
+	// A chained request keys every pipeline (options/chain.go).
+	if o.Previous == nil {
+		return append(dst, 0)
+	}
+	return o.Previous.AppendKey(append(dst, 1))
+}
+
+// appendProSourcesKey encodes the source and integrity options of imgproxy
+// Pro (prosources.go).
+func (o *Options) appendProSourcesKey(dst []byte) []byte {
+	dst = appendString(dst, o.FallbackImageURL)
+	dst = o.Hashsum.appendKey(dst)
+	dst = appendString(dst, o.Style)
+	dst = appendBools(dst, o.BypassCache)
+	return appendString(dst, o.CacheTags)
 }
 
 func (g *Gravity) appendKey(dst []byte) []byte {
@@ -79,7 +97,10 @@ func (p *Padding) appendKey(dst []byte) []byte {
 }
 
 func (w *Watermark) appendKey(dst []byte) []byte {
-	dst = appendFloats(dst, w.Opacity, w.Scale)
+	dst = appendFloats(dst, w.Opacity, w.Scale, w.Rotate, w.Shadow)
+	dst = appendInts(dst, int64(w.Width), int64(w.Height))
+	dst = appendString(dst, w.URL)
+	dst = appendString(dst, w.Text)
 	return w.Position.appendKey(dst)
 }
 

@@ -25,6 +25,8 @@ func leaves(t *testing.T, v reflect.Value, path string, fn func(path string, f r
 		for i := range v.Len() {
 			leaves(t, v.Index(i), path+"["+string(rune('0'+i%10))+"]", fn)
 		}
+	case reflect.Pointer: // Previous: the chained pipeline before, a leaf here
+		fn(path, v)
 	case reflect.Bool, reflect.String, reflect.Float32, reflect.Float64,
 		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
@@ -48,6 +50,13 @@ func perturb(f reflect.Value, step int) {
 		f.SetInt(f.Int() + int64(step+1))
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		f.SetUint(f.Uint() + uint64(step+1))
+	case reflect.Pointer: // *Options (Previous): another pipeline in front
+		prev := Options{Width: step + 1}
+		if !f.IsNil() {
+			prev = *f.Interface().(*Options)
+			prev.Width += step + 1
+		}
+		f.Set(reflect.ValueOf(&prev))
 	case reflect.Struct: // time.Time
 		tm := f.Interface().(time.Time)
 		if tm.IsZero() {

@@ -27,8 +27,9 @@ const (
 	FormatBMP
 	FormatTIFF
 	FormatJXL
-	// FormatPDF is a source-only format (first page, IMGEDGE_ENABLE_PDF);
-	// ParseFormat does not accept it: PDF output is not supported.
+	// FormatPDF is a source format (first page, IMGEDGE_ENABLE_PDF) and,
+	// as in imgproxy Pro, an output format: a one-page PDF holding the
+	// result as a JPEG image (vips/pdf.go).
 	FormatPDF
 	numFormats
 )
@@ -65,9 +66,10 @@ func (f Format) MIME() string {
 	return formatMIME[0]
 }
 
-// ParseFormat maps a URL format name ("jpg", "jpeg", "png", ...) to a Format.
-// ok is false for unknown names; "tif" is deliberately not accepted, as in
-// imgproxy (docs/url-format.md lists the names).
+// ParseFormat maps a URL format name ("jpg", "jpeg", "png", ..., and
+// imgproxy Pro's "pdf") to a Format. ok is false for unknown names; "tif" is
+// deliberately not accepted, as in imgproxy (docs/url-format.md lists the
+// names).
 func ParseFormat(s string) (f Format, ok bool) {
 	switch s {
 	case "jpg", "jpeg":
@@ -92,6 +94,8 @@ func ParseFormat(s string) (f Format, ok bool) {
 		return FormatTIFF, true
 	case "jxl":
 		return FormatJXL, true
+	case "pdf":
+		return FormatPDF, true
 	}
 	return FormatUnknown, false
 }
@@ -136,6 +140,9 @@ const (
 	GravitySmart      // "sm": libvips attention smart crop, no offsets
 	GravityFocusPoint // "fp:x:y": X and Y are fractions in [0,1]
 	GravityReplicate  // "re": watermark only, tile the mark
+	// GravityChessboard is imgproxy Pro's "ch" (watermark only): tiles
+	// like GravityReplicate on every other cell, in chessboard order.
+	GravityChessboard
 )
 
 // Gravity is a gravity type with its offsets. For compass types X and Y are
@@ -182,11 +189,27 @@ type Padding struct {
 	Top, Right, Bottom, Left int
 }
 
-// Watermark placement. Opacity 0 means off.
+// Watermark placement. Opacity 0 means off. The fields after Scale come
+// from imgproxy Pro's watermark options (docs/options.md, "Watermarks").
 type Watermark struct {
 	Opacity  float64
-	Position Gravity // compass types or GravityReplicate; X/Y are offsets (or spacing for replicate)
+	Position Gravity // compass types, GravityReplicate or GravityChessboard; X/Y are offsets (or spacing when tiling)
 	Scale    float64 // 0 = original size
+
+	// URL is watermark_url: the mark is this image (fetched by edge, like
+	// a source) instead of IMGPROXY_WATERMARK_*; "" = the configured mark.
+	URL string
+	// Text is watermark_text: the mark is this Pango markup rendered by
+	// libvips; "" = none. Setting URL clears Text and the other way round.
+	Text string
+	// Width and Height are watermark_size, used when Scale is 0: the mark
+	// is fitted into them (0 = follow the other side; both 0 = as is).
+	Width, Height int
+	// Rotate is watermark_rotate: degrees clockwise, in (-360, 360).
+	Rotate float64
+	// Shadow is watermark_shadow: the sigma of the blurred shadow drawn
+	// under the mark; 0 = none.
+	Shadow float64
 }
 
 // Enabled reports whether a watermark is requested.
@@ -252,9 +275,38 @@ type Options struct {
 	// Format is the requested output format (option or extension);
 	// FormatUnknown = choose automatically.
 	Format Format
+	// BestFormat is the format "best" (docs/options.md "Best format"):
+	// the result is encoded in each candidate format and the smallest is
+	// answered. Format is FormatUnknown when it is set.
+	BestFormat bool
+	// Autoquality is the autoquality option (options/autoquality.go).
+	Autoquality Autoquality
 	// SkipProcessing lists source formats returned unprocessed.
 	SkipProcessing FormatSet
 	Raw            bool
+
+	// The image options from imgproxy Pro (options/image_pro.go,
+	// docs/options.md). Zero values are off or unchanged.
+	ResizingAlgorithm  ResizingAlgorithm
+	CropAspectRatio    CropAspectRatio
+	BackgroundAlpha    float64 // 0..1, used when HasBackgroundAlpha (else 1)
+	HasBackgroundAlpha bool
+	Adjust             Adjust
+	Monochrome         Monochrome
+	Duotone            Duotone
+	Colorize           Colorize
+	Gradient           Gradient
+	UnsharpMasking     UnsharpMasking
+	BlurAreas          BlurAreas
+	ProgressiveBlur    ProgressiveBlur
+	// ColorProfile is "" (none), "srgb", "cmyk" or a file name in
+	// IMGPROXY_COLOR_PROFILES_DIR (ValidColorProfileName).
+	ColorProfile     string
+	DPI              float64 // 0 = unchanged
+	Encoding         Encoding
+	Page             int // first page or frame, from 0
+	Pages            int // pages stacked vertically; 0 or 1 = one
+	DisableAnimation bool
 
 	CacheBuster      string
 	Expires          time.Time // zero = no expiry
@@ -262,6 +314,26 @@ type Options struct {
 	ReturnAttachment bool
 
 	Limits Limits
+
+	// The source and integrity options of imgproxy Pro (docs/options.md).
+
+	// FallbackImageURL is fallback_image_url: an image served instead of
+	// the source when fetching the source fails; "" = the configured
+	// IMGPROXY_FALLBACK_IMAGE_* (if any).
+	FallbackImageURL string
+	// Hashsum is the hashsum option: the expected digest of the source.
+	Hashsum Hashsum
+	// Style is the style option: CSS added to an SVG source; "" = none.
+	Style string
+	// BypassCache is bypass_cache: skip the source cache and request
+	// coalescing.
+	BypassCache bool
+	// CacheTags is cache_tags: the tags joined with ","; "" = none.
+	CacheTags string
+	// Previous is the pipeline run before this one in a chained request
+	// ("/-/", options/chain.go); nil for the first or only pipeline. The
+	// pipelines a parse produces are immutable and shared by copies.
+	Previous *Options
 }
 
 // Request is a fully parsed processing URL.

@@ -20,9 +20,15 @@ type Releaser interface {
 // owns nothing and its Release only clears Data. Not safe for concurrent
 // use.
 type Source struct {
-	Data  []byte
-	Meta  SourceMeta
-	owner Releaser
+	Data []byte
+	Meta SourceMeta
+	// Watermarks holds the images of the request's watermark_url options
+	// (one per URL; a chained request may have several), fetched by edge
+	// along with the source; nil = none. The bytes are immutable and may
+	// be shared (edge keeps them in a cache): nobody writes or releases
+	// them.
+	Watermarks map[string][]byte
+	owner      Releaser
 }
 
 // NewSource returns a Source whose data is owned by owner (nil: owned by

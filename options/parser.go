@@ -2,6 +2,8 @@ package options
 
 import (
 	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
 	"encoding/base64"
 	"math"
 	"strings"
@@ -25,11 +27,24 @@ type Parser struct {
 	clientHints  bool
 	maxDim       int
 	maxURL       int
+	maxChained   int
 	defaults     Options
+
+	encBlock            cipher.Block // /enc/ sources; nil = refused
+	preprocessWatermark bool
+	preprocessFallback  bool
+	allowBypass         bool
 
 	presets       []preset
 	presetIndex   map[string]int
 	defaultPreset int // index of preset "default", -1 if none
+
+	// The /info endpoint's presets and allow-list (options/info.go).
+	infoPresets       []preset
+	infoPresetIndex   map[string]int
+	defaultInfoPreset int
+	infoOnlyPresets   bool
+	allowedInfo       map[string]struct{} // nil = all info options allowed
 }
 
 type preset struct {
@@ -53,9 +68,24 @@ func NewParser(cfg ParserConfig) (*Parser, error) {
 		clientHints:   cfg.EnableClientHints,
 		maxDim:        cfg.MaxDimension,
 		maxURL:        cfg.MaxURLLength,
+		maxChained:    cfg.MaxChainedPipelines,
 		defaults:      cfg.Defaults,
 		presetIndex:   map[string]int{},
 		defaultPreset: -1,
+
+		infoPresetIndex:     map[string]int{},
+		defaultInfoPreset:   -1,
+		infoOnlyPresets:     cfg.InfoOnlyPresets,
+		preprocessWatermark: cfg.WatermarkPreprocessURL,
+		preprocessFallback:  cfg.FallbackImagePreprocessURL,
+		allowBypass:         cfg.AllowBypassCache,
+	}
+	if len(cfg.SourceURLEncryptionKey) > 0 {
+		b, err := aes.NewCipher(cfg.SourceURLEncryptionKey)
+		if err != nil {
+			return nil, ConfigErrorf("IMGPROXY_SOURCE_URL_ENCRYPTION_KEY", "%w", err)
+		}
+		p.encBlock = b
 	}
 	if len(p.sep) == 0 {
 		p.sep = []byte{':'}
@@ -75,6 +105,12 @@ func NewParser(cfg ParserConfig) (*Parser, error) {
 			p.allowed[n] = struct{}{}
 		}
 	}
+	if len(cfg.AllowedInfoOptions) > 0 {
+		p.allowedInfo = map[string]struct{}{}
+		for _, n := range cfg.AllowedInfoOptions {
+			p.allowedInfo[n] = struct{}{}
+		}
+	}
 	for _, r := range cfg.URLReplacements {
 		c, err := compileReplacement(r)
 		if err != nil {
@@ -86,6 +122,9 @@ func NewParser(cfg ParserConfig) (*Parser, error) {
 		p.sources = append(p.sources, compileSourcePattern(s))
 	}
 	if err := p.compilePresets(cfg.Presets); err != nil {
+		return nil, err
+	}
+	if err := p.compileInfoPresets(cfg.InfoPresets); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -116,7 +155,7 @@ func (p *Parser) compilePresets(presets map[string]string) error {
 	for i := range p.presets {
 		pr := &p.presets[i]
 		for _, seg := range pr.segments {
-			if bytes.Index(seg, p.sep) < 0 {
+			if bytes.Index(seg, p.sep) < 0 && !isChainSep(seg) {
 				return ConfigErrorf("IMGPROXY_PRESETS", "preset %q: %q is not a processing option", pr.name, seg)
 			}
 		}
@@ -297,6 +336,13 @@ func (p *Parser) Parse(path []byte, hints Hints, dst *Request) error {
 		}
 		for {
 			seg, rest, found := cutSlash(path)
+			if isChainSep(seg) && found {
+				if err := st.urlPipeline(); err != nil {
+					return err
+				}
+				path = rest
+				continue
+			}
 			if p.indexSep(seg) < 0 {
 				break
 			}
@@ -313,13 +359,10 @@ func (p *Parser) Parse(path []byte, hints Hints, dst *Request) error {
 	if err != nil {
 		return err
 	}
-	if len(ext) > 0 && !o.Raw {
-		f, ok := ParseFormat(b2s(ext))
-		if !ok {
-			return Errorf(KindInvalidURL, "unknown extension %q", ext)
-		}
-		o.Format = f
+	if len(ext) > 0 && !st.o.Raw && !setOutputFormat(st.o, ext) {
+		return Errorf(KindInvalidURL, "unknown extension %q", ext)
 	}
+	st.finishChain(o)
 	src = p.rewriteSource(src)
 	if len(p.sources) > 0 && !p.sourceAllowed(src) {
 		return Errorf(KindSourceNotAllowed, "source url %q is not allowed", clipString(src))
@@ -358,6 +401,10 @@ func (p *Parser) parseSource(path []byte) (string, []byte, error) {
 		}
 		return s, ext, nil
 	}
+	encrypted := false
+	if rest, ok := bytes.CutPrefix(path, []byte("enc/")); ok && len(rest) > 0 {
+		path, encrypted = rest, true
+	}
 	enc := path
 	if p.b64Filename {
 		if i := bytes.LastIndexByte(enc, '/'); i >= 0 {
@@ -374,6 +421,13 @@ func (p *Parser) parseSource(path []byte) (string, []byte, error) {
 	data, ext, more := bytes.Cut(joined, []byte{'.'})
 	if more && bytes.IndexByte(ext, '.') >= 0 {
 		return "", nil, Errorf(KindInvalidURL, "base64 source url %q has multiple formats", clip(joined))
+	}
+	if encrypted {
+		u, err := p.decryptSource(data)
+		if err != nil {
+			return "", nil, err
+		}
+		return u, append([]byte(nil), ext...), nil
 	}
 	data = bytes.TrimRight(data, "=")
 	out := make([]byte, base64.RawURLEncoding.DecodedLen(len(data)))

@@ -292,7 +292,10 @@ func TestOptions(t *testing.T) {
 		{"wm fp", "wm:1:fp", nil, bad},
 		{"wm too many", "wm:1:ce:0:0:1:1:1:1", nil, bad},
 		{"wm scale negative", "wm:1:ce:0:0:-1", nil, bad},
-		{"wm pro ch", "wm:1:ch", nil, bad},
+		{"wm pro ch", "wm:1:ch:2:3", func(o *Options) {
+			o.Watermark = Watermark{Opacity: 1, Position: Gravity{Type: GravityChessboard, X: 2, Y: 3}}
+		}, 0},
+		{"gravity ch refused", "g:ch", nil, bad},
 		// metadata & colour bools
 		{"strip_metadata", "strip_metadata:0", func(o *Options) { o.StripMetadata = false }, 0},
 		{"sm", "sm:f", func(o *Options) { o.StripMetadata = false }, 0},
@@ -329,8 +332,9 @@ func TestOptions(t *testing.T) {
 		{"ext webp", "ext:webp", func(o *Options) { o.Format = FormatWebP }, 0},
 		{"f every format", "f:jpeg/f:avif/f:gif/f:ico/f:svg/f:heic/f:bmp/f:tiff/f:jxl", func(o *Options) { o.Format = FormatJXL }, 0},
 		{"f tif", "f:tif", nil, bad},
-		{"f pro best", "f:best", nil, bad},
-		{"f pro pdf", "f:pdf", nil, bad},
+		{"f best", "f:png/f:best", func(o *Options) { o.BestFormat = true }, 0},
+		{"f after best", "f:best/f:png", func(o *Options) { o.Format = FormatPNG }, 0},
+		{"f pro pdf", "f:pdf", func(o *Options) { o.Format = FormatPDF }, 0},
 		{"f upper", "f:PNG", nil, bad},
 		{"f empty", "f:", nil, bad},
 		// skip_processing
@@ -375,11 +379,13 @@ func TestOptions(t *testing.T) {
 		// unknown and Pro
 		{"unknown", "foo:1", nil, bad},
 		{"case sensitive", "W:100", nil, bad},
-		{"pro resizing_algorithm", "ra:lanczos3", nil, bad},
-		{"pro adjust", "a:1:1:1", nil, bad},
-		{"pro page", "pg:1", nil, bad},
+		{"pro blur_detections", "bd:5", nil, bad},
+		{"pro draw_detections", "dd:1", nil, bad},
+		{"pro video_thumbnail_second", "vts:1", nil, bad},
 		{"pro hashsum", "hs:md5:abc", nil, bad},
-		{"pro watermark_url", "wmu:aGk", nil, bad},
+		{"pro crop_objects", "crop_objects:1", nil, bad},
+		{"pro c_obj", "c_obj:1", nil, bad},
+		{"pro video", "vts:1", nil, bad},
 		// combined
 		{"six options", "rs:fill:300:200/g:sm/q:75/bl:1/f:webp/dpr:2", func(o *Options) {
 			o.ResizingType, o.Width, o.Height = ResizeFill, 300, 200

@@ -111,7 +111,7 @@ func TestSources(t *testing.T) {
 		{"legacy basic fit", "/s/fit/300/300/no/0/aHR0cDovL3gvYS5qcGc", "", 0, KindInvalidURL},
 		{"legacy basic fill", "/s/fill/300/300/no/0/aHR0cDovL3gvYS5qcGc.png", "", 0, KindInvalidURL},
 		{"legacy basic force", "/s/force/1/1/ce/0/aHR0cDovL3gvYS5qcGc", "", 0, KindInvalidURL},
-		{"enc is base64", "/s/enc/aHR0cDovL3gvYS5qcGc", "", 0, KindInvalidURL},
+		{"enc without a key", "/s/enc/aHR0cDovL3gvYS5qcGc", "", 0, KindInvalidURL},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

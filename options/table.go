@@ -446,11 +446,9 @@ func parseMaxBytes(st *parseState, _ []byte, args [][]byte) error {
 }
 
 func parseFormatOption(st *parseState, _ []byte, args [][]byte) error {
-	f, ok := ParseFormat(b2s(args[0]))
-	if !ok {
+	if !setOutputFormat(st.o, args[0]) {
 		return invalid("unknown format %q", args[0])
 	}
-	st.o.Format = f
 	return nil
 }
 

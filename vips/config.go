@@ -1,6 +1,7 @@
 package vips
 
 import (
+	"strings"
 	"time"
 
 	"github.com/imgedge/imgedge/options"
@@ -17,15 +18,12 @@ type Config struct {
 	// 0 = fall back to Quality. Defaults: webp 79, avif 63, jxl 77.
 	FormatQuality [options.NumFormats]int
 
-	JPEGProgressive bool // IMGPROXY_JPEG_PROGRESSIVE
-	PNGInterlaced   bool // IMGPROXY_PNG_INTERLACED
-	PNGQuantize     bool // IMGPROXY_PNG_QUANTIZE
-	// PNGQuantizationColors is IMGPROXY_PNG_QUANTIZATION_COLORS (2..256, default 256).
-	PNGQuantizationColors int
+	// The other encoder settings (IMGPROXY_JPEG_*, _PNG_*, WebP
+	// compression and preset, AVIF subsampling) are per-request
+	// options.Encoding values whose defaults the parser holds.
+
 	// WebPEffort is IMGPROXY_WEBP_EFFORT, libwebp's effort 1..6 (default 4).
 	WebPEffort int
-	// WebPPreset is IMGPROXY_WEBP_PRESET: default, photo, picture, drawing, icon, text.
-	WebPPreset string
 	// AVIFSpeed is IMGPROXY_AVIF_SPEED 0..9 (default 8; libvips effort = 9 - speed).
 	AVIFSpeed int
 	// JXLEffort is IMGPROXY_JXL_EFFORT 1..9 (default 4).
@@ -37,6 +35,16 @@ type Config struct {
 	WatermarkData []byte
 	// WatermarkOpacity is IMGPROXY_WATERMARK_OPACITY (0..1, default 1).
 	WatermarkOpacity float64
+	// WatermarksCacheSize is IMGPROXY_WATERMARKS_CACHE_SIZE: how many
+	// watermark_url and watermark_text marks stay decoded (default 256;
+	// 0 = decode for every request).
+	WatermarksCacheSize int
+	// WatermarkFont is IMGEDGE_WATERMARK_FONT, the Pango font description
+	// of watermark_text (default "sans 16", imgproxy Pro's).
+	WatermarkFont string
+	// WatermarkFontsDir is IMGEDGE_WATERMARK_FONTS_DIR: font files loaded
+	// at start-up for watermark_text; "" = the system's fonts only.
+	WatermarkFontsDir string
 
 	// UseLinearColorspace resizes in linear light (IMGPROXY_USE_LINEAR_COLORSPACE).
 	UseLinearColorspace bool
@@ -52,11 +60,24 @@ type Config struct {
 	// sniffing (IMGPROXY_MAX_SVG_CHECK_BYTES, default 32 KiB).
 	MaxSVGCheckBytes int
 
+	// ColorProfilesDir is IMGPROXY_COLOR_PROFILES_DIR: the directory whose
+	// ICC files color_profile may name (read when first used, confined to
+	// the directory). Empty or missing: only srgb and cmyk.
+	ColorProfilesDir string
+	// StripMetadataDPI is IMGPROXY_STRIP_METADATA_DPI: the density written
+	// when metadata is stripped and no dpi option is given (default 72).
+	StripMetadataDPI float64
+
 	// EnablePDF is IMGEDGE_ENABLE_PDF: load the first page of PDF sources
 	// (default false: a PDF is KindInvalidImage, like OSS imgproxy). The
 	// pdfload operation is unblocked by Startup only when the Config given
 	// to Startup has it set.
 	EnablePDF bool
+
+	// Autoquality holds the IMGPROXY_AUTOQUALITY_* defaults (autoquality.go).
+	Autoquality AutoqualityConfig
+	// BestFormat holds the IMGPROXY_BEST_FORMAT_* settings (best.go).
+	BestFormat BestFormatConfig
 
 	// MaxResultPixels refuses results larger than this many pixels with
 	// KindResultTooBig (protects against enlarge+dpr explosions; default
@@ -81,26 +102,28 @@ type Config struct {
 // package's tests run with the settings production uses.
 func DefaultConfig() Config {
 	c := Config{
-		Quality:               80,
-		PNGQuantizationColors: 256,
-		WebPEffort:            4,
-		WebPPreset:            "default",
-		AVIFSpeed:             8,
-		JXLEffort:             4,
-		WatermarkOpacity:      1,
-		SanitizeSVG:           true,
-		MaxSVGCheckBytes:      32 * 1024,
-		MaxResultPixels:       16384 * 16384,
-		DecodeCacheSize:       32 << 20,
-		DecodeCacheTTL:        2 * time.Second,
+		Quality:             80,
+		WebPEffort:          4,
+		AVIFSpeed:           8,
+		JXLEffort:           4,
+		WatermarkOpacity:    1,
+		WatermarksCacheSize: 256,
+		WatermarkFont:       "sans 16",
+		SanitizeSVG:         true,
+		MaxSVGCheckBytes:    32 * 1024,
+		StripMetadataDPI:    72,
+		ColorProfilesDir:    "/usr/share/color/icc",
+		MaxResultPixels:     16384 * 16384,
+		Autoquality:         DefaultAutoqualityConfig(),
+		BestFormat:          DefaultBestFormatConfig(),
+		DecodeCacheSize:     32 << 20,
+		DecodeCacheTTL:      2 * time.Second,
 	}
 	c.FormatQuality[options.FormatWebP] = 79
 	c.FormatQuality[options.FormatAVIF] = 63
 	c.FormatQuality[options.FormatJXL] = 77
 	return c
 }
-
-var webpPresets = map[string]int{"default": 0, "picture": 1, "photo": 2, "drawing": 3, "icon": 4, "text": 5}
 
 // Validate checks ranges; errors are *options.ConfigError naming the
 // variable.
@@ -113,14 +136,8 @@ func (c *Config) Validate() error {
 			return options.ConfigErrorf("IMGPROXY_FORMAT_QUALITY", "quality of %s must be in 0..100; got %d", options.Format(f), q)
 		}
 	}
-	if c.PNGQuantizationColors < 2 || c.PNGQuantizationColors > 256 {
-		return options.ConfigErrorf("IMGPROXY_PNG_QUANTIZATION_COLORS", "must be in 2..256; got %d", c.PNGQuantizationColors)
-	}
 	if c.WebPEffort < 0 || c.WebPEffort > 6 {
 		return options.ConfigErrorf("IMGPROXY_WEBP_EFFORT", "must be in 0..6; got %d", c.WebPEffort)
-	}
-	if _, ok := webpPresets[c.WebPPreset]; !ok {
-		return options.ConfigErrorf("IMGPROXY_WEBP_PRESET", "unknown preset %q", c.WebPPreset)
 	}
 	if c.AVIFSpeed < 0 || c.AVIFSpeed > 9 {
 		return options.ConfigErrorf("IMGPROXY_AVIF_SPEED", "must be in 0..9; got %d", c.AVIFSpeed)
@@ -130,6 +147,15 @@ func (c *Config) Validate() error {
 	}
 	if c.WatermarkOpacity < 0 || c.WatermarkOpacity > 1 {
 		return options.ConfigErrorf("IMGPROXY_WATERMARK_OPACITY", "must be in 0..1; got %g", c.WatermarkOpacity)
+	}
+	if c.WatermarksCacheSize < 0 {
+		return options.ConfigErrorf("IMGPROXY_WATERMARKS_CACHE_SIZE", "must be >= 0; got %d", c.WatermarksCacheSize)
+	}
+	if strings.TrimSpace(c.WatermarkFont) == "" {
+		return options.ConfigErrorf("IMGEDGE_WATERMARK_FONT", "must not be empty")
+	}
+	if !(c.StripMetadataDPI > 0) || c.StripMetadataDPI > options.MaxDPI {
+		return options.ConfigErrorf("IMGPROXY_STRIP_METADATA_DPI", "must be in (0, %d]; got %g", options.MaxDPI, c.StripMetadataDPI)
 	}
 	if c.MaxSVGCheckBytes < 0 {
 		return options.ConfigErrorf("IMGPROXY_MAX_SVG_CHECK_BYTES", "must be >= 0; got %d", c.MaxSVGCheckBytes)
@@ -143,5 +169,8 @@ func (c *Config) Validate() error {
 	if c.MaxResultPixels <= 0 {
 		return options.ConfigErrorf("vips.Config.MaxResultPixels", "must be > 0; got %d", c.MaxResultPixels)
 	}
-	return nil
+	if err := c.Autoquality.Validate(); err != nil {
+		return err
+	}
+	return c.BestFormat.Validate()
 }

@@ -1,4 +1,8 @@
+#define _GNU_SOURCE /* RTLD_DEFAULT */
 #include "cvips.h"
+
+#include <dlfcn.h>
+#include <libimagequant.h>
 
 int ie_startup(int concurrency, int enable_pdf) {
 	if (VIPS_INIT("imgedge"))
@@ -35,7 +39,7 @@ const char *ie_error(void) { return vips_error_buffer(); }
 enum { F_JPEG = 1, F_PNG, F_WEBP, F_AVIF, F_GIF, F_ICO, F_SVG, F_HEIC, F_BMP, F_TIFF, F_JXL, F_PDF };
 
 int ie_load(int fmt, void *buf, size_t len, int access_seq, int shrink, double scale,
-	int n, int thumbnail, int unlimited, VipsImage **out) {
+	int page, int n, int thumbnail, int unlimited, VipsImage **out) {
 	VipsAccess acc = access_seq ? VIPS_ACCESS_SEQUENTIAL : VIPS_ACCESS_RANDOM;
 	switch (fmt) {
 	case F_JPEG:
@@ -43,22 +47,22 @@ int ie_load(int fmt, void *buf, size_t len, int access_seq, int shrink, double s
 	case F_PNG:
 		return vips_pngload_buffer(buf, len, out, "access", acc, "unlimited", unlimited, NULL);
 	case F_WEBP:
-		return vips_webpload_buffer(buf, len, out, "access", acc, "n", n, "scale", scale > 0 ? scale : 1.0, NULL);
+		return vips_webpload_buffer(buf, len, out, "access", acc, "page", page, "n", n, "scale", scale > 0 ? scale : 1.0, NULL);
 	case F_GIF:
-		return vips_gifload_buffer(buf, len, out, "access", acc, "n", n, NULL);
+		return vips_gifload_buffer(buf, len, out, "access", acc, "page", page, "n", n, NULL);
 	case F_AVIF:
 	case F_HEIC:
 		return vips_heifload_buffer(buf, len, out, "access", acc, "thumbnail", thumbnail, NULL);
 	case F_TIFF:
-		return vips_tiffload_buffer(buf, len, out, "access", acc, NULL);
+		return vips_tiffload_buffer(buf, len, out, "access", acc, "page", page, "n", n, NULL);
 	case F_SVG:
 		return vips_svgload_buffer(buf, len, out, "access", acc, "scale", scale > 0 ? scale : 1.0,
 			"unlimited", unlimited, NULL);
 	case F_JXL:
 		return vips_jxlload_buffer(buf, len, out, "access", acc, NULL);
 	case F_PDF:
-		/* First page only, rendered on white at 72 dpi × scale. */
-		return vips_pdfload_buffer(buf, len, out, "access", acc, "page", 0, "n", 1,
+		/* Rendered on white at 72 dpi × scale. */
+		return vips_pdfload_buffer(buf, len, out, "access", acc, "page", page, "n", n,
 			"scale", scale > 0 ? scale : 1.0, NULL);
 	}
 	vips_error("imgedge", "no libvips loader for format %d", fmt);
@@ -130,8 +134,8 @@ int ie_extract_area(VipsImage *in, VipsImage **out, int l, int t, int w, int h) 
 int ie_extract_band(VipsImage *in, VipsImage **out, int band, int n) {
 	return vips_extract_band(in, out, band, "n", n, NULL);
 }
-int ie_resize(VipsImage *in, VipsImage **out, double hscale, double vscale) {
-	return vips_resize(in, out, hscale, "vscale", vscale, "kernel", VIPS_KERNEL_LANCZOS3, NULL);
+int ie_resize(VipsImage *in, VipsImage **out, double hscale, double vscale, int kernel) {
+	return vips_resize(in, out, hscale, "vscale", vscale, "kernel", (VipsKernel) kernel, NULL);
 }
 int ie_rot(VipsImage *in, VipsImage **out, int angle) {
 	VipsAngle a = VIPS_ANGLE_D0;
@@ -233,10 +237,27 @@ int ie_write_to_memory(VipsImage *in, void **buf, size_t *len) {
 	return *buf ? 0 : -1;
 }
 
+/* Whether the libjpeg in the process is mozjpeg, looked up once. */
+static int ie_has_mozjpeg(void) {
+	static gsize moz = 0; /* 0 unknown, 1 no, 2 yes */
+	if (g_once_init_enter(&moz))
+		g_once_init_leave(&moz, dlsym(RTLD_DEFAULT, "jpeg_c_bool_param_supported") ? 2 : 1);
+	return moz == 2;
+}
+
 /* Savers never strip: metadata is filtered in Go before saving so that
- * keep_copyright and strip_color_profile=false can be honoured. */
-int ie_jpegsave(VipsImage *in, void **buf, size_t *len, int q, int progressive) {
-	return vips_jpegsave_buffer(in, buf, len, "Q", q, "interlace", progressive, "optimize_coding", TRUE, NULL);
+ * keep_copyright and strip_color_profile=false can be honoured.
+ * The mozjpeg-only options are passed only when the process has mozjpeg:
+ * with libjpeg-turbo libvips would warn on every save and ignore them. */
+int ie_jpegsave(VipsImage *in, void **buf, size_t *len, int q, int progressive, int no_subsample,
+	int trellis, int overshoot, int optimize_scans, int quant_table) {
+	VipsForeignSubsample ss = no_subsample ? VIPS_FOREIGN_SUBSAMPLE_OFF : VIPS_FOREIGN_SUBSAMPLE_AUTO;
+	if (!ie_has_mozjpeg())
+		return vips_jpegsave_buffer(in, buf, len, "Q", q, "interlace", progressive, "optimize_coding", TRUE,
+			"subsample_mode", ss, NULL);
+	return vips_jpegsave_buffer(in, buf, len, "Q", q, "interlace", progressive, "optimize_coding", TRUE,
+		"subsample_mode", ss, "trellis_quant", trellis, "overshoot_deringing", overshoot,
+		"optimize_scans", optimize_scans, "quant_table", quant_table, NULL);
 }
 int ie_pngsave(VipsImage *in, void **buf, size_t *len, int interlace, int palette, int bitdepth, int compression) {
 	if (palette)
@@ -245,11 +266,14 @@ int ie_pngsave(VipsImage *in, void **buf, size_t *len, int interlace, int palett
 	return vips_pngsave_buffer(in, buf, len, "interlace", interlace, "compression", compression,
 		"filter", VIPS_FOREIGN_PNG_FILTER_ALL, NULL);
 }
-int ie_webpsave(VipsImage *in, void **buf, size_t *len, int q, int effort, int preset) {
-	return vips_webpsave_buffer(in, buf, len, "Q", q, "effort", effort, "preset", preset, NULL);
+int ie_webpsave(VipsImage *in, void **buf, size_t *len, int q, int effort, int preset,
+	int lossless, int near_lossless, int smart_subsample) {
+	return vips_webpsave_buffer(in, buf, len, "Q", q, "effort", effort, "preset", preset, "lossless", lossless,
+		"near_lossless", near_lossless, "smart_subsample", smart_subsample, NULL);
 }
-int ie_heifsave(VipsImage *in, void **buf, size_t *len, int q, int compression, int effort) {
-	return vips_heifsave_buffer(in, buf, len, "Q", q, "compression", compression, "effort", effort, NULL);
+int ie_heifsave(VipsImage *in, void **buf, size_t *len, int q, int compression, int effort, int subsample) {
+	return vips_heifsave_buffer(in, buf, len, "Q", q, "compression", compression, "effort", effort,
+		"subsample_mode", subsample, NULL);
 }
 int ie_gifsave(VipsImage *in, void **buf, size_t *len) { return vips_gifsave_buffer(in, buf, len, NULL); }
 int ie_tiffsave(VipsImage *in, void **buf, size_t *len, int q) { return vips_tiffsave_buffer(in, buf, len, "Q", q, NULL); }
@@ -319,4 +343,95 @@ void ie_unwatch(VipsImage *im, unsigned long id) {
 	g_signal_handler_disconnect(im, id);
 	vips_image_set_progress(im, FALSE);
 	vips_image_set_kill(im, FALSE);
+}
+
+/* Operations of the imgproxy Pro image options (vips/image_pro.go). */
+
+/* vips_linear with one constant per band (or one band made n bands),
+ * float output, or uchar (rounded and clipped) when uchar is set. */
+int ie_linear(VipsImage *in, VipsImage **out, double *a, double *b, int n, int uchar) {
+	return vips_linear(in, out, a, b, n, "uchar", uchar, NULL);
+}
+
+/* out = in1 where cond is 255, in2 where 0, blended in between. */
+int ie_blend(VipsImage *cond, VipsImage *in1, VipsImage *in2, VipsImage **out) {
+	return vips_ifthenelse(cond, in1, in2, out, "blend", TRUE, NULL);
+}
+
+int ie_insert(VipsImage *main, VipsImage *sub, VipsImage **out, int x, int y) {
+	return vips_insert(main, sub, out, x, y, NULL);
+}
+
+/* A w×h matrix operation: kind 0 convolves (float precision, mask
+ * divided by scale), kind 1 recombines bands (w inputs, h outputs). */
+int ie_matrix(VipsImage *in, VipsImage **out, int kind, double *m, int w, int h, double scale) {
+	VipsImage *mask = vips_image_new_matrix_from_array(w, h, m, w * h);
+	if (!mask)
+		return -1;
+	vips_image_set_double(mask, "scale", scale);
+	int r = kind == 0 ? vips_conv(in, out, mask, "precision", VIPS_PRECISION_FLOAT, NULL) : vips_recomb(in, out, mask, NULL);
+	g_object_unref(mask);
+	return r;
+}
+
+/* A 2-band image whose pixels hold their own x and y. */
+int ie_xyz(VipsImage **out, int w, int h) { return vips_xyz(out, w, h, NULL); }
+
+/* Converts to one of libvips' built-in profiles ("srgb", "cmyk"), from the
+ * embedded profile or the one the interpretation implies, and attaches it. */
+int ie_icc_transform_to(VipsImage *in, VipsImage **out, const char *profile) {
+	return vips_icc_transform(in, out, profile, "embedded", TRUE, "intent", VIPS_INTENT_RELATIVE, "depth", 8, NULL);
+}
+
+/* Reduces an 8-bit RGBA image to at most colors colours with libimagequant
+ * (the quantiser libvips' palette savers use), dithered; the result is a
+ * new RGBA image in memory. */
+int ie_quantise(VipsImage *in, VipsImage **out, int colors) {
+	if (in->Bands != 4 || in->BandFmt != VIPS_FORMAT_UCHAR) {
+		vips_error("imgedge", "quantise needs 8-bit RGBA");
+		return -1;
+	}
+	size_t len;
+	unsigned char *pix = vips_image_write_to_memory(in, &len);
+	if (!pix)
+		return -1;
+	int w = in->Xsize, h = in->Ysize, rc = -1;
+	liq_attr *attr = liq_attr_create();
+	liq_image *img = NULL;
+	liq_result *res = NULL;
+	unsigned char *idx = NULL;
+	if (!attr || liq_set_max_colors(attr, colors) != LIQ_OK)
+		goto done;
+	img = liq_image_create_rgba(attr, pix, w, h, 0);
+	if (!img || liq_image_quantize(img, attr, &res) != LIQ_OK)
+		goto done;
+	liq_set_dithering_level(res, 1.0);
+	idx = g_malloc((size_t) w * h);
+	if (liq_write_remapped_image(res, img, idx, (size_t) w * h) != LIQ_OK)
+		goto done;
+	const liq_palette *pal = liq_get_palette(res);
+	for (size_t i = 0; i < (size_t) w * h; i++) {
+		liq_color c = pal->entries[idx[i]];
+		pix[4 * i] = c.r;
+		pix[4 * i + 1] = c.g;
+		pix[4 * i + 2] = c.b;
+		pix[4 * i + 3] = c.a;
+	}
+	*out = vips_image_new_from_memory_copy(pix, len, w, h, 4, VIPS_FORMAT_UCHAR);
+	if (*out) {
+		(*out)->Type = VIPS_INTERPRETATION_sRGB;
+		rc = 0;
+	}
+done:
+	if (rc)
+		vips_error("imgedge", "palette quantisation failed");
+	g_free(idx);
+	if (res)
+		liq_result_destroy(res);
+	if (img)
+		liq_image_destroy(img);
+	if (attr)
+		liq_attr_destroy(attr);
+	g_free(pix);
+	return rc;
 }

@@ -16,7 +16,7 @@ const char *ie_error(void);
 
 /* loaders; fmt values mirror options.Format */
 int ie_load(int fmt, void *buf, size_t len, int access_seq, int shrink, double scale,
-	int n, int thumbnail, int unlimited, VipsImage **out);
+	int page, int n, int thumbnail, int unlimited, VipsImage **out);
 int ie_has_loader(int fmt);
 int ie_load_any(void *buf, size_t len);
 int ie_live_objects(void);
@@ -38,7 +38,7 @@ int ie_copy_memory(VipsImage *in, VipsImage **out);
 int ie_copy(VipsImage *in, VipsImage **out);
 int ie_extract_area(VipsImage *in, VipsImage **out, int l, int t, int w, int h);
 int ie_extract_band(VipsImage *in, VipsImage **out, int band, int n);
-int ie_resize(VipsImage *in, VipsImage **out, double hscale, double vscale);
+int ie_resize(VipsImage *in, VipsImage **out, double hscale, double vscale, int kernel);
 int ie_rot(VipsImage *in, VipsImage **out, int angle);
 int ie_flip(VipsImage *in, VipsImage **out, int vertical);
 int ie_embed(VipsImage *in, VipsImage **out, int x, int y, int w, int h, double *bg, int n, int copy);
@@ -67,13 +67,24 @@ int ie_avg(VipsImage *in, double *out);
 int ie_write_to_memory(VipsImage *in, void **buf, size_t *len);
 
 /* savers */
-int ie_jpegsave(VipsImage *in, void **buf, size_t *len, int q, int progressive);
+int ie_jpegsave(VipsImage *in, void **buf, size_t *len, int q, int progressive, int no_subsample,
+	int trellis, int overshoot, int optimize_scans, int quant_table);
 int ie_pngsave(VipsImage *in, void **buf, size_t *len, int interlace, int palette, int bitdepth, int compression);
-int ie_webpsave(VipsImage *in, void **buf, size_t *len, int q, int effort, int preset);
-int ie_heifsave(VipsImage *in, void **buf, size_t *len, int q, int compression, int effort);
+int ie_webpsave(VipsImage *in, void **buf, size_t *len, int q, int effort, int preset,
+	int lossless, int near_lossless, int smart_subsample);
+int ie_heifsave(VipsImage *in, void **buf, size_t *len, int q, int compression, int effort, int subsample);
 int ie_gifsave(VipsImage *in, void **buf, size_t *len);
 int ie_tiffsave(VipsImage *in, void **buf, size_t *len, int q);
 int ie_jxlsave(VipsImage *in, void **buf, size_t *len, int q, int effort);
+
+/* imgproxy Pro image options: see cvips.c */
+int ie_linear(VipsImage *in, VipsImage **out, double *a, double *b, int n, int uchar);
+int ie_blend(VipsImage *cond, VipsImage *in1, VipsImage *in2, VipsImage **out);
+int ie_insert(VipsImage *main, VipsImage *sub, VipsImage **out, int x, int y);
+int ie_matrix(VipsImage *in, VipsImage **out, int kind, double *m, int w, int h, double scale);
+int ie_xyz(VipsImage **out, int w, int h);
+int ie_icc_transform_to(VipsImage *in, VipsImage **out, const char *profile);
+int ie_quantise(VipsImage *in, VipsImage **out, int colors);
 
 /* cancellation: see cvips.c */
 typedef struct _IeCancel IeCancel;

@@ -33,10 +33,11 @@ func padding(st *state) error {
 
 // embed places st.im at x,y on a w×h canvas: transparent when the output
 // has alpha and no background is set, else the background colour (white
-// when unset).
+// when unset). A translucent background (background_alpha) is added by
+// flatten, over a transparent canvas here.
 func (st *state) embed(x, y, w, h int) error {
 	im := st.im
-	transparent := supportsAlpha(st.out) && !st.o.HasBackground
+	transparent := supportsAlpha(st.out) && (!st.o.HasBackground || st.translucentBackground())
 	if transparent && !im.hasAlpha() {
 		if err := im.addAlpha(); err != nil {
 			return err

@@ -157,4 +157,15 @@ func TestFlattenEarlyConditions(t *testing.T) {
 	f(options.FormatJPEG, func(o *options.Options) { o.Sharpen = 1 }, false)
 	f(options.FormatJPEG, func(o *options.Options) { o.Pixelate = 4 }, false)
 	f(options.FormatJPEG, func(o *options.Options) { o.Gravity.Type = options.GravitySmart }, false)
+	f(options.FormatJPEG, func(o *options.Options) { o.Adjust.Brightness = 10 }, false)
+	f(options.FormatJPEG, func(o *options.Options) { o.Monochrome.Intensity = 0.5 }, false)
+	f(options.FormatJPEG, func(o *options.Options) { o.Duotone.Intensity = 0.5 }, false)
+	f(options.FormatJPEG, func(o *options.Options) { o.ProgressiveBlur.Sigma = 2 }, false)
+	f(options.FormatJPEG, func(o *options.Options) { o.BlurAreas.Sigma, o.BlurAreas.N = 2, 1 }, false)
+	f(options.FormatJPEG, func(o *options.Options) {
+		o.UnsharpMasking = options.UnsharpMasking{Mode: options.UnsharpAlways, Weight: 1, Divider: 24}
+	}, false)
+	f(options.FormatPNG, func(o *options.Options) {
+		o.HasBackground, o.BackgroundAlpha, o.HasBackgroundAlpha = true, 0.5, true
+	}, false)
 }

@@ -16,7 +16,7 @@ func supportsAnimation(f options.Format) bool { return f.SupportsAnimation() }
 // re-encodes only those, docs/processing.md).
 func hasQuality(f options.Format) bool {
 	switch f {
-	case options.FormatJPEG, options.FormatWebP, options.FormatAVIF, options.FormatHEIC, options.FormatJXL, options.FormatTIFF:
+	case options.FormatJPEG, options.FormatWebP, options.FormatAVIF, options.FormatHEIC, options.FormatJXL, options.FormatTIFF, options.FormatPDF:
 		return true
 	}
 	return false

@@ -206,6 +206,7 @@ func position(outerW, outerH, innerW, innerH int, g options.Gravity, dpr float64
 func computeGeometry(o *options.Options, w, h int, vector bool) geometry {
 	var g geometry
 	aw, ah := cropSide(o.Crop.Width, w), cropSide(o.Crop.Height, h)
+	aw, ah = cropAspectRatio(o.CropAspectRatio, aw, ah, w, h)
 	g.CropGravity = o.Gravity
 	if o.Crop.HasGravity {
 		g.CropGravity = o.Crop.Gravity

@@ -16,6 +16,7 @@ const (
 	interpGrey16 interpretation = C.VIPS_INTERPRETATION_GREY16
 	interpCMYK   interpretation = C.VIPS_INTERPRETATION_CMYK
 	interpLab    interpretation = C.VIPS_INTERPRETATION_LAB
+	interpLCh    interpretation = C.VIPS_INTERPRETATION_LCH
 )
 
 // bandFormat is libvips' VipsBandFormat: the numeric type of a band.

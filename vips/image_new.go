@@ -16,7 +16,8 @@ type loadParams struct {
 	seq       bool    // sequential access (the pipeline reads top to bottom once)
 	shrink    int     // JPEG shrink-on-load factor (1, 2, 4, 8)
 	scale     float64 // WebP/SVG/PDF scale-on-load (0 = 1)
-	n         int     // pages to load (animations); 0 = 1
+	page      int     // first page or frame to load (page option)
+	n         int     // pages to load (animations, pages option); 0 = 1
 	thumbnail bool    // HEIF: load the embedded thumbnail
 	unlimited bool    // lift libpng's / librsvg's size limits
 }
@@ -33,7 +34,7 @@ func loadBuffer(src []byte, f options.Format, lp loadParams) (*image, error) {
 	im.pin.Pin(&src[0])
 	var out *C.VipsImage
 	rc := C.ie_load(C.int(f), unsafe.Pointer(&src[0]), C.size_t(len(src)), cbool(lp.seq), C.int(lp.shrink),
-		C.double(lp.scale), C.int(lp.n), cbool(lp.thumbnail), cbool(lp.unlimited), &out)
+		C.double(lp.scale), C.int(lp.page), C.int(lp.n), cbool(lp.thumbnail), cbool(lp.unlimited), &out)
 	if rc != 0 {
 		im.pin.Unpin()
 		return nil, vipsError("load")

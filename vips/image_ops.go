@@ -70,10 +70,7 @@ func (im *image) bandjoin(other *image) error {
 	return im.result(C.ie_bandjoin2(im.p, other.p, &out), out, "bandjoin")
 }
 
-func (im *image) resize(h, v float64) error {
-	var out *C.VipsImage
-	return im.result(C.ie_resize(im.p, &out, C.double(h), C.double(v)), out, "resize")
-}
+func (im *image) resize(h, v float64) error { return im.resizeKernel(h, v, C.VIPS_KERNEL_LANCZOS3) }
 
 func (im *image) rot(angle int) error {
 	if angle == 0 {

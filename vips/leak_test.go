@@ -41,6 +41,25 @@ func TestNoLeaks(t *testing.T) {
 		func(o *options.Options) {
 			o.Width, o.Height, o.Extend, o.Gravity = 30, 30, options.Extend{Enabled: true}, options.Gravity{Type: options.GravitySmart}
 		},
+		// The imgproxy Pro options' steps and encoders.
+		func(o *options.Options) {
+			o.Width, o.Adjust, o.Duotone = 30, options.Adjust{Brightness: 9, Contrast: 1.2, Saturation: 0.8}, options.Duotone{Intensity: 0.5}
+			o.BlurAreas = options.BlurAreas{Sigma: 2, N: 1, Areas: [options.MaxBlurAreas]options.Area{{Left: 0.1, Top: 0.1, Width: 0.5, Height: 0.5}}}
+			o.ProgressiveBlur = options.ProgressiveBlur{Sigma: 2, Ramp: options.Ramp{Stop: 1}}
+			o.UnsharpMasking = options.UnsharpMasking{Mode: options.UnsharpAlways, Weight: 1, Divider: 24}
+			o.Colorize, o.Gradient = options.Colorize{Opacity: 0.3}, options.Gradient{Opacity: 0.5, Ramp: options.Ramp{Angle: 30, Stop: 1}}
+			o.Padding = options.Padding{Enabled: true, Top: 2}
+			o.Background, o.HasBackground, o.BackgroundAlpha, o.HasBackgroundAlpha = options.Color{R: 9}, true, 0.5, true
+			o.Format, o.Encoding.PNG = options.FormatPNG, options.PNGOptions{Quantize: true, QuantizationColors: 10}
+		},
+		func(o *options.Options) {
+			o.Width, o.DPI, o.Format = 20, 300, options.FormatJPEG
+			o.Encoding.JPEG = options.JPEGOptions{Progressive: true, NoSubsample: true}
+		},
+		func(o *options.Options) {
+			o.Width, o.Page, o.Pages, o.Monochrome = 20, 0, 2, options.Monochrome{Intensity: 1}
+		},
+		func(o *options.Options) { o.Page = 5 }, // error path for paged sources
 	}
 	run := func(n int) {
 		for i := 0; i < n; i++ {

@@ -47,7 +47,10 @@ func (st *state) loadHeader() error {
 	if ok, err := st.loadShrunk(); ok || err != nil {
 		return err
 	}
-	if err := st.reload(loadParams{seq: true, n: st.frames}); err != nil {
+	if err := st.countPages(); err != nil {
+		return err
+	}
+	if err := st.reload(st.withPages(loadParams{seq: true, n: st.frames})); err != nil {
 		return err
 	}
 	im := st.im
@@ -103,7 +106,7 @@ func scaleOnLoad(st *state) error {
 
 // shrinkOnLoad picks decoder-side downscaling for the plan.
 func (st *state) shrinkOnLoad() loadParams {
-	lp := loadParams{seq: !st.animated, n: st.frames, scale: st.vscale, shrink: 1}
+	lp := st.withPages(loadParams{seq: !st.animated, n: st.frames, scale: st.vscale, shrink: 1})
 	f := st.meta.Format
 	switch {
 	case st.vector:

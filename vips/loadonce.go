@@ -49,12 +49,12 @@ func (st *state) loadShrunk() (bool, error) {
 
 // plannedLoad plans the request on the probe's header and returns the
 // shrinking load scaleOnLoad would make. ok is false when the source is not
-// a JPEG or WebP still, when trim (which needs the full image) or
-// animation is involved, or when the decoder would not shrink (then the
-// header load is the only load anyway).
+// a JPEG or WebP still, when trim (which needs the full image), page
+// selection or animation is involved, or when the decoder would not shrink
+// (then the header load is the only load anyway).
 func (st *state) plannedLoad() (loadParams, bool) {
 	f := st.meta.Format
-	if (f != options.FormatJPEG && f != options.FormatWebP) || st.animated || st.meta.Animated ||
+	if (f != options.FormatJPEG && f != options.FormatWebP) || st.animated || st.meta.Animated || st.pages > 0 ||
 		st.o.Trim.Enabled || st.p.cfg.DisableShrinkOnLoad || st.meta.Width <= 0 || st.meta.Height <= 0 {
 		return loadParams{}, false
 	}

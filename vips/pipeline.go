@@ -29,6 +29,7 @@ var mainPipeline = []step{
 	{"plan", plan},
 	{"scale on load", scaleOnLoad},
 	{"shared decode", sharedDecode},
+	{"pages", stackPages},
 	{"frames", frames},
 }
 
@@ -38,21 +39,31 @@ var framePipeline = []step{
 	{"flatten early", flattenEarly},
 	{"resize", resize},
 	{"orient", orientImage},
+	{"blur areas", blurAreas},
 	{"result crop", cropToResult},
+	{"adjust", adjust},
+	{"monochrome", monochrome},
+	{"duotone", duotone},
 	{"blur", blur},
 	{"sharpen", sharpen},
+	{"unsharp masking", unsharpMasking},
+	{"progressive blur", progressiveBlur},
 	{"pixelate", pixelate},
 	{"extend", extend},
 	{"extend aspect ratio", extendAspectRatio},
 	{"padding", padding},
 	{"fix size", fixSize},
 	{"flatten", flatten},
+	{"colorize", colorize},
+	{"gradient", gradient},
 	{"watermark", watermark},
 }
 
 var finalizePipeline = []step{
 	{"export colour", exportColour},
 	{"strip metadata", strip},
+	{"color profile", colorProfile},
+	{"dpi", dpi},
 }
 
 // step is one named processing step.
@@ -93,6 +104,8 @@ type state struct {
 	needAlpha bool           // the result keeps transparency (alpha source or added canvas, no background)
 	animated  bool           // processed frame by frame and saved animated
 	frames    int            // frames loaded
+	page      int            // first page of a still result (pages.go)
+	pages     int            // pages stacked for a still result; 0 = no page selection
 	vector    bool           // SVG or PDF: rendered at the needed scale
 
 	orientation int         // EXIF orientation libvips read (1 = none)
@@ -111,6 +124,13 @@ type state struct {
 
 	keepCMYK bool   // a CMYK source with a profile goes back to CMYK on output (strip_color_profile=false)
 	cmykICC  []byte // that profile, saved by importColour
+
+	wmData   map[string][]byte  // the watermark_url images' bytes by URL (options.Source.Watermarks)
+	wmark    *image             // the mark prepared for this image (watermark.go); closed by run
+	wmarkFor *options.Options   // the pipeline wmark was prepared for
+	pipes    []*options.Options // a chained request's pipelines, first to last (chain.go); nil = one
+	finalOut options.Format     // the output format while earlier pipelines run
+	best     []options.Format   // format best: the candidates (best.go)
 }
 
 // reload replaces st.im by a new load of the source with lp.

@@ -28,7 +28,8 @@ func plan(st *state) error {
 	// With strip_color_profile=false imgproxy returns a CMYK source in
 	// CMYK with its profile when the output stores CMYK: the pipeline
 	// works in sRGB and the result is converted back with that profile.
-	st.keepCMYK = !o.StripColorProfile && (st.out == options.FormatJPEG || st.out == options.FormatTIFF) && !st.animated
+	st.keepCMYK = !o.StripColorProfile && (st.out == options.FormatJPEG || st.out == options.FormatTIFF) && !st.animated &&
+		st.best == nil && o.ColorProfile == ""
 	maxPx := st.p.cfg.MaxResultPixels
 	if int64(st.g.FinalW)*int64(st.g.FinalH) > maxPx || int64(st.g.ScaledW)*int64(st.g.ScaledH) > maxPx {
 		return options.Errorf(options.KindResultTooBig, "result %dx%d is too big", st.g.FinalW, st.g.FinalH)

@@ -13,9 +13,12 @@ import (
 // works on its own images; the shared watermark is immutable). Close it
 // before Shutdown.
 type Processor struct {
-	cfg Config
-	wm  *image       // decoded watermark: sRGB with alpha, in memory; nil = none
-	dc  *decodeCache // recently decoded sources (decodecache.go); nil = off
+	cfg   Config
+	wm    *image       // decoded watermark: sRGB with alpha, in memory; nil = none
+	marks *markCache   // watermark_url and watermark_text marks (marks.go)
+	dc    *decodeCache // recently decoded sources (decodecache.go); nil = off
+
+	profiles profileCache // ICC files of IMGPROXY_COLOR_PROFILES_DIR (color_profile.go)
 }
 
 // NewProcessor validates cfg, starts libvips if needed and decodes the
@@ -24,7 +27,12 @@ func NewProcessor(cfg Config) (*Processor, error) {
 	if err := Startup(cfg); err != nil {
 		return nil, err
 	}
-	p := &Processor{cfg: cfg}
+	p := &Processor{cfg: cfg, marks: newMarkCache(cfg.WatermarksCacheSize)}
+	if cfg.WatermarkFontsDir != "" {
+		if err := loadFonts(cfg.WatermarkFontsDir); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.DecodeCacheSize > 0 {
 		p.dc = newDecodeCache(cfg.DecodeCacheSize, cfg.DecodeCacheTTL, cfg.DecodeCacheEvent)
 	}
@@ -38,9 +46,10 @@ func NewProcessor(cfg Config) (*Processor, error) {
 	return p, nil
 }
 
-// Close releases the watermark and the decoded-source cache. The Processor
-// must not be used afterwards.
+// Close releases the watermarks and the decoded-source cache. The
+// Processor must not be used afterwards.
 func (p *Processor) Close() {
+	p.marks.close()
 	if p.dc != nil {
 		p.dc.close()
 	}
@@ -77,6 +86,9 @@ func (p *Processor) Process(ctx context.Context, src *options.Source, o *options
 	if err != nil {
 		return options.Output{}, err
 	}
+	if src.Data, err = styleSVG(src.Data, meta.Format, o.Style); err != nil { // the owner still frees the original
+		return options.Output{}, err
+	}
 	if p.passesThrough(meta.Format, o) {
 		return p.passthrough(src, meta, o.Limits, res)
 	}
@@ -85,7 +97,7 @@ func (p *Processor) Process(ctx context.Context, src *options.Source, o *options
 	}
 	cancel := startCancel(ctx)
 	defer cancel.close()
-	st := &state{p: p, ctx: ctx, o: o, src: src.Data, meta: meta}
+	st := &state{p: p, ctx: ctx, o: o, src: src.Data, meta: meta, wmData: src.Watermarks}
 	out, err := st.run(neg, res)
 	if err != nil {
 		clearError()
@@ -121,6 +133,9 @@ func (p *Processor) probe(src []byte, res *options.ResultMeta) (imagemeta.Meta, 
 // skip_processing for its format (when no other output format is asked
 // for), or an SVG that stays SVG.
 func (p *Processor) passesThrough(f options.Format, o *options.Options) bool {
+	if o.BestFormat && !p.cfg.BestFormat.AllowSkips {
+		return false // format best processes every source (IMGPROXY_BEST_FORMAT_ALLOW_SKIPS)
+	}
 	if f != options.FormatPDF && o.SkipProcessing.Has(f) && (o.Format == options.FormatUnknown || o.Format == f) {
 		return true
 	}
@@ -178,11 +193,15 @@ func (st *state) run(neg *options.Negotiation, res options.ResultMeta) (options.
 	if err := st.chooseOutput(neg); err != nil {
 		return options.Output{}, err
 	}
-	defer func() { st.im.close() }()
+	st.beginChain()
+	defer func() { st.im.close(); st.wmark.close() }()
 	if err := st.loadHeader(); err != nil {
 		return options.Output{}, err
 	}
 	if err := runSteps(st, mainPipeline); err != nil {
+		return options.Output{}, err
+	}
+	if err := st.runChained(); err != nil {
 		return options.Output{}, err
 	}
 	if err := runSteps(st, finalizePipeline); err != nil {
@@ -205,12 +224,18 @@ func (st *state) run(neg *options.Negotiation, res options.ResultMeta) (options.
 func (st *state) chooseOutput(neg *options.Negotiation) error {
 	o, f := st.o, st.meta.Format
 	animSrc := st.meta.Animated && st.meta.Frames > 1 && o.Limits.MaxAnimationFrames > 1 &&
-		(f == options.FormatGIF || f == options.FormatWebP)
+		(f == options.FormatGIF || f == options.FormatWebP) && !o.DisableAnimation
 	// Transparency is needed when the image has alpha or padding/extend
-	// adds a canvas, and no background flattens it.
+	// adds a canvas, and no opaque background flattens it.
 	st.needAlpha = (st.meta.HasAlpha || f == options.FormatSVG ||
-		o.Padding.Enabled || o.Extend.Enabled || o.ExtendAspectRatio.Enabled) && !o.HasBackground
+		o.Padding.Enabled || o.Extend.Enabled || o.ExtendAspectRatio.Enabled) && !o.FlattensAlpha()
+	if o.Previous != nil {
+		st.needAlpha = chainAlpha(st.meta, o)
+	}
 	st.out = chooseFormat(o.Format, f, neg, animSrc, st.needAlpha)
+	if o.BestFormat {
+		st.chooseBest(neg, animSrc)
+	}
 	if !canSave[st.out] {
 		return options.Errorf(options.KindCannotSave, "cannot save %q", st.out)
 	}
@@ -219,6 +244,7 @@ func (st *state) chooseOutput(neg *options.Negotiation) error {
 	if st.animated {
 		st.frames = min(st.meta.Frames, o.Limits.MaxAnimationFrames)
 	}
+	st.choosePages()
 	st.vector = f == options.FormatSVG || f == options.FormatPDF
 	return nil
 }

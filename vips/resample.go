@@ -1,8 +1,15 @@
 package vips
 
+import "github.com/imgedge/imgedge/options"
+
 // resizeTo resizes im to exactly w×h with lanczos3, premultiplying alpha
 // and working in linear light when IMGPROXY_USE_LINEAR_COLORSPACE is on.
 func (p *Processor) resizeTo(im *image, w, h int) error {
+	return p.resizeWith(im, w, h, options.ResizeLanczos3)
+}
+
+// resizeWith is resizeTo with the kernel of resizing_algorithm.
+func (p *Processor) resizeWith(im *image, w, h int, alg options.ResizingAlgorithm) error {
 	if im.width() == w && im.height() == h {
 		return nil
 	}
@@ -12,7 +19,7 @@ func (p *Processor) resizeTo(im *image, w, h int) error {
 			return err
 		}
 	}
-	if err := resample(im, w, h, linear); err != nil {
+	if err := resample(im, w, h, linear, alg); err != nil {
 		return err
 	}
 	if linear {
@@ -25,7 +32,7 @@ func (p *Processor) resizeTo(im *image, w, h int) error {
 
 // resample scales im towards w×h, with premultiplied alpha. The band
 // format is restored afterwards unless working in linear light.
-func resample(im *image, w, h int, linear bool) error {
+func resample(im *image, w, h int, linear bool, alg options.ResizingAlgorithm) error {
 	alpha := im.hasAlpha()
 	format := im.bandFormat()
 	if alpha {
@@ -33,7 +40,7 @@ func resample(im *image, w, h int, linear bool) error {
 			return err
 		}
 	}
-	if err := im.resize(float64(w)/float64(im.width()), float64(h)/float64(im.height())); err != nil {
+	if err := im.resizeKernel(float64(w)/float64(im.width()), float64(h)/float64(im.height()), resizeKernels[alg]); err != nil {
 		return err
 	}
 	if !alpha {

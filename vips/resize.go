@@ -7,7 +7,7 @@ func resize(st *state) error {
 	if st.t.swaps() {
 		tw, th = th, tw
 	}
-	return st.p.resizeTo(st.im, tw, th)
+	return st.p.resizeWith(st.im, tw, th, st.o.ResizingAlgorithm)
 }
 
 // fixSize scales the result down to what the output format can store

@@ -6,7 +6,6 @@ package vips
 import "C"
 
 import (
-	"math/bits"
 	"unsafe"
 
 	"github.com/imgedge/imgedge/options"
@@ -26,23 +25,36 @@ func cOutput(buf unsafe.Pointer, n C.size_t) options.Output {
 	return options.NewOutput(unsafe.Slice((*byte)(buf), int(n)), cBuffer{buf})
 }
 
-// save encodes the finished image with the planned format and quality,
-// within max_bytes when set (the image is computed into memory first so
-// that each attempt only encodes).
+// save encodes the finished image: in the smallest candidate for format
+// best (best.go), else in the planned format.
 func (st *state) save() (options.Output, error) {
+	if st.best != nil {
+		return st.saveBest()
+	}
+	return st.saveQuality(st.out)
+}
+
+// saveQuality encodes the finished image as f with the quality chain or
+// autoquality (autoquality.go), within max_bytes when set (the image is
+// computed into memory first so that each attempt only encodes).
+func (st *state) saveQuality(f options.Format) (options.Output, error) {
 	o := st.o
-	q := st.p.qualityFor(o, st.out)
-	if o.MaxBytes > 0 && hasQuality(st.out) {
+	if pl, ok := st.p.autoqualityFor(o, f, int64(st.im.width())*int64(st.im.height())); ok {
+		return st.saveAutoFitting(f, pl)
+	}
+	q := st.p.qualityFor(o, f)
+	if o.MaxBytes > 0 && hasQuality(f) {
 		if err := st.im.copyMemory(); err != nil {
 			return options.Output{}, err
 		}
 	}
-	return st.p.saveFitting(st.im, st.out, q, o.MaxBytes)
+	return st.p.saveFitting(st.im, f, q, o.MaxBytes, &o.Encoding)
 }
 
-// save encodes im as f with quality q. The output lives in C memory for the
-// libvips encoders, in Go memory for BMP/ICO.
-func (p *Processor) save(im *image, f options.Format, q int) (options.Output, error) {
+// save encodes im as f with quality q and the request's encoder settings
+// (image_encode.go). The output lives in C memory for the libvips
+// encoders, in Go memory for BMP/ICO.
+func (p *Processor) save(im *image, f options.Format, q int, enc *options.Encoding) (options.Output, error) {
 	id := im.watch() // computing im may be cancelled (cancel.go)
 	defer im.unwatch(id)
 	var buf unsafe.Pointer
@@ -50,15 +62,15 @@ func (p *Processor) save(im *image, f options.Format, q int) (options.Output, er
 	var rc C.int
 	switch f {
 	case options.FormatJPEG:
-		rc = C.ie_jpegsave(im.p, &buf, &n, C.int(q), cbool(p.cfg.JPEGProgressive))
+		rc = saveJPEG(im, &buf, &n, q, &enc.JPEG)
 	case options.FormatPNG:
-		rc = p.savePNG(im, &buf, &n)
+		rc = savePNG(im, &buf, &n, &enc.PNG)
 	case options.FormatWebP:
-		rc = C.ie_webpsave(im.p, &buf, &n, C.int(q), C.int(p.cfg.WebPEffort), C.int(webpPresets[p.cfg.WebPPreset]))
+		rc = saveWebP(im, &buf, &n, q, p.cfg.WebPEffort, &enc.WebP)
 	case options.FormatAVIF:
-		rc = C.ie_heifsave(im.p, &buf, &n, C.int(q), C.VIPS_FOREIGN_HEIF_COMPRESSION_AV1, C.int(9-p.cfg.AVIFSpeed))
+		rc = saveAVIF(im, &buf, &n, q, 9-p.cfg.AVIFSpeed, &enc.AVIF)
 	case options.FormatHEIC:
-		rc = C.ie_heifsave(im.p, &buf, &n, C.int(q), C.VIPS_FOREIGN_HEIF_COMPRESSION_HEVC, 4)
+		rc = C.ie_heifsave(im.p, &buf, &n, C.int(q), C.VIPS_FOREIGN_HEIF_COMPRESSION_HEVC, 4, C.VIPS_FOREIGN_SUBSAMPLE_AUTO)
 	case options.FormatGIF:
 		rc = C.ie_gifsave(im.p, &buf, &n)
 	case options.FormatTIFF:
@@ -76,8 +88,15 @@ func (p *Processor) save(im *image, f options.Format, q int) (options.Output, er
 			return options.Output{}, options.Wrap(options.KindCannotSave, "bmp encode", err)
 		}
 		return options.NewOutput(data, nil), nil
+	case options.FormatPDF:
+		if rc = saveJPEG(im, &buf, &n, q, &options.JPEGOptions{}); rc != 0 { // baseline inside the PDF
+			break
+		}
+		data := wrapPDF(unsafe.Slice((*byte)(buf), int(n)), im.width(), im.height(), im.bands())
+		C.ie_g_free(buf)
+		return options.NewOutput(data, nil), nil
 	case options.FormatICO:
-		if rc = p.savePNG(im, &buf, &n); rc != 0 {
+		if rc = savePNG(im, &buf, &n, &enc.PNG); rc != 0 {
 			break
 		}
 		data := wrapICO(unsafe.Slice((*byte)(buf), int(n)), im.width(), im.height())
@@ -92,11 +111,6 @@ func (p *Processor) save(im *image, f options.Format, q int) (options.Output, er
 	return cOutput(buf, n), nil
 }
 
-func (p *Processor) savePNG(im *image, buf *unsafe.Pointer, n *C.size_t) C.int {
-	depth := bits.Len(uint(p.cfg.PNGQuantizationColors - 1))
-	return C.ie_pngsave(im.p, buf, n, cbool(p.cfg.PNGInterlaced), cbool(p.cfg.PNGQuantize), C.int(max(1, depth)), 6)
-}
-
 func cbool(b bool) C.int {
 	if b {
 		return 1
@@ -106,9 +120,9 @@ func cbool(b bool) C.int {
 
 // saveFitting encodes im, lowering the quality per docs/processing.md (max_bytes) while the
 // result is over maxBytes. The last attempt is returned even if too big.
-func (p *Processor) saveFitting(im *image, f options.Format, q, maxBytes int) (options.Output, error) {
+func (p *Processor) saveFitting(im *image, f options.Format, q, maxBytes int, enc *options.Encoding) (options.Output, error) {
 	for {
-		out, err := p.save(im, f, q)
+		out, err := p.save(im, f, q, enc)
 		if err != nil || maxBytes <= 0 || !hasQuality(f) || len(out.Data) <= maxBytes || q <= 10 {
 			return out, err
 		}
@@ -130,11 +144,12 @@ func detectSavers() {
 		return
 	}
 	p := &Processor{cfg: DefaultConfig()}
+	enc := options.DefaultOptions().Encoding
 	for f := options.FormatJPEG; int(f) < options.NumFormats; f++ {
 		if f == options.FormatSVG {
 			continue
 		}
-		out, err := p.save(probe, f, 50)
+		out, err := p.save(probe, f, 50, &enc)
 		if err == nil && len(out.Data) > 0 {
 			canSave[f] = true
 		}

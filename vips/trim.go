@@ -10,7 +10,7 @@ func trim(st *state) error {
 	if !st.o.Trim.Enabled || st.animated {
 		return nil
 	}
-	if err := st.reload(loadParams{n: 1, scale: st.vscale}); err != nil {
+	if err := st.reload(st.withPages(loadParams{n: 1, scale: st.vscale})); err != nil {
 		return err
 	}
 	if err := trimBorder(st.im, st.o.Trim); err != nil {

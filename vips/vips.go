@@ -14,7 +14,7 @@
 package vips
 
 /*
-#cgo pkg-config: vips
+#cgo pkg-config: vips imagequant
 #include "cvips.h"
 */
 import "C"

@@ -23,14 +23,18 @@ import (
 
 // Case is one URL for the client library to build (the protocol of
 // options/testdata/jsclient/gen.cjs): the source URL, how to embed it
-// ("plain" or "base64", the default) and the option object in the shape of
+// ("plain", "base64", the default, or "encrypted") and the option object in the shape of
 // imgproxy-js-core's Options. Callers may pass their own structs with the
 // same JSON fields.
 type Case struct {
-	Name      string         `json:"name"`
-	URL       string         `json:"url"`
-	DisplayAs string         `json:"displayAs,omitempty"`
-	Options   map[string]any `json:"options"`
+	Name      string `json:"name"`
+	URL       string `json:"url"`
+	DisplayAs string `json:"displayAs,omitempty"`
+	// EncryptKey and EncryptIV (hex) encrypt the source URL with AES-256-CBC
+	// for DisplayAs "encrypted" (imgproxy Pro's /enc/ sources).
+	EncryptKey string         `json:"encryptKey,omitempty"`
+	EncryptIV  string         `json:"encryptIV,omitempty"`
+	Options    map[string]any `json:"options"`
 }
 
 // Paths runs the client library for cases (a slice of Case, or of structs
@@ -78,18 +82,28 @@ func Paths(t testing.TB, key, salt string, cases any) map[string]string {
 // cache directory keyed by the lock file and filled once with `npm ci`.
 func clientDir(t testing.TB) string {
 	t.Helper()
-	for _, bin := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("%s not installed (make deps installs it): %v", bin, err)
-		}
-	}
 	_, self, _, ok := runtime.Caller(0)
 	if !ok {
 		t.Fatal("testclient: cannot locate its source directory")
 	}
 	src := filepath.Join(filepath.Dir(self), "..", "testdata", "jsclient")
+	return NPMDir(t, src, filepath.Join("@imgproxy", "imgproxy-node"), "gen.cjs")
+}
+
+// NPMDir returns a directory holding the files of the npm project in src
+// (its package.json and package-lock.json plus files) with node_modules
+// installed: src itself when node_modules/marker exists there, else a
+// cache directory keyed by the lock file and filled once with `npm ci`.
+// It skips the test when node or npm is missing.
+func NPMDir(t testing.TB, src, marker string, files ...string) string {
+	t.Helper()
+	for _, bin := range []string{"node", "npm"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("%s not installed (make deps installs it): %v", bin, err)
+		}
+	}
 	installed := func(dir string) bool {
-		_, err := os.Stat(filepath.Join(dir, "node_modules", "@imgproxy", "imgproxy-node"))
+		_, err := os.Stat(filepath.Join(dir, "node_modules", marker))
 		return err == nil
 	}
 	if installed(src) {
@@ -104,11 +118,11 @@ func clientDir(t testing.TB) string {
 	if err != nil {
 		base = os.TempDir()
 	}
-	dir := filepath.Join(base, "imgedge-jsclient-"+hex.EncodeToString(sum[:8]))
+	dir := filepath.Join(base, "imgedge-"+filepath.Base(src)+"-"+hex.EncodeToString(sum[:8]))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"package.json", "package-lock.json", "gen.cjs"} {
+	for _, f := range append([]string{"package.json", "package-lock.json"}, files...) {
 		b, err := os.ReadFile(filepath.Join(src, f))
 		if err != nil {
 			t.Fatal(err)

@@ -111,7 +111,20 @@ func brokenf(format string, args ...any) error {
 // (escaping can grow a quote or control character into a character
 // reference).
 func Sanitize(dst, src []byte) ([]byte, error) {
-	s := sanitizer{out: dst, styleStart: -1}
+	return sanitizeWith(dst, src, nil)
+}
+
+// SanitizeStyled is Sanitize with a <style> element holding css added as
+// the first child of the root <svg> (imgproxy Pro's style option). The
+// added element goes through the same rules as the document's own: CSS
+// that could load a resource or run script drops it whole, and its text is
+// escaped, so it cannot close the element or add markup.
+func SanitizeStyled(dst, src []byte, css string) ([]byte, error) {
+	return sanitizeWith(dst, src, []byte(css))
+}
+
+func sanitizeWith(dst, src, css []byte) ([]byte, error) {
+	s := sanitizer{out: dst, styleStart: -1, inject: css}
 	src, err := ToUTF8(src)
 	if err != nil {
 		return dst, err
@@ -149,6 +162,8 @@ type sanitizer struct {
 	stylePending bool // pendingOpen before that <style>
 	styleDepth   int
 	css          []byte
+
+	inject []byte // CSS to add as a <style> first in the root (SanitizeStyled); nil = none
 }
 
 func (s *sanitizer) run(d *xml.Decoder) error {
@@ -247,7 +262,25 @@ func (s *sanitizer) start(t xml.StartElement) error {
 		s.out = append(s.out, '"')
 	}
 	s.pendingOpen = true
+	if len(s.stack) == 1 && s.inject != nil {
+		return s.injectStyle(t.Name.Space)
+	}
 	return nil
+}
+
+// injectStyle feeds a <style> element holding s.inject through the
+// sanitiser, in the root's namespace prefix.
+func (s *sanitizer) injectStyle(prefix string) error {
+	name := xml.Name{Space: prefix, Local: "style"}
+	css := s.inject
+	s.inject = nil
+	if err := s.start(xml.StartElement{Name: name}); err != nil {
+		return err
+	}
+	if err := s.text(xml.CharData(css)); err != nil {
+		return err
+	}
+	return s.end(xml.EndElement{Name: name})
 }
 
 func (s *sanitizer) end(t xml.EndElement) error {

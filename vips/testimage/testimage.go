@@ -19,6 +19,12 @@ func PDF(w, h int) []byte {
 		fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R /Resources << >> >>", w, h),
 		fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", len(content), content),
 	}
+	return writePDF(objs)
+}
+
+// writePDF writes the objects (numbered from 1, the first the catalog)
+// with a cross-reference table whose offsets are computed as it writes.
+func writePDF(objs []string) []byte {
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.4\n")
 	offs := make([]int, len(objs))
@@ -33,4 +39,26 @@ func PDF(w, h int) []byte {
 	}
 	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
 	return b.Bytes()
+}
+
+// PDFPages returns a minimal valid PDF of w×h pt pages, one per colour
+// (RGB components 0..1), each filled with its colour. The caller owns the
+// bytes.
+func PDFPages(w, h int, colours ...[3]float64) []byte {
+	n := len(colours)
+	kids := ""
+	for i := range n {
+		kids += fmt.Sprintf("%d 0 R ", 3+2*i)
+	}
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", kids, n),
+	}
+	for i, c := range colours {
+		content := fmt.Sprintf("%g %g %g rg 0 0 %d %d re f\n", c[0], c[1], c[2], w, h)
+		objs = append(objs,
+			fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents %d 0 R /Resources << >> >>", w, h, 4+2*i),
+			fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", len(content), content))
+	}
+	return writePDF(objs)
 }

@@ -2,7 +2,8 @@
 //
 // Protocol (shared with other imgedge tests; see README.md):
 //   stdin:  {"key": "<hex or empty>", "salt": "<hex or empty>",
-//            "cases": [{"name": "...", "url": "http://...", "displayAs": "plain"|"base64",
+//            "cases": [{"name": "...", "url": "http://...", "displayAs": "plain"|"base64"|"encrypted",
+//                       "encryptKey": "<hex, 32 bytes>", "encryptIV": "<hex, 16 bytes>",
 //                       "options": {<imgproxy-js-core Options>}}]}
 //   stdout: [{"name": "...", "path": "/<signature>/<options>/<source>"}]
 // key/salt empty means unsigned URLs (the library then writes "insecure").
@@ -25,6 +26,8 @@ process.stdin.on("end", () => {
       options: c.options || {},
       key: req.key || undefined,
       salt: req.salt || undefined,
+      encryptKey: c.encryptKey || undefined,
+      encryptIV: c.encryptIV || undefined,
     });
     if (!url.startsWith(endpoint)) throw new Error("unexpected url " + url);
     return { name: c.name, path: url.slice(endpoint.length) };
