@@ -73,10 +73,11 @@ func (c *decodeCache) key(src []byte, f options.Format, lp loadParams) decodeKey
 		size: len(src), format: f, lp: lp}
 }
 
-// acquire returns a cached decode of key (leader false), or a new entry the
-// caller must decode and then fill or abandon (leader true). A decode of
-// key under way is waited for; ctx ending while waiting returns its error.
-func (c *decodeCache) acquire(ctx context.Context, key decodeKey) (e *decodeEntry, leader bool, err error) {
+// acquire returns a header copy of the cached decode of key (the caller
+// closes it), or, when there is none, a new entry the caller must decode
+// and then fill or abandon (e non-nil). A decode of key under way is
+// waited for; ctx ending while waiting returns its error.
+func (c *decodeCache) acquire(ctx context.Context, key decodeKey) (hit *image, e *decodeEntry, err error) {
 	for {
 		c.mu.Lock()
 		e = c.entries[key]
@@ -89,20 +90,25 @@ func (c *decodeCache) acquire(ctx context.Context, key decodeKey) (e *decodeEntr
 			c.entries[key] = e
 			c.mu.Unlock()
 			c.count(false)
-			return e, true, nil
+			return nil, e, nil
 		}
 		if e.im != nil {
+			// Copy under the lock: an eviction closes e.im.
+			hit, err = e.im.clone()
 			c.lru.MoveToFront(e.elem)
 			c.mu.Unlock()
+			if err != nil {
+				return nil, nil, err
+			}
 			c.count(true)
-			return e, false, nil
+			return hit, nil, nil
 		}
 		ready := e.ready
 		c.mu.Unlock()
 		select {
 		case <-ready: // look again: cached now, or failed (then decode ourselves)
 		case <-ctx.Done():
-			return nil, false, interrupted(ctx)
+			return nil, nil, interrupted(ctx)
 		}
 	}
 }
@@ -221,17 +227,13 @@ func sharedDecode(st *state) error {
 	if bytes <= 0 || bytes > c.maxEntry() {
 		return nil
 	}
-	e, leader, err := c.acquire(st.ctx, c.key(st.src, st.meta.Format, st.loaded))
+	hit, e, err := c.acquire(st.ctx, c.key(st.src, st.meta.Format, st.loaded))
 	if err != nil {
 		return err
 	}
-	if !leader {
-		clone, err := e.im.clone()
-		if err != nil {
-			return err
-		}
+	if hit != nil {
 		st.im.close()
-		st.im = clone
+		st.im = hit
 		return nil
 	}
 	filled := false

@@ -131,9 +131,9 @@ func TestDecodeCacheBounds(t *testing.T) {
 func TestDecodeCacheLeaderFails(t *testing.T) {
 	c := newDecodeCache(1<<20, time.Minute, nil)
 	key := c.key([]byte("source"), options.FormatJPEG, loadParams{shrink: 2})
-	e, leader, err := c.acquire(context.Background(), key)
-	if err != nil || !leader {
-		t.Fatalf("first lookup: leader %v, %v; want to decode", leader, err)
+	_, e, err := c.acquire(context.Background(), key)
+	if err != nil || e == nil {
+		t.Fatalf("first lookup: entry %v, %v; want to decode", e, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -142,11 +142,11 @@ func TestDecodeCacheLeaderFails(t *testing.T) {
 	}
 	got := make(chan bool)
 	go func() {
-		_, leader, err := c.acquire(context.Background(), key)
+		_, e, err := c.acquire(context.Background(), key)
 		if err != nil {
 			t.Error(err)
 		}
-		got <- leader
+		got <- e != nil
 	}()
 	c.abandon(e)
 	if !<-got {
@@ -175,5 +175,43 @@ func TestDecodeCacheReleases(t *testing.T) {
 	p.Close()
 	if objs := liveObjects(); objs != objs0 {
 		t.Fatalf("%d libvips objects alive after Close; want %d", objs, objs0)
+	}
+}
+
+// TestDecodeCacheEvictionUnderUse: decodes evicted (by size) while other
+// requests use them stay valid for those requests.
+func TestDecodeCacheEvictionUnderUse(t *testing.T) {
+	var srcs, want [][]byte
+	plain := newTestProcessor(t, func(c *Config) { c.DecodeCacheSize = 0 })
+	o := defaultOptions()
+	o.Width = 40
+	for h := 79; h <= 81; h++ { // about 29000 bytes decoded each
+		src := sourceSized(t, options.FormatPNG, 120, h, false)
+		out, _ := process(t, plain, src, o, nil)
+		srcs, want = append(srcs, src), append(want, out)
+	}
+	p := cacheProcessor(t, 58_320, time.Minute) // room for two of them
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 30 {
+				k := (g + i) % 3
+				res, err := processBytes(context.Background(), p, srcs[k], &o, nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if !bytes.Equal(res.Data, want[k]) {
+					t.Error("a shared decode gave another result")
+				}
+				res.Release()
+			}
+		}()
+	}
+	wg.Wait()
+	if st := p.DecodeCacheStats(); st.Entries > 2 || st.Bytes > 58_320 || st.Hits == 0 || st.Misses < 4 {
+		t.Fatalf("stats %+v; want at most two decodes held, some shared, some evicted and decoded again", st)
 	}
 }
