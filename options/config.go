@@ -213,7 +213,7 @@ func DefaultOptions() Options {
 		StripMetadata:     true,
 		KeepCopyright:     true,
 		StripColorProfile: true,
-		UnsharpMasking:    UnsharpMasking{Mode: UnsharpAuto, Weight: 1, Divider: 24},
+		UnsharpMasking:    UnsharpMasking{Mode: UnsharpNone, Weight: 1, Divider: 24},
 		Encoding:          Encoding{PNG: PNGOptions{QuantizationColors: 256}},
 		Limits: Limits{
 			MaxSrcResolution:   50_000_000,
