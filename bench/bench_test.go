@@ -387,11 +387,7 @@ func TestCeilingMatchesImgedge(t *testing.T) {
 	if err := ceilingStartup(); err != nil {
 		t.Fatal(err)
 	}
-	// The server's defaults: the configuration table turns imgproxy Pro's
-	// unsharp masking off (IMGPROXY_UNSHARP_MASKING_MODE=none).
-	defaults := options.DefaultOptions()
-	defaults.UnsharpMasking.Mode = options.UnsharpNone
-	parser, err := options.NewParser(options.ParserConfig{Defaults: defaults})
+	parser, err := options.NewParser(options.ParserConfig{Defaults: options.DefaultOptions()})
 	if err != nil {
 		t.Fatal(err)
 	}
