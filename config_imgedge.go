@@ -57,6 +57,12 @@ func imgedgeSection(c *config) section {
 				defDoc: "half the cgroup memory limit when one is set, else " + strconv.Itoa(fixedMemoryBudget>>20) + " MiB",
 				help:   "Bytes of working memory for images being processed: each job is admitted with an estimate from its header (decoded pixels after shrink-on-load, copies, result), first come first served; a job larger than the whole budget runs alone. `0` = admit by `IMGPROXY_WORKERS` alone.",
 				set:    setInt64(&w.Memory)},
+			{name: "IMGEDGE_DECODE_CACHE_SIZE", def: "33554432",
+				help: "Bytes of decoded source pixels kept so that renditions of one source requested close together (a srcset after an upload or a purge) share one decode; the output is unchanged. A decode larger than half of it is not kept. `0` = off (docs/tuning.md).",
+				set:  setInt64(&v.DecodeCacheSize)},
+			{name: "IMGEDGE_DECODE_CACHE_TTL", def: "2",
+				help: "Seconds a decoded source stays in the decode cache.",
+				set:  setSeconds(&v.DecodeCacheTTL, true)},
 		},
 		resolve: func(lookupFunc) error {
 			// The drain delay is spent inside the graceful-stop budget: keep

@@ -144,16 +144,19 @@ func serve(cfg *config, log *slog.Logger) error {
 			vips.Shutdown()
 		}
 	}()
+	// One set and one namespace for every metric: the pool registers its
+	// gauges, edge its HTTP metrics, vips' decode cache its counters
+	// (docs/metrics.md).
+	reg := cfg.Metrics
+	reg.Set = metrics.NewSet()
+	vcfg.DecodeCacheEvent = decodeCacheMetrics(reg)
 	processor, err := vips.NewProcessor(vcfg)
 	if err != nil {
 		return err
 	}
 	defer processor.Close()
+	decodeCacheGauges(reg, processor)
 
-	// One set and one namespace for every metric: the pool registers its
-	// gauges, edge its HTTP metrics (docs/metrics.md).
-	reg := cfg.Metrics
-	reg.Set = metrics.NewSet()
 	wcfg := cfg.Workers
 	wcfg.ThreadExit = vips.ThreadShutdown
 	wcfg.Metrics = reg

@@ -28,6 +28,8 @@ type photo struct {
 	Name          string
 	Format        options.Format
 	Width, Height int
+	Orientation   int // EXIF orientation, 0 or 1 = upright
+	HasAlpha      bool
 	Data          []byte
 }
 
@@ -168,7 +170,8 @@ func loadPhotos(dir string) ([]photo, error) {
 		default:
 			continue
 		}
-		ps = append(ps, photo{Name: e.Name(), Format: m.Format, Width: m.Width, Height: m.Height, Data: data})
+		ps = append(ps, photo{Name: e.Name(), Format: m.Format, Width: m.Width, Height: m.Height,
+			Orientation: m.Orientation, HasAlpha: m.HasAlpha, Data: data})
 	}
 	if len(ps) == 0 {
 		return nil, errors.New("no JPEG, PNG or WebP images in " + dir)

@@ -31,6 +31,38 @@ type result struct {
 	Bytes    int64                      // response bytes of successful requests
 	PeakRSS  int64                      // bytes; 0 = unknown
 	CPU      time.Duration              // CPU time the measured process used during the run; 0 = unknown
+	Rounds   int                        // runs merged into this result (0 = 1)
+}
+
+// merge adds another run of the same workload and target: counts, time,
+// CPU and latencies add up, the peak RSS is the larger one.
+func (r *result) merge(o *result) {
+	r.Requests += o.Requests
+	r.Errors += o.Errors
+	for k, n := range o.ErrKinds {
+		if r.ErrKinds == nil {
+			r.ErrKinds = map[string]int{}
+		}
+		r.ErrKinds[k] += n
+	}
+	r.Elapsed += o.Elapsed
+	r.Lat = append(r.Lat, o.Lat...)
+	sortDurations(r.Lat)
+	for op, l := range o.ByOp {
+		if r.ByOp == nil {
+			r.ByOp = map[string][]time.Duration{}
+		}
+		r.ByOp[op] = append(r.ByOp[op], l...)
+		sortDurations(r.ByOp[op])
+	}
+	r.Bytes += o.Bytes
+	r.PeakRSS = max(r.PeakRSS, o.PeakRSS)
+	if r.CPU > 0 && o.CPU > 0 {
+		r.CPU += o.CPU
+	} else {
+		r.CPU = 0 // unknown in one round: unknown overall
+	}
+	r.Rounds += max(1, o.Rounds)
 }
 
 // CPUPerOp is the CPU time per successful request (0 = unknown).
@@ -160,6 +192,8 @@ type httpTarget struct {
 	// request is served by coalescing or a cache: every one is processed,
 	// as an origin behind a CDN sees mostly distinct URLs.
 	unique bool
+	// origin is the base URL of the bench's HTTP origin, for remote items.
+	origin string
 	runID  string
 	seq    atomic.Int64
 }
@@ -180,7 +214,7 @@ func newHTTPTarget(base string, s signer, conc int) *httpTarget {
 // get fetches one image into buf and checks status and Content-Type. It
 // returns an error kind ("" on success).
 func (t *httpTarget) get(ctx context.Context, it item, cb string, buf *bytes.Buffer) string {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.base+t.signer.path(it.urlPath(cb)), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.base+t.signer.path(it.urlPath(t.origin, cb)), nil)
 	if err != nil {
 		return "request"
 	}
@@ -326,7 +360,8 @@ func runRaw(w workload, conc int, dur time.Duration, quiet bool) *result {
 			for time.Now().Before(deadline) {
 				it := w.Items[int(next.Add(1)-1)%len(w.Items)]
 				t0 := time.Now()
-				out, err := ceilingOp(it.Photo.Data, it.Op.Width, it.Op.Height, it.Op.Fill, it.Op.Format, it.Op.quality())
+				ph := it.Photo
+				out, err := ceilingOp(ph.Data, ph.Format, ph.Width, ph.Height, ph.Orientation, ph.HasAlpha, it.Op)
 				lat = append(lat, sample{time.Since(t0), it.Op.String()})
 				rc.done.Add(1)
 				if err != nil {

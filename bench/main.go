@@ -7,6 +7,7 @@
 //	go run ./bench -base-url http://127.0.0.1:8081 -pid 1234   # any running server
 //	go run ./bench -raw                   # the ceiling only
 //	go run ./bench -soak 10               # 10 minutes of web-mix, RSS sampled every 10 s
+//	go run ./bench -compare-bin /tmp/imgproxy-bin/imgproxy -rounds 3   # side by side, alternating rounds
 package main
 
 import (
@@ -45,6 +46,13 @@ type config struct {
 	sigSize                 int
 	compareCoalesce, unique bool
 	allocator               string
+	originDelay             time.Duration
+	compareBin, compareURL  string
+	compareName             string
+	comparePID              int
+	rounds                  int
+	decodeCache             bool
+	serverEnv               []string // environment of the servers the bench starts (serverEnv)
 }
 
 func main() {
@@ -72,6 +80,13 @@ func main() {
 	flag.IntVar(&c.soak, "soak", 0, "run web-mix for this many minutes at saturation, sampling RSS, goroutines and errors every 10 s")
 	flag.BoolVar(&c.svg, "svg", true, "write latency histograms to -out")
 	flag.StringVar(&c.out, "out", "bench/out", "directory for SVG histograms and the report")
+	flag.DurationVar(&c.originDelay, "origin-delay", 80*time.Millisecond, "remote: the origin's delay before the first byte of each source")
+	flag.StringVar(&c.compareBin, "compare-bin", "", "also start this imgproxy-compatible binary (e.g. /tmp/imgproxy-bin/imgproxy) with the same settings and measure it in alternating rounds")
+	flag.StringVar(&c.compareURL, "compare-url", "", "also measure this already running server in alternating rounds (started with IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES=true for remote)")
+	flag.IntVar(&c.comparePID, "compare-pid", 0, "with -compare-url: its PID, for peak RSS and CPU/req")
+	flag.StringVar(&c.compareName, "compare-name", "imgproxy", "label of the -compare-bin/-compare-url server in the report")
+	flag.BoolVar(&c.decodeCache, "decode-cache", false, "keep imgedge's decoded-source cache (IMGEDGE_DECODE_CACHE_SIZE) at its default; off by default, since the workloads cycle through a few photos and would measure the cache instead of the pipeline")
+	flag.IntVar(&c.rounds, "rounds", 1, "measured rounds per workload and target; server, comparison and ceiling alternate round by round")
 	flag.StringVar(&c.key, "key", "", "hex IMGPROXY_KEY to sign URLs (empty: unsigned)")
 	flag.StringVar(&c.salt, "salt", "", "hex IMGPROXY_SALT")
 	flag.IntVar(&c.sigSize, "signature-size", 32, "IMGPROXY_SIGNATURE_SIZE")
@@ -91,8 +106,11 @@ func run(c *config) error {
 	default:
 		return fmt.Errorf("-mode must be server, raw or both; got %q", c.mode)
 	}
-	if c.conc <= 0 || c.storm <= 0 {
-		return fmt.Errorf("-c and -storm must be > 0")
+	if c.conc <= 0 || c.storm <= 0 || c.rounds <= 0 {
+		return fmt.Errorf("-c, -storm and -rounds must be > 0")
+	}
+	if c.compareBin != "" && c.compareURL != "" {
+		return fmt.Errorf("-compare-bin and -compare-url exclude each other")
 	}
 	var sg signer
 	var err error
@@ -116,15 +134,28 @@ func run(c *config) error {
 	if err != nil {
 		return err
 	}
-	logf("corpus: %d photos; concurrency %d; %v per run (+%v warm-up)", len(photos), c.conc, c.duration, c.warmup)
+	logf("corpus: %d photos; concurrency %d; %d × %v per workload and target (+%v warm-up)", len(photos), c.conc, c.rounds, c.duration, c.warmup)
 
 	doServer := c.mode != "raw"
 	doRaw := c.mode != "server" && c.soak == 0
 	logf("load average before: %s", loadAvg())
 
-	var sv *serverSide
+	originURL := ""
+	if doServer && hasRemote(wls) {
+		o, err := startOrigin(photos, c.originDelay)
+		if err != nil {
+			return err
+		}
+		defer o.close()
+		originURL = o.base
+		logf("origin %s: sources after %v", o.base, c.originDelay)
+	}
+	if c.serverEnv, err = serverEnv(c); err != nil {
+		return err
+	}
+	var sv, cmp *serverSide
 	if doServer {
-		sv, err = startServerSide(c, sg)
+		sv, err = startServerSide(c, sg, originURL)
 		switch {
 		case err != nil && c.mode == "both" && c.baseURL == "":
 			logf("server side skipped (numbers pending): %v", err)
@@ -134,6 +165,12 @@ func run(c *config) error {
 		default:
 			defer sv.close()
 		}
+	}
+	if doServer && (c.compareBin != "" || c.compareURL != "") {
+		if cmp, err = startCompareSide(c, sg, originURL); err != nil {
+			return err
+		}
+		defer cmp.close()
 	}
 	if c.soak > 0 {
 		if !doServer {
@@ -147,39 +184,64 @@ func run(c *config) error {
 		}
 	}
 
-	// Server and ceiling alternate per workload so that both see the same
-	// machine load.
-	var results []*result
+	// Server, comparison and ceiling alternate round by round within each
+	// workload, so that all see the same machine load.
+	var acc accumulator
+	ceiling := func(w workload, _ string, conc int, d time.Duration, quiet bool) *result {
+		return runRaw(w, conc, d, quiet)
+	}
 	for _, w := range wls {
-		if doServer {
-			results = append(results, measure(w, "server", c, sv.pid, sv.t.run))
-		}
-		if doRaw && !w.Storm { // one op per burst: the ceiling is web-mix's
-			results = append(results, measure(w, "ceiling", c, os.Getpid(),
-				func(w workload, _ string, conc int, d time.Duration, quiet bool) *result {
-					return runRaw(w, conc, d, quiet)
-				}))
+		for range c.rounds {
+			if doServer {
+				acc.add(measure(w, "server", c, sv.pid, sv.t.run))
+			}
+			if cmp != nil {
+				acc.add(measure(w, c.compareName, c, cmp.pid, cmp.t.run))
+			}
+			if doRaw && !w.Storm { // one op per burst: the ceiling is web-mix's
+				acc.add(measure(w, "ceiling", c, os.Getpid(), ceiling))
+			}
 		}
 		if doServer && w.Storm && c.compareCoalesce {
 			if r := sv.noCoalesce(w); r != nil {
-				results = append(results, r)
+				acc.add(r)
 			}
 		}
 	}
 	logf("load average after: %s", loadAvg())
-	sortResults(results)
+	results := acc.results
+	sortResults(results, c.compareName)
 	fmt.Println()
 	for _, w := range wls {
 		fmt.Printf("%-10s %s (%d distinct requests)\n", w.Name, w.Desc, len(w.Items))
 	}
+	if doRaw {
+		fmt.Printf("ceiling    %s\n", ceilingName)
+	}
+	if doServer && c.baseURL == "" && !c.decodeCache {
+		fmt.Printf("server     imgedge with IMGEDGE_DECODE_CACHE_SIZE=0: every request decodes its source, like imgproxy\n")
+	}
+	if c.rounds > 1 {
+		fmt.Printf("rounds     %d per workload and target, alternating; figures are over all rounds\n", c.rounds)
+	}
 	fmt.Println()
-	writeTable(os.Stdout, results)
+	writeTable(os.Stdout, results, c.compareName)
 	if c.svg && len(results) > 0 {
 		if err := saveSVGs(c.out, results); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// hasRemote reports whether a workload fetches from the origin.
+func hasRemote(wls []workload) bool {
+	for _, w := range wls {
+		if w.Remote {
+			return true
+		}
+	}
+	return false
 }
 
 // serverSide is the server under test: already running (-base-url) or
@@ -193,7 +255,7 @@ type serverSide struct {
 	metricsURL string
 }
 
-func startServerSide(c *config, sg signer) (*serverSide, error) {
+func startServerSide(c *config, sg signer, originURL string) (*serverSide, error) {
 	sv := &serverSide{c: c, sg: sg, pid: c.pid, metricsURL: c.metricsURL}
 	base := c.baseURL
 	if base == "" {
@@ -206,12 +268,7 @@ func startServerSide(c *config, sg signer) (*serverSide, error) {
 				return nil, err
 			}
 		}
-		env, err := allocatorEnv(c.allocator)
-		if err != nil {
-			return nil, err
-		}
-		c.env = append(env, c.env...)
-		srv, err := startServer(bin, filepath.Join(c.corpus, "photos"), c.env)
+		srv, err := startServer(bin, filepath.Join(c.corpus, "photos"), c.serverEnv)
 		if err != nil {
 			return nil, err
 		}
@@ -220,7 +277,44 @@ func startServerSide(c *config, sg signer) (*serverSide, error) {
 		logf("server %s started (pid %d)", base, sv.pid)
 	}
 	sv.t = newHTTPTarget(base, sg, max(c.conc, c.storm))
-	sv.t.unique = c.unique
+	sv.t.unique, sv.t.origin = c.unique, originURL
+	return sv, nil
+}
+
+// serverEnv is the environment of a server the bench starts: the
+// allocator's settings (the same for every server, for a fair comparison),
+// loopback sources allowed (the remote workload's origin), imgedge's
+// decode cache off unless -decode-cache (imgproxy ignores the variable),
+// then -env.
+func serverEnv(c *config) ([]string, error) {
+	env, err := allocatorEnv(c.allocator)
+	if err != nil {
+		return nil, err
+	}
+	env = append(env, "IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES=true")
+	if !c.decodeCache {
+		env = append(env, "IMGEDGE_DECODE_CACHE_SIZE=0")
+	}
+	return append(env, c.env...), nil
+}
+
+// startCompareSide starts -compare-bin with the settings the bench gives
+// imgedge (serverEnv; same corpus root, loopback sources allowed, same
+// allocator), or attaches to -compare-url.
+func startCompareSide(c *config, sg signer, originURL string) (*serverSide, error) {
+	sv := &serverSide{c: c, sg: sg, pid: c.comparePID}
+	base := c.compareURL
+	if c.compareBin != "" {
+		srv, err := startServer(c.compareBin, filepath.Join(c.corpus, "photos"), c.serverEnv)
+		if err != nil {
+			return nil, fmt.Errorf("-compare-bin: %w", err)
+		}
+		sv.srv = srv
+		base, sv.pid, sv.metricsURL = srv.base, srv.pid(), srv.metricsURL
+		logf("%s %s started (pid %d)", c.compareName, base, sv.pid)
+	}
+	sv.t = newHTTPTarget(base, sg, max(c.conc, c.storm))
+	sv.t.unique, sv.t.origin = c.unique, originURL
 	return sv, nil
 }
 
@@ -265,18 +359,22 @@ func (sv *serverSide) close() {
 func (sv *serverSide) noCoalesce(w workload) *result {
 	c := sv.c
 	if c.noCoalesceURL != "" {
-		return measure(w, "no-coalesce", c, 0, newHTTPTarget(c.noCoalesceURL, sv.sg, c.storm).run)
+		t := newHTTPTarget(c.noCoalesceURL, sv.sg, c.storm)
+		t.origin = sv.t.origin
+		return measure(w, "no-coalesce", c, 0, t.run)
 	}
 	if sv.srv == nil {
 		return nil
 	}
-	srv2, err := startServer(sv.srv.cmd.Path, filepath.Join(c.corpus, "photos"), append(c.env, "IMGEDGE_COALESCE=false"))
+	srv2, err := startServer(sv.srv.cmd.Path, filepath.Join(c.corpus, "photos"), append(c.serverEnv, "IMGEDGE_COALESCE=false"))
 	if err != nil {
 		logf("no-coalesce server: %v", err)
 		return nil
 	}
 	defer srv2.stop()
-	return measure(w, "no-coalesce", c, srv2.pid(), newHTTPTarget(srv2.base, sv.sg, c.storm).run)
+	t := newHTTPTarget(srv2.base, sv.sg, c.storm)
+	t.origin = sv.t.origin
+	return measure(w, "no-coalesce", c, srv2.pid(), t.run)
 }
 
 type runFunc func(w workload, target string, conc int, d time.Duration, quiet bool) *result
@@ -301,9 +399,26 @@ func measure(w workload, target string, c *config, pid int, run runFunc) *result
 	return r
 }
 
-// sortResults orders by workload (report order), then server, no-coalesce,
-// ceiling.
-func sortResults(rs []*result) {
+// accumulator merges the rounds of each workload and target into one
+// result, in the order they first appear.
+type accumulator struct {
+	results []*result
+}
+
+func (a *accumulator) add(r *result) {
+	for _, old := range a.results {
+		if old.Workload == r.Workload && old.Target == r.Target {
+			old.merge(r)
+			return
+		}
+	}
+	r.Rounds = max(1, r.Rounds)
+	a.results = append(a.results, r)
+}
+
+// sortResults orders by workload (report order), then server, the
+// comparison server (named cmpName), no-coalesce, ceiling.
+func sortResults(rs []*result, cmpName string) {
 	wi := func(name string) int {
 		for i, n := range workloadNames {
 			if n == name {
@@ -312,7 +427,7 @@ func sortResults(rs []*result) {
 		}
 		return len(workloadNames)
 	}
-	ti := map[string]int{"server": 0, "no-coalesce": 1, "ceiling": 2}
+	ti := map[string]int{"server": 0, cmpName: 1, "no-coalesce": 2, "ceiling": 3}
 	for i := 1; i < len(rs); i++ {
 		for j := i; j > 0; j-- {
 			a, b := rs[j-1], rs[j]

@@ -33,8 +33,9 @@ func fmtMB(b int64) string {
 }
 
 // writeTable prints one line per result, with the server/ceiling
-// throughput ratio on server lines and the coalescing gain on miss-storm.
-func writeTable(w io.Writer, rs []*result) {
+// throughput ratio on server lines and the coalescing gain on miss-storm,
+// then, when a comparison server (cmpName) ran, the side-by-side ratios.
+func writeTable(w io.Writer, rs []*result, cmpName string) {
 	ceiling := map[string]*result{}
 	noCoalesce := map[string]*result{}
 	for _, r := range rs {
@@ -63,14 +64,12 @@ func writeTable(w io.Writer, rs []*result) {
 		if p50 := r.Pct(50); p50 > 0 {
 			ratio = fmt.Sprintf("%.2f", float64(r.Pct(99))/float64(p50))
 		}
-		cpu := "-"
-		if d := r.CPUPerOp(); d > 0 {
-			cpu = fmtDur(d)
-		}
+		cpu := fmtCPU(r.CPUPerOp())
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t\n", r.Workload, r.Target, r.Conc, r.Requests,
 			r.RPS(), fmtDur(r.Pct(50)), fmtDur(r.Pct(90)), fmtDur(r.Pct(99)), ratio, r.Errors, fmtMB(r.PeakRSS), cpu, cmp)
 	}
 	tw.Flush()
+	writeSideBySide(w, rs, cmpName)
 	writeOpTable(w, rs)
 	for _, r := range rs {
 		if len(r.ErrKinds) == 0 {
@@ -83,6 +82,54 @@ func writeTable(w io.Writer, rs []*result) {
 		sort.Strings(ks)
 		fmt.Fprintf(w, "errors %s/%s: %s\n", r.Workload, r.Target, strings.Join(ks, ", "))
 	}
+}
+
+// writeSideBySide prints, per workload measured on both, the server's
+// figures against the comparison server's and their ratio (server ÷
+// comparison): above 1 is better for req/s, below 1 better for p99, peak
+// RSS and CPU/req.
+func writeSideBySide(w io.Writer, rs []*result, cmpName string) {
+	other := map[string]*result{}
+	for _, r := range rs {
+		if r.Target == cmpName {
+			other[r.Workload] = r
+		}
+	}
+	var tw *tabwriter.Writer
+	for _, r := range rs {
+		o := other[r.Workload]
+		if r.Target != "server" || o == nil {
+			continue
+		}
+		if tw == nil {
+			fmt.Fprintf(w, "\nside by side: server / %s (ratio server ÷ %s)\n", cmpName, cmpName)
+			tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(tw, "workload\treq/s\t\tp99\t\tpeak RSS\t\tCPU/req\t\t")
+		}
+		fmt.Fprintf(tw, "%s\t%.1f / %.1f\t%s\t%s / %s\t%s\t%s / %s\t%s\t%s / %s\t%s\t\n", r.Workload,
+			r.RPS(), o.RPS(), ratio(r.RPS(), o.RPS()),
+			fmtDur(r.Pct(99)), fmtDur(o.Pct(99)), ratio(float64(r.Pct(99)), float64(o.Pct(99))),
+			fmtMB(r.PeakRSS), fmtMB(o.PeakRSS), ratio(float64(r.PeakRSS), float64(o.PeakRSS)),
+			fmtCPU(r.CPUPerOp()), fmtCPU(o.CPUPerOp()), ratio(float64(r.CPUPerOp()), float64(o.CPUPerOp())))
+	}
+	if tw != nil {
+		tw.Flush()
+	}
+}
+
+// ratio formats a/b as "1.23x", "-" when either is unknown.
+func ratio(a, b float64) string {
+	if a <= 0 || b <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fx", a/b)
+}
+
+func fmtCPU(d time.Duration) string {
+	if d <= 0 {
+		return "-"
+	}
+	return fmtDur(d)
 }
 
 // writeOpTable breaks latencies down per operation for workloads that mix

@@ -71,13 +71,26 @@ func (o op) String() string {
 type item struct {
 	Photo *photo
 	Op    op
+	// Remote items fetch the photo from the bench's HTTP origin
+	// (origin.go) instead of the server's local filesystem.
+	Remote bool
+}
+
+// source returns the item's source URL: local:///<name>, or
+// <origin>/<name> for a remote item.
+func (it item) source(origin string) string {
+	if it.Remote {
+		return origin + "/" + it.Photo.Name
+	}
+	return "local:///" + it.Photo.Name
 }
 
 // urlPath returns the imgproxy path (without the signature segment) for
 // the item, with an optional cache buster, e.g.
-// "/rs:fill:300:200/cb:7/bG9jYWw6Ly8vYS5qcGc.jpg". The source is
-// local:///<name>, base64url-encoded so file names need no escaping.
-func (it item) urlPath(cacheBuster string) string {
+// "/rs:fill:300:200/cb:7/bG9jYWw6Ly8vYS5qcGc.jpg". The source (see
+// source; origin is the HTTP origin's base URL for remote items) is
+// base64url-encoded so file names need no escaping.
+func (it item) urlPath(origin, cacheBuster string) string {
 	var b strings.Builder
 	mode := "fit"
 	if it.Op.Fill {
@@ -94,7 +107,7 @@ func (it item) urlPath(cacheBuster string) string {
 		b.WriteString("/cb:" + cacheBuster)
 	}
 	b.WriteByte('/')
-	b.WriteString(base64.RawURLEncoding.EncodeToString([]byte("local:///" + it.Photo.Name)))
+	b.WriteString(base64.RawURLEncoding.EncodeToString([]byte(it.source(origin))))
 	b.WriteByte('.')
 	if it.Op.Best {
 		b.WriteString("best")
@@ -138,10 +151,12 @@ type workload struct {
 	// Storm makes the driver send bursts of identical new URLs instead of
 	// cycling through Items independently.
 	Storm bool
+	// Remote workloads fetch their sources from the bench's HTTP origin.
+	Remote bool
 }
 
 // workloadNames are the workloads in report order.
-var workloadNames = []string{"web-mix", "miss-storm", "large", "avif", "best", "autoquality"}
+var workloadNames = []string{"web-mix", "remote", "thumb", "miss-storm", "large", "avif", "best", "autoquality"}
 
 // buildWorkloads returns the named workloads over the corpus.
 func buildWorkloads(ps []photo, names []string) ([]workload, error) {
@@ -163,35 +178,49 @@ func buildWorkloads(ps []photo, names []string) ([]workload, error) {
 	for _, name := range names {
 		w := workload{Name: name}
 		switch name {
-		case "web-mix":
+		case "web-mix", "remote":
 			w.Desc = "JPEG: 300x200 fill jpeg, 640w webp, 1200w jpeg q80, 150x150 fill webp; PNG: 600w jpeg; WebP: 480w webp"
+			if name == "remote" {
+				w.Desc = "web-mix fetched over HTTP from the bench's origin (first byte after -origin-delay)"
+				w.Remote = true
+			}
 			// Interleave so that any window of the run sees the whole mix.
 			for _, p := range jpegs {
 				for _, o := range []op{opThumb, opWebP640, opJPEG1200, opWebP150} {
-					w.Items = append(w.Items, item{p, o})
+					w.Items = append(w.Items, item{Photo: p, Op: o, Remote: w.Remote})
 				}
 			}
 			for _, p := range pngs {
-				w.Items = append(w.Items, item{p, opPNGToJPEG})
+				w.Items = append(w.Items, item{Photo: p, Op: opPNGToJPEG, Remote: w.Remote})
 			}
 			for _, p := range webps {
-				w.Items = append(w.Items, item{p, opWebP480})
+				w.Items = append(w.Items, item{Photo: p, Op: opWebP480, Remote: w.Remote})
 			}
 			w.Items = interleave(w.Items)
+		case "thumb":
+			for _, p := range jpegs {
+				if p.Width == 2560 && p.Height == 1600 {
+					w.Items = append(w.Items, item{Photo: p, Op: opThumb})
+				}
+			}
+			if len(w.Items) == 0 {
+				return nil, fmt.Errorf("thumb: the corpus has no 2560x1600 JPEG")
+			}
+			w.Desc = fmt.Sprintf("the %d 2560x1600 JPEGs to 300x200 fill jpeg", len(w.Items))
 		case "miss-storm":
 			w.Desc = "bursts of identical new URLs (1200w jpeg q80 + cache buster), one burst at a time"
 			w.Storm = true
 			for _, p := range jpegs {
-				w.Items = append(w.Items, item{p, opJPEG1200})
+				w.Items = append(w.Items, item{Photo: p, Op: opJPEG1200})
 			}
 		case "large":
 			p := largest(jpegs)
 			w.Desc = fmt.Sprintf("%s (%dx%d JPEG) to 1200w jpeg", p.Name, p.Width, p.Height)
-			w.Items = []item{{p, op{Width: 1200, Format: options.FormatJPEG}}}
+			w.Items = []item{{Photo: p, Op: op{Width: 1200, Format: options.FormatJPEG}}}
 		case "avif":
 			w.Desc = "every JPEG photo to 640w AVIF"
 			for _, p := range jpegs {
-				w.Items = append(w.Items, item{p, opAVIF640})
+				w.Items = append(w.Items, item{Photo: p, Op: opAVIF640})
 			}
 		case "best":
 			// The driver sends no Accept: run the server with
@@ -199,12 +228,12 @@ func buildWorkloads(ps []photo, names []string) ([]workload, error) {
 			// AVIF candidates; compare with "avif" and web-mix's 640w webp.
 			w.Desc = "every JPEG photo to 640w, format best"
 			for _, p := range jpegs {
-				w.Items = append(w.Items, item{p, op{Width: 640, Format: options.FormatWebP, Best: true}})
+				w.Items = append(w.Items, item{Photo: p, Op: op{Width: 640, Format: options.FormatWebP, Best: true}})
 			}
 		case "autoquality":
 			w.Desc = "every JPEG photo to 640w webp, autoquality dssim 0.02 within 50..90"
 			for _, p := range jpegs {
-				w.Items = append(w.Items, item{p, op{Width: 640, Format: options.FormatWebP, Extra: "aq:dssim:0.02:50:90"}})
+				w.Items = append(w.Items, item{Photo: p, Op: op{Width: 640, Format: options.FormatWebP, Extra: "aq:dssim:0.02:50:90"}})
 			}
 		default:
 			return nil, fmt.Errorf("unknown workload %q (want one of %s)", name, strings.Join(workloadNames, ", "))

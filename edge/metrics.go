@@ -192,6 +192,10 @@ var helpTexts = map[string]string{
 	"vips_memory_bytes":             "Memory tracked by libvips in bytes.",
 	"vips_max_memory_bytes":         "High-water mark of libvips tracked memory in bytes.",
 	"vips_allocs":                   "Live libvips allocations.",
+	"decode_cache_hits_total":       "Requests that used a decoded source from the decode cache (IMGEDGE_DECODE_CACHE_SIZE).",
+	"decode_cache_misses_total":     "Requests that decoded their source themselves and offered it to the decode cache.",
+	"decode_cache_bytes":            "Decoded source pixels held by the decode cache, in bytes.",
+	"decode_cache_entries":          "Decoded sources held by the decode cache.",
 }
 
 func (m *serverMetrics) help(name string) string {

@@ -2,6 +2,7 @@ package vips
 
 import (
 	"strings"
+	"time"
 
 	"github.com/imgedge/imgedge/options"
 )
@@ -82,6 +83,17 @@ type Config struct {
 	// KindResultTooBig (protects against enlarge+dpr explosions; default
 	// 16384×16384). It is not an imgproxy setting.
 	MaxResultPixels int64
+
+	// DecodeCacheSize is IMGEDGE_DECODE_CACHE_SIZE: bytes of decoded
+	// sources kept so that renditions of one source requested close
+	// together share a decode (decodecache.go); 0 = off.
+	DecodeCacheSize int64
+	// DecodeCacheTTL is IMGEDGE_DECODE_CACHE_TTL: how long a decode is kept.
+	DecodeCacheTTL time.Duration
+	// DecodeCacheEvent, when set, is called for every lookup of the
+	// decoded-source cache (hit: the decode was shared); main counts them
+	// as metrics. It must be safe for concurrent use.
+	DecodeCacheEvent func(hit bool)
 }
 
 // DefaultConfig returns the defaults of docs/config.md (imgproxy's). The
@@ -104,6 +116,8 @@ func DefaultConfig() Config {
 		MaxResultPixels:     16384 * 16384,
 		Autoquality:         DefaultAutoqualityConfig(),
 		BestFormat:          DefaultBestFormatConfig(),
+		DecodeCacheSize:     32 << 20,
+		DecodeCacheTTL:      2 * time.Second,
 	}
 	c.FormatQuality[options.FormatWebP] = 79
 	c.FormatQuality[options.FormatAVIF] = 63
@@ -145,6 +159,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxSVGCheckBytes < 0 {
 		return options.ConfigErrorf("IMGPROXY_MAX_SVG_CHECK_BYTES", "must be >= 0; got %d", c.MaxSVGCheckBytes)
+	}
+	if c.DecodeCacheSize < 0 {
+		return options.ConfigErrorf("IMGEDGE_DECODE_CACHE_SIZE", "must be >= 0; got %d", c.DecodeCacheSize)
+	}
+	if c.DecodeCacheSize > 0 && c.DecodeCacheTTL <= 0 {
+		return options.ConfigErrorf("IMGEDGE_DECODE_CACHE_TTL", "must be > 0; got %v", c.DecodeCacheTTL)
 	}
 	if c.MaxResultPixels <= 0 {
 		return options.ConfigErrorf("vips.Config.MaxResultPixels", "must be > 0; got %d", c.MaxResultPixels)

@@ -25,6 +25,7 @@ type bandFormat int
 const (
 	formatUchar  bandFormat = C.VIPS_FORMAT_UCHAR
 	formatUshort bandFormat = C.VIPS_FORMAT_USHORT
+	formatFloat  bandFormat = C.VIPS_FORMAT_FLOAT
 )
 
 func (im *image) interp() interpretation {
@@ -32,6 +33,9 @@ func (im *image) interp() interpretation {
 }
 
 func (im *image) bandFormat() bandFormat { return bandFormat(im.p.BandFmt) }
+
+// bandBytes is the size of one band value in bytes.
+func (im *image) bandBytes() int { return int(C.vips_format_sizeof(im.p.BandFmt)) }
 
 func (im *image) cast(f bandFormat) error {
 	if im.bandFormat() == f {

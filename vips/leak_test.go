@@ -13,7 +13,9 @@ import (
 // allocation count come back to where they started.
 func TestNoLeaks(t *testing.T) {
 	mark := pngBytes(t, testPattern(8, 8, true))
-	p := newTestProcessor(t, func(c *Config) { c.WatermarkData = mark })
+	// The decode cache holds images on purpose: TestDecodeCacheReleases
+	// checks it on its own.
+	p := newTestProcessor(t, func(c *Config) { c.WatermarkData, c.DecodeCacheSize = mark, 0 })
 	srcs := [][]byte{
 		sourceSized(t, options.FormatJPEG, 48, 36, false),
 		sourceSized(t, options.FormatPNG, 48, 36, true),

@@ -41,8 +41,12 @@ func (p *Processor) load(src []byte, f options.Format, lp loadParams) (*image, e
 // page height and orientation, and checks the resolution limits again on
 // what libvips read (width, page height, pages loaded): the probe checked
 // its own reading of the header, and a file the two read differently must
-// not bring an oversized image in.
+// not bring an oversized image in. A JPEG or WebP still that the decoder
+// shrinks is opened once, already shrunk, instead (loadonce.go).
 func (st *state) loadHeader() error {
+	if ok, err := st.loadShrunk(); ok || err != nil {
+		return err
+	}
 	if err := st.countPages(); err != nil {
 		return err
 	}
@@ -87,6 +91,9 @@ func scaleOnLoad(st *state) error {
 	lp := st.shrinkOnLoad()
 	if lp.shrink <= 1 && lp.scale == 1 && !lp.thumbnail && !st.animated {
 		return nil
+	}
+	if st.shrunk != nil && *st.shrunk == lp {
+		return nil // loaded so already (loadonce.go)
 	}
 	if err := st.reload(lp); err != nil {
 		return err

@@ -28,6 +28,7 @@ var mainPipeline = []step{
 	{"trim", trim},
 	{"plan", plan},
 	{"scale on load", scaleOnLoad},
+	{"shared decode", sharedDecode},
 	{"pages", stackPages},
 	{"frames", frames},
 }
@@ -35,6 +36,7 @@ var mainPipeline = []step{
 var framePipeline = []step{
 	{"crop", crop},
 	{"import colour", importColour},
+	{"flatten early", flattenEarly},
 	{"resize", resize},
 	{"orient", orientImage},
 	{"blur areas", blurAreas},
@@ -106,9 +108,11 @@ type state struct {
 	pages     int            // pages stacked for a still result; 0 = no page selection
 	vector    bool           // SVG or PDF: rendered at the needed scale
 
-	orientation int     // EXIF orientation libvips read (1 = none)
-	vscale      float64 // vector guard's render scale (1 = none)
-	trimmed     bool    // trim reloaded the full image; no shrink-on-load
+	orientation int         // EXIF orientation libvips read (1 = none)
+	vscale      float64     // vector guard's render scale (1 = none)
+	trimmed     bool        // trim reloaded the full image; no shrink-on-load
+	shrunk      *loadParams // the shrinking load loadShrunk made before the plan; nil = none
+	loaded      loadParams  // how st.im was last loaded (reload)
 
 	// rawW×rawH is the full-resolution source (one frame) before
 	// orientation, after the vector guard and trim. Steps map the plan onto
@@ -132,6 +136,7 @@ type state struct {
 // reload replaces st.im by a new load of the source with lp.
 func (st *state) reload(lp loadParams) error {
 	st.im.close()
+	st.loaded = lp
 	var err error
 	st.im, err = st.p.load(st.src, st.meta.Format, lp)
 	return err

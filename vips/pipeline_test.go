@@ -45,3 +45,24 @@ func TestPipelineMatchesDocs(t *testing.T) {
 		}
 	}
 }
+
+// TestFlattenEarlyCommutes makes whoever adds a frame step between
+// "flatten early" and "flatten" decide whether flattening first still gives
+// the same pixels (flattenCommutes in flatten.go).
+func TestFlattenEarlyCommutes(t *testing.T) {
+	in := false
+	for _, s := range framePipeline {
+		switch {
+		case s.name == "flatten early":
+			in = true
+		case s.name == "flatten":
+			if !in {
+				t.Fatalf("flatten runs before flatten early")
+			}
+			return
+		case in && flattenCommutes[s.name] == "":
+			t.Errorf("step %q runs between flatten early and flatten: add it to flattenCommutes (or exclude it in flattensEarly)", s.name)
+		}
+	}
+	t.Fatalf("framePipeline has no flatten step")
+}

@@ -14,8 +14,9 @@ import (
 // before Shutdown.
 type Processor struct {
 	cfg   Config
-	wm    *image     // decoded watermark: sRGB with alpha, in memory; nil = none
-	marks *markCache // watermark_url and watermark_text marks (marks.go)
+	wm    *image       // decoded watermark: sRGB with alpha, in memory; nil = none
+	marks *markCache   // watermark_url and watermark_text marks (marks.go)
+	dc    *decodeCache // recently decoded sources (decodecache.go); nil = off
 
 	profiles profileCache // ICC files of IMGPROXY_COLOR_PROFILES_DIR (color_profile.go)
 }
@@ -32,6 +33,9 @@ func NewProcessor(cfg Config) (*Processor, error) {
 			return nil, err
 		}
 	}
+	if cfg.DecodeCacheSize > 0 {
+		p.dc = newDecodeCache(cfg.DecodeCacheSize, cfg.DecodeCacheTTL, cfg.DecodeCacheEvent)
+	}
 	if len(cfg.WatermarkData) > 0 {
 		wm, err := p.loadWatermark(cfg.WatermarkData)
 		if err != nil {
@@ -42,9 +46,13 @@ func NewProcessor(cfg Config) (*Processor, error) {
 	return p, nil
 }
 
-// Close releases the watermarks. The Processor must not be used afterwards.
+// Close releases the watermarks and the decoded-source cache. The
+// Processor must not be used afterwards.
 func (p *Processor) Close() {
 	p.marks.close()
+	if p.dc != nil {
+		p.dc.close()
+	}
 	if p.wm != nil {
 		p.wm.close()
 		p.wm = nil
