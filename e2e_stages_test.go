@@ -24,36 +24,44 @@ import (
 // memory, the result window.
 
 // TestE2EStalledOriginHoldsNoWorker: with a single worker, a request whose
-// origin stalls holds a download slot only; a local file is processed
-// meanwhile.
+// origin stalls (processing or /info) holds a download slot only; a local
+// file is processed meanwhile.
 func TestE2EStalledOriginHoldsNoWorker(t *testing.T) {
 	t.Parallel()
-	origin := rcNewSlowOrigin(t)
-	s := launch(t, map[string]string{
-		"IMGPROXY_WORKERS":                         "1",
-		"IMGPROXY_LOCAL_FILESYSTEM_ROOT":           rcImageDir(t),
-		"IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES": "true",
-		"IMGPROXY_PROMETHEUS_BIND":                 "127.0.0.1:0",
-	})
-	maddr := rcMetricsAddr(t, s)
-	stalled := rcAsyncGet(s.URL + "/insecure/rs:fit:64:64/plain/" + origin.URL + "/stalled.jpg")
-	origin.waitStarted(t)
-	resp, body := getWith(t, nil, s.URL+"/insecure/rs:fit:50:50/plain/local:///photo.jpg")
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/jpeg" {
-		t.Fatalf("local file beside a stalled origin: got %d %q", resp.StatusCode, truncate(body))
-	}
-	m := rcScrape(t, maddr)
-	for _, g := range []struct {
-		name string
-		want float64
-	}{{"downloads_in_progress", 1}, {"images_in_progress", 0}, {"processing_duration_seconds_count", 1}} {
-		if got := m.val(g.name); got != g.want {
-			t.Errorf("while the origin stalls: %s = %v; want %v", g.name, got, g.want)
-		}
-	}
-	origin.releaseAll()
-	if st := <-stalled; st != http.StatusOK {
-		t.Errorf("stalled request once the origin answered: got %d; want 200", st)
+	for _, tc := range []struct{ name, path string }{
+		{"processing", "/insecure/rs:fit:64:64/plain/"},
+		{"info", "/info/insecure/size:1/plain/"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			origin := rcNewSlowOrigin(t)
+			s := launch(t, map[string]string{
+				"IMGPROXY_WORKERS":                         "1",
+				"IMGPROXY_LOCAL_FILESYSTEM_ROOT":           rcImageDir(t),
+				"IMGPROXY_ALLOW_LOOPBACK_SOURCE_ADDRESSES": "true",
+				"IMGPROXY_PROMETHEUS_BIND":                 "127.0.0.1:0",
+			})
+			maddr := rcMetricsAddr(t, s)
+			stalled := rcAsyncGet(s.URL + tc.path + origin.URL + "/stalled.jpg")
+			origin.waitStarted(t)
+			resp, body := getWith(t, nil, s.URL+"/insecure/rs:fit:50:50/plain/local:///photo.jpg")
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/jpeg" {
+				t.Fatalf("local file beside a stalled origin: got %d %q", resp.StatusCode, truncate(body))
+			}
+			m := rcScrape(t, maddr)
+			for _, g := range []struct {
+				name string
+				want float64
+			}{{"downloads_in_progress", 1}, {"images_in_progress", 0}, {"processing_duration_seconds_count", 1}} {
+				if got := m.val(g.name); got != g.want {
+					t.Errorf("while the origin stalls: %s = %v; want %v", g.name, got, g.want)
+				}
+			}
+			origin.releaseAll()
+			if st := <-stalled; st != http.StatusOK {
+				t.Errorf("stalled request once the origin answered: got %d; want 200", st)
+			}
+		})
 	}
 }
 

@@ -12,13 +12,14 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/imgedge/imgedge/options"
+	"github.com/imgedge/imgedge/workers"
 )
 
 // The /info endpoint (docs/info.md): "{prefix}/info/{signature}/{info
 // options}/{source}" answers JSON about the source image. Signing, the
 // parser (info presets, allowed info options, security options), the
-// worker pool, the fetcher and the error table are the processing
-// route's. The source is read only as far as the fields need: with a
+// download stage, the worker pool, the fetcher and the error table are
+// the processing route's. The source is read only as far as the fields need: with a
 // Streamer, the first infoHeadBytes are read and the rest only when the
 // InfoProcessor asks for it.
 
@@ -87,18 +88,14 @@ func (s *Server) info(ctx *fasthttp.RequestCtx, st *reqState) error {
 	rctx, cancel := context.WithDeadline(context.Background(), st.start.Add(s.cfg.RequestTimeout))
 	defer cancel()
 	defer watchClient(ctx.Conn(), cancel, clientWatchInterval)()
-	var res options.Info
-	var meta options.SourceMeta
-	queued := time.Now()
-	var jobErr error
-	if err := s.deps.Pool.Do(rctx, func() {
-		st.queue = time.Since(queued)
-		res, meta, jobErr = s.infoJob(rctx, st, &req)
-	}); err != nil {
+	if err := s.deps.Pool.Admit(rctx); err != nil {
 		return err
 	}
-	if jobErr != nil {
-		return jobErr
+	var t workers.Ticket
+	defer t.Release()
+	res, meta, err := s.infoJob(rctx, st, &req, &t)
+	if err != nil {
+		return err
 	}
 	body, err := json.Marshal(&res)
 	if err != nil {
@@ -118,26 +115,33 @@ func (s *Server) info(ctx *fasthttp.RequestCtx, st *reqState) error {
 	return nil
 }
 
-// infoJob reads the source (as little as the fields need) and asks the
-// InfoProcessor; it runs on a worker.
-func (s *Server) infoJob(ctx context.Context, st *reqState, req *options.InfoRequest) (options.Info, options.SourceMeta, error) {
-	t0 := time.Now()
-	defer func() { st.processing = time.Since(t0) - st.download }()
+// infoJob reads the source (as little as the fields need) in the
+// download stage, as a processing request's download, holding t, and asks
+// the InfoProcessor on a worker: a worker is never held while bytes travel.
+func (s *Server) infoJob(ctx context.Context, st *reqState, req *options.InfoRequest, t *workers.Ticket) (options.Info, options.SourceMeta, error) {
 	limit := req.Options.Limits.MaxSrcFileSize
+	t0 := time.Now()
+	if err := s.downloads.Enter(ctx, t); err != nil {
+		return options.Info{}, options.SourceMeta{}, err
+	}
 	if s.deps.Streamer == nil {
 		src, err := s.deps.Fetcher.Fetch(ctx, req.SourceURL, &options.Conditional{}, limit)
+		t.Leave()
 		st.download = time.Since(t0)
 		if err != nil {
 			return options.Info{}, options.SourceMeta{}, err
 		}
 		defer src.Release()
-		info, err := s.answerInfo(ctx, &src, true, int64(len(src.Data)), req)
+		if err := t.Grow(ctx, int64(len(src.Data))); err != nil {
+			return options.Info{}, src.Meta, err
+		}
+		info, err := s.infoOnWorker(ctx, st, &src, true, int64(len(src.Data)), req)
 		return info, src.Meta, err
 	}
+	defer func() { st.download = time.Since(t0) - st.queue - st.processing }()
 	var resp options.StreamResponse
 	body, err := s.deps.Streamer.Stream(ctx, req.SourceURL, &options.StreamRequest{AcceptEncoding: "identity"}, &resp)
 	if err != nil {
-		st.download = time.Since(t0)
 		return options.Info{}, options.SourceMeta{}, err
 	}
 	defer body.Close()
@@ -148,12 +152,14 @@ func (s *Server) infoJob(ctx context.Context, st *reqState, req *options.InfoReq
 	if limit > 0 && resp.ContentLength > limit {
 		return options.Info{}, meta, options.Errorf(options.KindSourceTooBig, "source is %d bytes, limit is %d", resp.ContentLength, limit)
 	}
+	if err := t.Grow(ctx, infoHeadBytes); err != nil {
+		return options.Info{}, meta, err
+	}
 	head := make([]byte, infoHeadBytes)
 	n, rerr := io.ReadFull(body, head)
 	data := head[:n]
 	whole := rerr == io.EOF || rerr == io.ErrUnexpectedEOF
 	if rerr != nil && !whole {
-		st.download = time.Since(t0)
 		return options.Info{}, meta, options.Wrap(options.KindIncomplete, "reading the source", rerr)
 	}
 	size := resp.ContentLength
@@ -162,26 +168,64 @@ func (s *Server) infoJob(ctx context.Context, st *reqState, req *options.InfoReq
 	}
 	if !whole && (size < 0 && req.Options.Size) {
 		// The size is only known by reading to the end.
-		data, err = readRest(body, data, limit)
-		whole, size = err == nil, int64(len(data))
-		if err != nil {
+		if data, err = s.readRestBudget(ctx, t, body, data, limit); err != nil {
 			return options.Info{}, meta, err
 		}
+		whole, size = true, int64(len(data))
 	}
-	st.download = time.Since(t0)
+	t.Leave()
 	src := options.NewSource(data, nil)
-	info, err := s.answerInfo(ctx, &src, whole, size, req)
+	info, err := s.infoOnWorker(ctx, st, &src, whole, size, req)
 	if errors.Is(err, options.ErrNeedWholeSource) && !whole {
-		t1 := time.Now()
-		data, err = readRest(body, data, limit)
-		st.download += time.Since(t1)
-		if err != nil {
+		// Back to the download stage for the rest.
+		t.Release()
+		if err := s.downloads.Enter(ctx, t); err != nil {
 			return options.Info{}, meta, err
 		}
+		if data, err = s.readRestBudget(ctx, t, body, data, limit); err != nil {
+			return options.Info{}, meta, err
+		}
+		t.Leave()
 		src = options.NewSource(data, nil)
-		info, err = s.answerInfo(ctx, &src, true, int64(len(data)), req)
+		info, err = s.infoOnWorker(ctx, st, &src, true, int64(len(data)), req)
 	}
 	return info, meta, err
+}
+
+// infoOnWorker runs answerInfo on a worker, counting the wait as the
+// queue span and the call as processing.
+func (s *Server) infoOnWorker(ctx context.Context, st *reqState, src *options.Source, whole bool, size int64, req *options.InfoRequest) (options.Info, error) {
+	var info options.Info
+	var err error
+	q := time.Now()
+	ran := false
+	if perr := s.deps.Pool.Do(ctx, func() {
+		ran = true
+		st.queue += time.Since(q)
+		t := time.Now()
+		info, err = s.answerInfo(ctx, src, whole, size, req)
+		st.processing += time.Since(t)
+	}); perr != nil {
+		if !ran {
+			st.queue += time.Since(q)
+		}
+		return options.Info{}, perr
+	}
+	return info, err
+}
+
+// readRestBudget is readRest with the bytes read reserved from t.
+func (s *Server) readRestBudget(ctx context.Context, t *workers.Ticket, body io.Reader, data []byte, limit int64) ([]byte, error) {
+	data, err := readRest(body, data, limit)
+	if err != nil {
+		return nil, err
+	}
+	if extra := int64(cap(data)) - t.Held(); extra > 0 {
+		if err := t.Grow(ctx, extra); err != nil {
+			return nil, err
+		}
+	}
+	return data, nil
 }
 
 // answerInfo calls the InfoProcessor and adds the size.
