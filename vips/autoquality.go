@@ -139,14 +139,24 @@ const (
 )
 
 // aqSlope is how fast the logarithm of the measure typically moves per
-// quality step (log DSSIM falls, log bytes grows), used for the second
-// attempt before the search has two points to steer by. Measured on the
-// photo corpus (BENCHMARKS.md "format best and autoquality").
-func aqSlope(m options.AutoqualityMethod) float64 {
-	if m == options.AutoqualitySize {
-		return 0.03
+// quality step for format f (log DSSIM falls, log bytes grows), used for
+// the second attempt before the search has two points to steer by: the
+// means over qualities 60..90 of the photo corpus at 640 pixels wide
+// (BENCHMARKS.md "format best and autoquality").
+func aqSlope(m options.AutoqualityMethod, f options.Format) float64 {
+	var bytes, dssim float64
+	switch f {
+	case options.FormatWebP:
+		bytes, dssim = 0.025, 0.040
+	case options.FormatAVIF, options.FormatHEIC:
+		bytes, dssim = 0.044, 0.067
+	default: // JPEG; JPEG XL alike
+		bytes, dssim = 0.032, 0.056
 	}
-	return 0.05
+	if m == options.AutoqualitySize {
+		return bytes
+	}
+	return dssim
 }
 
 // saveAutoFitting runs the autoquality search on the finished image (in
@@ -236,9 +246,9 @@ func (p *Processor) saveAuto(im *image, f options.Format, pl aqPlan, enc *option
 			break
 		}
 		if pass != nil && fail != nil {
-			next = aqNext(pass, fail, true, aim, aqSlope(pl.method))
+			next = aqNext(pass, fail, true, aim, aqSlope(pl.method, f))
 		} else {
-			next = aqNext(&pt, prev, false, aim, aqSlope(pl.method))
+			next = aqNext(&pt, prev, false, aim, aqSlope(pl.method, f))
 		}
 		next = min(max(next, lo), hi)
 		prev = &pt
