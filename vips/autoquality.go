@@ -8,10 +8,12 @@ import (
 )
 
 // Autoquality (docs/options.md "Autoquality"): instead of a fixed quality,
-// a bounded binary search over [min, max] finds the quality that meets a
-// target. Every attempt encodes the same computed image (in memory), so
-// the source is decoded once; the search stops after at most
-// log2(max-min+1)+1 encodes.
+// a short search over [min, max] finds the quality that meets a target.
+// Every attempt encodes the same computed image (in memory), so the source
+// is decoded once. The search starts at the format's usual quality and
+// steers by secant steps on the logarithm of the measure (DSSIM falls and
+// size grows roughly exponentially with quality), so it usually ends
+// within two or three encodes and never makes more than aqMaxEncodes.
 
 // AutoqualityConfig holds the IMGPROXY_AUTOQUALITY_* defaults. A URL's
 // autoquality option overrides each of them.
@@ -74,6 +76,7 @@ type aqPlan struct {
 	target   float64
 	min, max int
 	allowed  float64
+	start    int // the first quality tried: the format's usual one, within [min, max]
 }
 
 // autoqualityFor resolves the URL's autoquality over the server's for
@@ -117,17 +120,55 @@ func (p *Processor) autoqualityFor(o *options.Options, f options.Format, pixels 
 	if pl.min > pl.max {
 		pl.min = pl.max
 	}
+	pl.start = min(max(p.qualityFor(o, f), pl.min), pl.max)
 	return pl, true
 }
 
+// Bounds of the work (docs/options.md "Autoquality").
+const (
+	// aqMaxEncodes caps the encodes of one search, its fallback to a
+	// bound included.
+	aqMaxEncodes = 5
+	// aqBestEncodes caps the encodes of format best with autoquality:
+	// each of n lossy candidates searches with aqBestEncodes/n of them
+	// (at least 2, at most aqMaxEncodes).
+	aqBestEncodes = 9
+	// aqMeasurePixels: DSSIM is measured on at most this many pixels; a
+	// larger result and each decoded attempt are shrunk alike first.
+	aqMeasurePixels = 640 * 480
+)
+
+// aqSlope is how fast the logarithm of the measure typically moves per
+// quality step for format f (log DSSIM falls, log bytes grows), used for
+// the second attempt before the search has two points to steer by: the
+// means over qualities 60..90 of the photo corpus at 640 pixels wide
+// (BENCHMARKS.md "format best and autoquality").
+func aqSlope(m options.AutoqualityMethod, f options.Format) float64 {
+	var bytes, dssim float64
+	switch f {
+	case options.FormatWebP:
+		bytes, dssim = 0.025, 0.040
+	case options.FormatAVIF, options.FormatHEIC:
+		bytes, dssim = 0.044, 0.067
+	default: // JPEG; JPEG XL alike
+		bytes, dssim = 0.032, 0.056
+	}
+	if m == options.AutoqualitySize {
+		return bytes
+	}
+	return dssim
+}
+
 // saveAutoFitting runs the autoquality search on the finished image (in
-// memory); max_bytes still caps the result, lowering the quality further
-// from where the search ended.
-func (st *state) saveAutoFitting(f options.Format, pl aqPlan) (options.Output, error) {
+// memory) with at most budget encodes; max_bytes still caps the result,
+// lowering the quality further from where the search ended. meter is the
+// DSSIM reference, made on first use and shared by the candidates of
+// format best.
+func (st *state) saveAutoFitting(f options.Format, pl aqPlan, meter *aqMeter, budget int) (options.Output, error) {
 	if err := st.im.copyMemory(); err != nil {
 		return options.Output{}, err
 	}
-	out, q, err := st.p.saveAuto(st.im, f, pl, &st.o.Encoding)
+	out, q, err := st.p.saveAuto(st.im, f, pl, &st.o.Encoding, meter, budget)
 	if err != nil || st.o.MaxBytes <= 0 || len(out.Data) <= st.o.MaxBytes || q <= 10 {
 		return out, err
 	}
@@ -136,97 +177,196 @@ func (st *state) saveAutoFitting(f options.Format, pl aqPlan) (options.Output, e
 	return st.p.saveFitting(st.im, f, next, st.o.MaxBytes, &st.o.Encoding)
 }
 
+// aqPoint is one attempt of a search: u is the quality oriented so that
+// the attempts meeting the target are those with u above some threshold
+// (u = q for dssim, −q for size), v the measure (DSSIM or bytes).
+type aqPoint struct {
+	u int
+	v float64
+}
+
 // saveAuto encodes im as f with the quality the plan's search finds (im
-// is in memory). The result is the attempt the search settles on; the
-// other attempts are released.
-func (p *Processor) saveAuto(im *image, f options.Format, pl aqPlan, enc *options.Encoding) (options.Output, int, error) {
-	var ref *analyze.Image
-	if pl.method == options.AutoqualityDSSIM {
-		var err error
-		if ref, err = im.rgba(); err != nil {
-			return options.Output{}, 0, err
-		}
+// is in memory) and returns it with that quality. The search looks for
+// the lowest u that meets the target (the lowest quality within the DSSIM
+// target, the highest within the size target) inside [min, max]: it keeps
+// the tightest bracket (the lowest u that met the target, the highest
+// that did not), tries next where the secant through them (or the
+// typical slope from a single point) puts the aim, and stops when the
+// bracket closes, when a DSSIM is within the allowed error below the
+// target, or when the budget is spent. When no attempt meets the target,
+// the bound nearest to it (max for dssim, min for size) is the answer.
+func (p *Processor) saveAuto(im *image, f options.Format, pl aqPlan, enc *options.Encoding, meter *aqMeter, budget int) (options.Output, int, error) {
+	dir := 1
+	aim := math.Log(pl.target) // where the measure should land
+	if pl.method == options.AutoqualitySize {
+		dir = -1
+	} else {
+		aim = math.Log(max(pl.target-pl.allowed/2, pl.target/2))
 	}
-	var best options.Output
-	bestQ := 0
-	keep := func(out options.Output, q int) {
-		best.Release()
-		best, bestQ = out, q
-	}
-	lo, hi := pl.min, pl.max
-	for lo < hi {
-		var mid int
-		if pl.method == options.AutoqualitySize {
-			mid = (lo + hi + 1) / 2 // highest quality that fits
-		} else {
-			mid = (lo + hi) / 2 // lowest quality that looks right
-		}
-		out, err := p.save(im, f, mid, enc)
+	lo, hi := min(dir*pl.min, dir*pl.max), max(dir*pl.min, dir*pl.max) // the answer's range in u
+	top := hi                                                          // the fallback
+	var pass, fail, prev *aqPoint
+	var best, fallback options.Output
+	release := func() { best.Release(); fallback.Release() }
+	next := dir * pl.start
+	n := 1
+	for ; ; n++ {
+		out, err := p.save(im, f, dir*next, enc)
 		if err != nil {
-			best.Release()
+			release()
 			return options.Output{}, 0, err
 		}
-		ok, done, err := p.aqJudge(out, f, ref, pl)
+		v, err := p.aqMeasure(out.Data, f, pl.method, meter)
 		if err != nil {
 			out.Release()
-			best.Release()
+			release()
 			return options.Output{}, 0, err
 		}
+		pt := aqPoint{next, max(v, 1e-9)}
 		switch {
-		case ok && pl.method == options.AutoqualitySize:
-			keep(out, mid)
-			lo = mid
-		case ok:
-			keep(out, mid)
-			hi = mid
-		case pl.method == options.AutoqualitySize:
-			out.Release()
-			hi = mid - 1
+		case v <= pl.target:
+			best.Release()
+			best, pass = out, &pt
+			hi = next - 1
+			if pl.method == options.AutoqualityDSSIM && pl.target-v <= pl.allowed {
+				hi = lo - 1 // close enough
+			}
+		case next == top:
+			fallback, fail = out, &pt
+			lo = next + 1
 		default:
 			out.Release()
-			lo = mid + 1
+			fail, lo = &pt, next+1
 		}
-		if done {
-			return best, bestQ, nil
+		reserve := 0 // an encode kept for the fallback
+		if pass == nil && fallback.Data == nil {
+			reserve = 1
 		}
+		if lo > hi || n+reserve >= budget {
+			break
+		}
+		if pass != nil && fail != nil {
+			next = aqNext(pass, fail, true, aim, aqSlope(pl.method, f))
+		} else {
+			next = aqNext(&pt, prev, false, aim, aqSlope(pl.method, f))
+		}
+		next = min(max(next, lo), hi)
+		prev = &pt
 	}
-	if bestQ == lo {
-		return best, bestQ, nil
+	if pass != nil {
+		fallback.Release()
+		aqObserve(f, dir*pass.u, n)
+		return best, dir * pass.u, nil
 	}
-	// The bound itself: never tried (it is the fallback when nothing
-	// else met the target).
-	best.Release()
-	out, err := p.save(im, f, lo, enc)
-	return out, lo, err
+	if fallback.Data != nil {
+		aqObserve(f, dir*top, n)
+		return fallback, dir * top, nil
+	}
+	aqObserve(f, dir*top, n+1)
+	out, err := p.save(im, f, dir*top, enc)
+	return out, dir * top, err
 }
 
-// aqJudge says whether an attempt meets the target and whether it is
-// close enough (DSSIM within the allowed error) to stop.
-func (p *Processor) aqJudge(out options.Output, f options.Format, ref *analyze.Image, pl aqPlan) (ok, done bool, err error) {
-	if pl.method == options.AutoqualitySize {
-		return float64(len(out.Data)) <= pl.target, false, nil
+// aqObserver, when not nil, is told the outcome of every search (format,
+// quality, encodes); the corpus benchmarks set it while no other
+// processing runs.
+var aqObserver func(f options.Format, q, encodes int)
+
+func aqObserve(f options.Format, q, encodes int) {
+	if aqObserver != nil {
+		aqObserver(f, q, encodes)
 	}
-	d, err := p.dssimOf(out.Data, f, ref)
-	if err != nil {
-		return false, false, err
-	}
-	ok = d <= pl.target
-	return ok, ok && pl.target-d <= pl.allowed, nil
 }
 
-// dssimOf decodes an encoded attempt and measures it against ref.
-func (p *Processor) dssimOf(data []byte, f options.Format, ref *analyze.Image) (float64, error) {
+// aqNext is where the search tries next: the u at which the measure is
+// expected to reach aim, rounded up (towards meeting the target). The
+// logarithm of the measure falls as u grows, at the rate of the line
+// through from and other (the bracket's ends, or the last two attempts),
+// else at the typical rate k. A bracket whose ends do not fall is
+// bisected.
+func aqNext(from, other *aqPoint, bracket bool, aim, k float64) int {
+	if other != nil && other.u != from.u {
+		s := (math.Log(other.v) - math.Log(from.v)) / float64(from.u-other.u)
+		switch {
+		case s > 0:
+			k = s
+		case bracket:
+			return (from.u + other.u + 1) / 2
+		}
+	}
+	u := float64(from.u) + (math.Log(from.v)-aim)/k
+	return int(math.Ceil(max(min(u, 1000), -1000) - 1e-9))
+}
+
+// aqMeasure is the measure of an attempt: its size, or its DSSIM.
+func (p *Processor) aqMeasure(data []byte, f options.Format, m options.AutoqualityMethod, meter *aqMeter) (float64, error) {
+	if m == options.AutoqualitySize {
+		return float64(len(data)), nil
+	}
+	return meter.measure(p, data, f)
+}
+
+// aqMeter measures DSSIM against one finished image (the reference): it
+// is made on first use (measure) and released by whoever declared it.
+// Not safe for concurrent use.
+type aqMeter struct {
+	im    *image // the finished image; borrowed
+	ref   *analyze.DSSIMReference
+	scale float64 // < 1: both sides are shrunk by it before measuring
+}
+
+// measure decodes an encoded attempt and returns its DSSIM against the
+// reference (+Inf when its size differs).
+func (m *aqMeter) measure(p *Processor, data []byte, f options.Format) (float64, error) {
+	if m.ref == nil {
+		m.scale = 1
+		if px := float64(m.im.width()) * float64(m.im.height()); px > aqMeasurePixels {
+			m.scale = math.Sqrt(aqMeasurePixels / px)
+		}
+		a, err := m.im.measureRGBA(m.scale)
+		if err != nil {
+			return 0, err
+		}
+		if m.ref, err = analyze.NewDSSIMReference(a); err != nil {
+			return 0, options.Wrap(options.KindCannotSave, "dssim", err)
+		}
+	}
 	dec, err := p.load(data, f, loadParams{})
 	if err != nil {
 		return 0, err
 	}
 	defer dec.close()
-	got, err := dec.rgba()
+	got, err := dec.measureRGBA(m.scale)
 	if err != nil {
 		return 0, err
 	}
-	if got.W != ref.W || got.H != ref.H {
-		return math.Inf(1), nil
+	d, err := m.ref.Compare(got)
+	if err != nil {
+		return math.Inf(1), nil // the decoded attempt has another size
 	}
-	return analyze.DSSIM(ref, got)
+	return d, nil
+}
+
+// release frees the reference; m may be measured with again (it is
+// made anew).
+func (m *aqMeter) release() {
+	m.ref.Release()
+	m.ref = nil
+}
+
+// measureRGBA returns im as RGBA for DSSIM, shrunk by scale when it is
+// below 1 (im is unchanged).
+func (im *image) measureRGBA(scale float64) (*analyze.Image, error) {
+	if scale >= 1 {
+		return im.rgba()
+	}
+	c, err := im.clone()
+	if err != nil {
+		return nil, err
+	}
+	defer c.close()
+	if err := c.resize(scale, scale); err != nil {
+		return nil, err
+	}
+	return c.rgba()
 }

@@ -12,11 +12,17 @@ import (
 // encoding is answered. The candidates are IMGPROXY_PREFERRED_FORMATS plus
 // the WebP, AVIF and JPEG XL that IMGPROXY_AUTO_*/ENFORCE_* enable and the
 // client accepts (so the answer depends on Accept exactly when detection
-// is on, and edge then sends Vary: Accept). The image's complexity
-// decides the kind of encoding: below the threshold only lossless ones
-// (PNG, GIF, lossless WebP and JPEG XL), above it only lossy ones (JPEG,
-// WebP, AVIF, JPEG XL, HEIC at their quality or autoquality); when no
-// candidate can do that kind, the other kind is used.
+// is on, and edge then sends Vary: Accept). Each lossy candidate is
+// encoded as a request for that format alone would be: at the URL's
+// quality, else its own IMGPROXY_FORMAT_QUALITY (AVIF 63, WebP 79, ...),
+// or by autoquality with a shared encode budget. The image's complexity
+// decides which kinds compete: above the threshold only lossy encodings
+// (JPEG, WebP, AVIF, JPEG XL, HEIC); below it the lossless ones (PNG,
+// lossless WebP and JPEG XL, GIF when the image has at most 256 colours)
+// as well, the smallest of all winning. A colour count calls smooth
+// gradients and narrow-palette photos simple, yet no lossless coder
+// shrinks their noise: there the lossy encodings stay far smaller, while
+// real graphics come out smaller (and exact) lossless.
 
 // BestFormatConfig holds the IMGPROXY_BEST_FORMAT_* settings
 // (IMGPROXY_BEST_FORMAT_BY_DEFAULT is a parser default instead).
@@ -113,55 +119,83 @@ func (st *state) saveBest() (options.Output, error) {
 		return options.Output{}, err
 	}
 	cfg := &st.p.cfg.BestFormat
-	simple, err := st.simpleImage(cfg.ComplexityThreshold)
+	simple, palette, err := st.simpleImage(cfg.ComplexityThreshold)
 	if err != nil {
 		return options.Output{}, err
 	}
-	cands := st.best
 	small := min(im.width(), st.im.getInt("page-height", im.height())) < 16
-	kind := func(lossless bool) []options.Format {
-		var out []options.Format
-		for _, f := range cands {
-			if lossless && losslessKind(f) || !lossless && lossyKind(f) && !(small && f == options.FormatAVIF) {
-				out = append(out, f)
-			}
+	var lossy, lossless []options.Format
+	for _, f := range st.best {
+		if lossyKind(f) && !(small && f == options.FormatAVIF) {
+			lossy = append(lossy, f)
 		}
-		return out
+		if losslessKind(f) && (f != options.FormatGIF || palette || st.animated) {
+			lossless = append(lossless, f)
+		}
 	}
-	try := kind(simple)
-	if len(try) == 0 {
-		try = kind(!simple)
+	// A candidate is a format and whether it is encoded losslessly.
+	type candidate struct {
+		f        options.Format
+		lossless bool
+	}
+	var try []candidate
+	if simple || len(lossy) == 0 {
+		for _, f := range lossless {
+			try = append(try, candidate{f, true})
+		}
+	}
+	for _, f := range lossy {
+		try = append(try, candidate{f, false})
 	}
 	if len(try) == 0 {
-		try = cands[:1]
+		try = []candidate{{st.best[0], !lossyKind(st.best[0])}}
 	}
 	if px := int64(im.width()) * int64(im.height()); cfg.MaxResolution > 0 && px > cfg.MaxResolution && len(try) > 1 {
-		order := lossyOrder
-		if simple {
-			order = losslessOrder
+		// One candidate: the format that usually wins, of the kind the
+		// complexity suggests.
+		order, kind := lossyOrder, false
+		if simple && len(lossless) > 0 {
+			order, kind = losslessOrder, true
 		}
+	pick:
 		for _, f := range order {
-			if slices.Contains(try, f) {
-				try = []options.Format{f}
-				break
+			for _, c := range try {
+				if c.f == f && c.lossless == kind {
+					try = []candidate{c}
+					break pick
+				}
 			}
 		}
+	}
+	// Autoquality shares one DSSIM reference and aqBestEncodes encodes
+	// among the lossy candidates.
+	meter := aqMeter{im: im}
+	defer meter.release()
+	budget := aqMaxEncodes
+	if n := len(lossy); n > 1 {
+		budget = min(max(aqBestEncodes/n, 2), aqMaxEncodes)
 	}
 	var best options.Output
 	bestF := options.FormatUnknown
-	for _, f := range try {
+	for _, c := range try {
 		if err := interrupted(st.ctx); err != nil {
 			best.Release()
 			return options.Output{}, err
 		}
-		out, err := st.encodeCandidate(f, simple)
+		var out options.Output
+		var err error
+		if c.lossless {
+			out, err = st.p.saveLossless(st.im, c.f, &st.o.Encoding)
+		} else {
+			out, err = st.saveQualityWith(c.f, &meter, budget)
+		}
 		if err != nil {
 			best.Release()
 			return options.Output{}, err
 		}
 		if bestF == options.FormatUnknown || len(out.Data) < len(best.Data) {
 			best.Release()
-			best, bestF = out, f
+			best, bestF = out, c.f
 		} else {
 			out.Release()
 		}
@@ -170,23 +204,15 @@ func (st *state) saveBest() (options.Output, error) {
 	return best, nil
 }
 
-// encodeCandidate encodes the in-memory result as f: losslessly for a
-// simple image, else at f's quality (autoquality and max_bytes apply).
-func (st *state) encodeCandidate(f options.Format, simple bool) (options.Output, error) {
-	if simple || !lossyKind(f) {
-		return st.p.saveLossless(st.im, f, &st.o.Encoding)
-	}
-	return st.saveQuality(f)
-}
-
 // simpleImage measures the complexity of the result on a copy at most
-// 256 pixels wide or high.
-func (st *state) simpleImage(threshold float64) (bool, error) {
+// 256 pixels wide or high, and whether that copy has at most 256 colours
+// (so that GIF can keep them).
+func (st *state) simpleImage(threshold float64) (simple, palette bool, err error) {
 	m, err := st.im.thumbnailRGBA(256)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
-	return analyze.Complexity(m) < threshold, nil
+	return analyze.Complexity(m) < threshold, analyze.CountColours(m, 256) <= 256, nil
 }
 
 // thumbnailRGBA returns im (its first frame) reduced to fit side×side,

@@ -1,11 +1,10 @@
 package vips
 
 import (
-	"math"
 	"testing"
 
 	"github.com/imgedge/imgedge/options"
-	"github.com/imgedge/imgedge/vips/analyze"
+	"github.com/imgedge/imgedge/vips/analyze/dssimref"
 )
 
 // photo is a noisy gradient picture (complex: lossy encodings win).
@@ -88,43 +87,6 @@ func TestBestFormatPicksTheSmallestCandidate(t *testing.T) {
 	}
 }
 
-// lumaDSSIM is an independent DSSIM of two RGBA buffers: the textbook
-// SSIM over 8×8 windows (stride 4) of BT.709 luma over white, then
-// 1/SSIM − 1. Its windows differ from vips/analyze's Gaussian, so values
-// agree only roughly; the test allows for that.
-func lumaDSSIM(a, b []byte, w, h int) float64 {
-	y := func(p []byte, i int) float64 {
-		al := float64(p[i+3]) / 255
-		return (0.2126*float64(p[i])+0.7152*float64(p[i+1])+0.0722*float64(p[i+2]))*al + 255*(1-al)
-	}
-	const c1, c2 = 6.5025, 58.5225
-	sum, n := 0.0, 0
-	for y0 := 0; y0+8 <= h; y0 += 4 {
-		for x0 := 0; x0+8 <= w; x0 += 4 {
-			var ma, mb float64
-			for dy := range 8 {
-				for dx := range 8 {
-					i := ((y0+dy)*w + x0 + dx) * 4
-					ma, mb = ma+y(a, i), mb+y(b, i)
-				}
-			}
-			ma, mb = ma/64, mb/64
-			var va, vb, cov float64
-			for dy := range 8 {
-				for dx := range 8 {
-					i := ((y0+dy)*w + x0 + dx) * 4
-					da, db := y(a, i)-ma, y(b, i)-mb
-					va, vb, cov = va+da*da, vb+db*db, cov+da*db
-				}
-			}
-			va, vb, cov = va/63, vb/63, cov/63
-			sum += (2*ma*mb + c1) * (2*cov + c2) / ((ma*ma + mb*mb + c1) * (va + vb + c2))
-			n++
-		}
-	}
-	return 1/(sum/float64(n)) - 1
-}
-
 // qualityOf finds the quality a JPEG result was encoded with by encoding
 // the same pipeline at every quality in [lo, hi].
 func qualityOf(t *testing.T, p *Processor, src, got []byte, lo, hi int) int {
@@ -148,44 +110,55 @@ func TestAutoquality(t *testing.T) {
 	ref, _ := process(t, p, src, lossless, nil)
 	refPix, w, h := pixels(t, ref)
 
+	// dssim: on this picture JPEG goes from DSSIM ≈0.011 at q80 to ≈0.017
+	// at q30, so the target lands inside the range.
+	var encodes int
+	aqObserver = func(_ options.Format, _, n int) { encodes = n }
+	defer func() { aqObserver = nil }()
+	const target, allowed = 0.0135, 0.0005
 	o := defaultOptions()
 	o.Format = options.FormatJPEG
-	o.Autoquality = options.Autoquality{Method: options.AutoqualityDSSIM, Target: 0.04, Min: 30, Max: 95, AllowedError: 0.001, HasAllowedError: true}
+	o.Autoquality = options.Autoquality{Method: options.AutoqualityDSSIM, Target: target, Min: 30, Max: 95, AllowedError: allowed, HasAllowedError: true}
 	got, _ := process(t, p, src, o, nil)
 	q := qualityOf(t, p, src, got, 30, 95)
 	gotPix, _, _ := pixels(t, got)
-	ours, _ := analyze.DSSIM(&analyze.Image{W: w, H: h, Pix: refPix}, &analyze.Image{W: w, H: h, Pix: gotPix})
-	indep := lumaDSSIM(refPix, gotPix, w, h)
-	if ours > 0.04 && q > 30 {
-		t.Errorf("dssim: quality %d gives DSSIM %.5f over the target 0.04", q, ours)
+	d := dssimref.DSSIM(refPix, gotPix, w, h) // the slow, independent rendering
+	if d > target {
+		t.Errorf("dssim: quality %d gives DSSIM %.5f over the target %v", q, d, target)
 	}
-	if math.Abs(indep-ours) > 0.5*ours+0.002 {
-		t.Errorf("dssim: the independent measure %.5f disagrees with %.5f", indep, ours)
+	if encodes > aqMaxEncodes {
+		t.Errorf("dssim: %d encodes; want at most %d", encodes, aqMaxEncodes)
 	}
-	if q > 30 {
+	// The search ends within the allowed error below the target, or at
+	// the lowest quality that meets it.
+	if target-d > allowed && q > 30 {
 		lower := defaultOptions()
 		lower.Format, lower.Quality = options.FormatJPEG, q-1
 		b, _ := process(t, p, src, lower, nil)
 		lp, _, _ := pixels(t, b)
-		d, _ := analyze.DSSIM(&analyze.Image{W: w, H: h, Pix: refPix}, &analyze.Image{W: w, H: h, Pix: lp})
-		if d <= 0.04-0.001 {
-			t.Errorf("dssim: quality %d (DSSIM %.5f) would have met the target more than the allowed error below", q-1, d)
+		if dl := dssimref.DSSIM(refPix, lp, w, h); dl <= target {
+			t.Errorf("dssim: quality %d (DSSIM %.5f) is neither within %v of the target nor the lowest that meets it (q%d: %.5f)", q, d, allowed, q-1, dl)
 		}
 	}
-	t.Logf("dssim target 0.04: quality %d, DSSIM %.5f (independent 8x8 measure %.5f), %d bytes", q, ours, indep, len(got))
+	t.Logf("dssim target %v: quality %d, DSSIM %.5f, %d bytes, %d encodes", target, q, d, len(got), encodes)
 
-	// size: the highest quality within the byte target.
-	target := len(got) * 3 / 4
-	o.Autoquality = options.Autoquality{Method: options.AutoqualitySize, Target: float64(target), Min: 10, Max: 90}
+	// size: the highest quality within the byte target (exactly, unless
+	// the search spent its whole budget).
+	limit := len(got) * 3 / 4
+	o.Autoquality = options.Autoquality{Method: options.AutoqualitySize, Target: float64(limit), Min: 10, Max: 90}
 	got, _ = process(t, p, src, o, nil)
 	q = qualityOf(t, p, src, got, 10, 90)
-	if len(got) > target && q > 10 {
-		t.Errorf("size: %d bytes over the target %d at quality %d", len(got), target, q)
+	if len(got) > limit && q > 10 {
+		t.Errorf("size: %d bytes over the target %d at quality %d", len(got), limit, q)
 	}
-	if q < 90 {
+	if encodes > aqMaxEncodes {
+		t.Errorf("size: %d encodes; want at most %d", encodes, aqMaxEncodes)
+	}
+	t.Logf("size target %d: quality %d, %d bytes, %d encodes", limit, q, len(got), encodes)
+	if q < 90 && encodes < aqMaxEncodes {
 		higher := defaultOptions()
 		higher.Format, higher.Quality = options.FormatJPEG, q+1
-		if b, _ := process(t, p, src, higher, nil); len(b) <= target {
+		if b, _ := process(t, p, src, higher, nil); len(b) <= limit {
 			t.Errorf("size: quality %d fits (%d bytes) but %d was chosen", q+1, len(b), q)
 		}
 	}

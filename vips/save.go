@@ -38,9 +38,17 @@ func (st *state) save() (options.Output, error) {
 // autoquality (autoquality.go), within max_bytes when set (the image is
 // computed into memory first so that each attempt only encodes).
 func (st *state) saveQuality(f options.Format) (options.Output, error) {
+	meter := aqMeter{im: st.im}
+	defer meter.release()
+	return st.saveQualityWith(f, &meter, aqMaxEncodes)
+}
+
+// saveQualityWith is saveQuality with the DSSIM meter and the encode
+// budget of an autoquality search given (format best shares them out).
+func (st *state) saveQualityWith(f options.Format, meter *aqMeter, budget int) (options.Output, error) {
 	o := st.o
 	if pl, ok := st.p.autoqualityFor(o, f, int64(st.im.width())*int64(st.im.height())); ok {
-		return st.saveAutoFitting(f, pl)
+		return st.saveAutoFitting(f, pl, meter, budget)
 	}
 	q := st.p.qualityFor(o, f)
 	if o.MaxBytes > 0 && hasQuality(f) {
