@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -230,7 +231,8 @@ func (t *httpTarget) get(ctx context.Context, it item, cb string, buf *bytes.Buf
 		return "status " + strconv.Itoa(resp.StatusCode)
 	case err != nil:
 		return "body"
-	case resp.Header.Get("Content-Type") != it.Op.Format.MIME():
+	case it.Op.Best && !strings.HasPrefix(resp.Header.Get("Content-Type"), "image/"),
+		!it.Op.Best && resp.Header.Get("Content-Type") != it.Op.Format.MIME():
 		return "content-type " + resp.Header.Get("Content-Type")
 	case buf.Len() == 0:
 		return "empty body"
