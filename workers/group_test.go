@@ -76,6 +76,8 @@ func TestGroupCoalescesAndReleasesOnce(t *testing.T) {
 	if sharedCount != n-1 {
 		t.Fatalf("shared=true for %d callers; want %d", sharedCount, n-1)
 	}
+	// run drops the reference fn returned just after waking the callers.
+	waitFor(t, "fn's own reference to be dropped", func() bool { return val.Refs() <= n })
 	if refs := val.Refs(); refs != n {
 		t.Fatalf("refs = %d; want %d (one per caller)", refs, n)
 	}
@@ -144,6 +146,9 @@ func TestGroupWaiterLeavesWithoutCancellingOthers(t *testing.T) {
 		t.Fatalf("second caller got %v; want the value", v)
 	}
 	v.Release()
+	// run drops the reference fn returned just after waking the callers,
+	// so the last release may be its own, a moment later.
+	waitFor(t, "the value to be freed", func() bool { return frees.Load() >= 1 })
 	if f := frees.Load(); f != 1 {
 		t.Fatalf("freed %d times; want 1", f)
 	}
