@@ -21,7 +21,9 @@ import (
 // animation), what the decoder keeps besides (a progressive JPEG's
 // coefficients), the copies the pipeline makes of it (smart crop,
 // rotation, trim, max_bytes; the intermediate results of chained
-// pipelines), and the result. Selected pages of a multi-page source count
+// pipelines), the result, and what its encoding takes (the AVIF/HEIC
+// encoder's memory; autoquality's and format best's in-memory result and
+// DSSIM measurement). Selected pages of a multi-page source count
 // as loaded stacked. Errors are those Process would report
 // from the header (unknown format, source over the limits, a result too
 // big), as *options.Error. It decodes nothing, does not retain src and is
@@ -50,7 +52,9 @@ type memPlan struct {
 	scaledW, scaledH      int
 	chained               int64 // intermediate results kept in memory between chained pipelines
 	finalW, finalH, outBs int   // result size and bands
-	finalCopy             bool  // the result is computed into memory before saving (max_bytes)
+	finalCopy             bool  // the result is computed into memory before saving (max_bytes, autoquality, best)
+	encoder               int64 // what the encoder keeps besides the pixels (AVIF/HEIC)
+	measure               int64 // autoquality's DSSIM reference and measurements
 	passthrough           bool
 }
 
@@ -71,7 +75,7 @@ func (m *memPlan) total() int64 {
 	if m.finalCopy {
 		t += final
 	}
-	return t
+	return t + m.encoder + m.measure
 }
 
 // memoryPlan runs the pipeline's decisions on the probe's reading of src.
@@ -165,8 +169,44 @@ func (p *Processor) memoryPlan(src []byte, o *options.Options, neg *options.Nego
 	}
 	m.finalW, m.finalH = capSize(st.out, st.g.FinalW, st.g.FinalH)
 	m.finalCopy = o.MaxBytes > 0 && hasQuality(st.out)
+	// The encoders: the largest candidate's own memory; autoquality and
+	// format best encode one in-memory result several times.
+	px := int64(m.finalW) * int64(m.finalH) * int64(m.frames)
+	outs := []options.Format{st.out}
+	if len(st.best) > 0 {
+		outs = st.best
+	}
+	for _, f := range outs {
+		m.encoder = max(m.encoder, encoderMemory(f, px))
+		if pl, ok := p.autoqualityFor(o, f, px); ok {
+			m.finalCopy = true
+			if pl.method == options.AutoqualityDSSIM {
+				m.measure = aqMeasureBytesPerPixel * min(px, aqMeasurePixels)
+			}
+		}
+	}
+	if len(outs) > 1 {
+		m.finalCopy = true
+	}
 	return m, nil
 }
+
+// encoderMemory is what encoding px pixels as f takes besides the image
+// and the encoded bytes: libheif and libaom keep YUV planes and the
+// encoder's own buffers, about 20 bytes per pixel plus a few MiB (measured
+// with VmHWM on libvips 8.14's heifsave at the default speed); the other
+// encoders work through the image in strips.
+func encoderMemory(f options.Format, px int64) int64 {
+	if f == options.FormatAVIF || f == options.FormatHEIC {
+		return 4<<20 + 20*px
+	}
+	return 0
+}
+
+// aqMeasureBytesPerPixel is the working memory of one DSSIM measurement
+// per measured pixel (analyze.DSSIM's float planes over five scales plus
+// the shrunk reference and attempt), measured like encoderMemory.
+const aqMeasureBytesPerPixel = 40
 
 // unknownVectorSide is the side assumed for a vector source whose header
 // gives no size.

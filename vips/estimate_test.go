@@ -267,3 +267,44 @@ func TestEstimateParts(t *testing.T) {
 		t.Errorf("garbage: got %v; want KindInvalidImage", err)
 	}
 }
+
+// TestEstimateEncoders: an AVIF result counts the encoder's own memory;
+// autoquality computes the result into memory and, for dssim, measures
+// it; format best encodes one in-memory result several times.
+func TestEstimateEncoders(t *testing.T) {
+	p := newTestProcessor(t, nil)
+	src := sourceSized(t, options.FormatPNG, 400, 300, false)
+	est := func(mod func(o *options.Options), neg *options.Negotiation) int64 {
+		t.Helper()
+		o := defaultOptions()
+		o.Width = 200 // 200x150 result
+		mod(&o)
+		n, err := p.Estimate(src, &o, neg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	const px, final = 200 * 150, 200 * 150 * 3
+	jpg := est(func(o *options.Options) { o.Format = options.FormatJPEG }, nil)
+	if !canSave[options.FormatAVIF] {
+		t.Skip("no AVIF encoder")
+	}
+	if got, want := est(func(o *options.Options) { o.Format = options.FormatAVIF }, nil)-jpg, encoderMemory(options.FormatAVIF, px); got != want || want <= 0 {
+		t.Errorf("AVIF over JPEG: got %d; want %d (the encoder's memory)", got, want)
+	}
+	aq := func(m options.AutoqualityMethod) func(o *options.Options) {
+		return func(o *options.Options) { o.Format, o.Autoquality.Method = options.FormatJPEG, m }
+	}
+	if got, want := est(aq(options.AutoqualitySize), nil)-jpg, int64(final); got != want {
+		t.Errorf("autoquality size: got +%d; want +%d (the result in memory)", got, want)
+	}
+	if got, want := est(aq(options.AutoqualityDSSIM), nil)-jpg, int64(final+aqMeasureBytesPerPixel*px); got != want {
+		t.Errorf("autoquality dssim: got +%d; want +%d (the result in memory and its measurement)", got, want)
+	}
+	neg := &options.Negotiation{Preferred: []options.Format{options.FormatJPEG, options.FormatAVIF}}
+	best := est(func(o *options.Options) { o.Format, o.BestFormat = options.FormatUnknown, true }, neg)
+	if want := jpg + final + encoderMemory(options.FormatAVIF, px); best != want {
+		t.Errorf("best of JPEG and AVIF: got %d; want %d (the result in memory, AVIF's encoder)", best, want)
+	}
+}
