@@ -203,10 +203,11 @@ func encoderMemory(f options.Format, px int64) int64 {
 	return 0
 }
 
-// aqMeasureBytesPerPixel is the working memory of one DSSIM measurement
-// per measured pixel (analyze.DSSIM's float planes over five scales plus
-// the shrunk reference and attempt), measured like encoderMemory.
-const aqMeasureBytesPerPixel = 40
+// aqMeasureBytesPerPixel is the working memory of autoquality's DSSIM per
+// measured pixel: the reference's float planes over five scales (about 47
+// bytes), one comparison's (about 41) and the two RGBA copies, as
+// analyze.NewDSSIMReference and Compare size their scratch memory.
+const aqMeasureBytesPerPixel = 96
 
 // unknownVectorSide is the side assumed for a vector source whose header
 // gives no size.
