@@ -163,19 +163,32 @@ func (s *Server) handlePanic(ctx *fasthttp.RequestCtx, v any) {
 	textBody(ctx, 500, "Internal error")
 }
 
-// handleProcessing is GET /*: secret → CORS → signature → parse → (raw
-// stream | fetch+process on the pool) → response.
-func (s *Server) handleProcessing(ctx *fasthttp.RequestCtx) {
+// beginCounted opens a processing or /info request: counted for the
+// graceful stop and in requests_total and requests_in_progress, with the
+// common and CORS headers set. The caller defers endCounted(st).
+func (s *Server) beginCounted(ctx *fasthttp.RequestCtx) *reqState {
 	s.served.Add(1)
-	defer s.served.Done()
 	st := acquireState()
-	defer releaseState(st)
 	st.start = time.Now()
 	s.m.requests.Inc()
 	s.m.inProgress.Add(1)
-	defer s.m.inProgress.Add(-1)
 	s.setCommon(ctx, st)
 	s.setCORS(ctx)
+	return st
+}
+
+// endCounted closes what beginCounted opened.
+func (s *Server) endCounted(st *reqState) {
+	s.m.inProgress.Add(-1)
+	releaseState(st)
+	s.served.Done()
+}
+
+// handleProcessing is GET /*: secret → CORS → signature → parse → (raw
+// stream | fetch+process on the pool) → response.
+func (s *Server) handleProcessing(ctx *fasthttp.RequestCtx) {
+	st := s.beginCounted(ctx)
+	defer s.endCounted(st)
 	if s.draining.Load() {
 		ctx.SetConnectionClose()
 	}

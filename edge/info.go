@@ -48,16 +48,8 @@ func (s *Server) isInfoPath(path []byte) bool {
 
 // handleInfo serves one /info request.
 func (s *Server) handleInfo(ctx *fasthttp.RequestCtx) {
-	s.served.Add(1)
-	defer s.served.Done()
-	st := acquireState()
-	defer releaseState(st)
-	st.start = time.Now()
-	s.m.requests.Inc()
-	s.m.inProgress.Add(1)
-	defer s.m.inProgress.Add(-1)
-	s.setCommon(ctx, st)
-	s.setCORS(ctx)
+	st := s.beginCounted(ctx)
+	defer s.endCounted(st)
 	defer s.finish(ctx, st)
 	if err := s.info(ctx, st); err != nil {
 		st.err = err
