@@ -13,7 +13,11 @@ import (
 	"github.com/imgedge/imgedge/options"
 )
 
-func defaultWorkers() string { return strconv.Itoa(runtime.NumCPU() * 2) }
+// defaultWorkers is one worker per CPU core. imgproxy uses two per core
+// because its workers also wait for downloads; imgedge's download stage
+// keeps them off the workers, and a second worker per core then only
+// shares the same core (docs/tuning.md, "Concurrency").
+func defaultWorkers() string { return strconv.Itoa(runtime.NumCPU()) }
 
 func serverSection(c *config) section {
 	e, f, p := &c.Edge, &c.Fetch, &c.Parser
@@ -50,7 +54,7 @@ func serverSection(c *config) section {
 			{name: "IMGPROXY_GRACEFUL_STOP_TIMEOUT", def: "20",
 				help: "Seconds in-flight requests get to finish after SIGTERM/SIGINT (health answers 503 meanwhile).",
 				set:  setSeconds(&c.GracefulStop, false)},
-			{name: "IMGPROXY_CONCURRENCY", defFunc: defaultWorkers, defDoc: "CPU cores × 2",
+			{name: "IMGPROXY_CONCURRENCY", defFunc: defaultWorkers, defDoc: "CPU cores",
 				aliases: []alias{{name: "IMGPROXY_WORKERS"}},
 				help:    "Images processed at once (the worker pool size); other requests wait in the queue.",
 				set:     setInt(&c.Workers.Workers, 1, 1<<16)},

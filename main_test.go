@@ -87,7 +87,7 @@ func TestConfigDefaults(t *testing.T) {
 	}{
 		{"Bind", c.Bind, ":8080"},
 		{"Network", c.Network, "tcp"},
-		{"Workers", c.Workers.Workers, runtime.NumCPU() * 2},
+		{"Workers", c.Workers.Workers, runtime.NumCPU()},
 		{"GracefulStop", c.GracefulStop, 20 * time.Second},
 		{"RequestTimeout", c.Edge.RequestTimeout, 10 * time.Second},
 		{"DownloadTimeout", c.Fetch.DownloadTimeout, 5 * time.Second},
