@@ -1,7 +1,7 @@
 // Package imagemeta reads image headers in pure Go: format, dimensions,
 // frame count, alpha and EXIF orientation, without decoding pixels.
 //
-// It is the first line of defence of the vips pipeline (issue 9): the
+// It is the first line of defence of the vips pipeline (docs/security.md): the
 // source limits (IMGPROXY_MAX_SRC_RESOLUTION, IMGPROXY_MAX_ANIMATION_FRAMES,
 // IMGPROXY_MAX_ANIMATION_FRAME_RESOLUTION) are checked with CheckLimits on
 // what Probe reports, before libvips allocates anything.
@@ -118,7 +118,7 @@ func ProbeWith(data []byte, maxSVGCheckBytes int) (Meta, error) {
 }
 
 // CheckLimits applies the source resolution limits of l to m
-// (http-behaviour.md §8): frames are capped at l.MaxAnimationFrames (when
+// (docs/security.md, "3. How much work: limits"): frames are capped at l.MaxAnimationFrames (when
 // >= 1); with more than one frame left and l.MaxAnimationFrameResolution >
 // 0, one frame's width×height is checked against it, otherwise
 // width×height×frames against l.MaxSrcResolution (0 = no limit). SVG and

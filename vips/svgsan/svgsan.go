@@ -1,5 +1,5 @@
 // Package svgsan sanitises SVG documents that imgedge passes through to
-// clients (IMGPROXY_SANITIZE_SVG, http-behaviour.md §8, issue 9).
+// clients (IMGPROXY_SANITIZE_SVG; docs/security.md, "4. SVG").
 //
 // Sanitize re-serialises the document token by token with encoding/xml and
 // keeps only what cannot run script or load anything from outside:

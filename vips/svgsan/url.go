@@ -42,7 +42,7 @@ func urlScheme(u string) string {
 	return ""
 }
 
-// hrefAllowed applies the href rules of http-behaviour.md §8 to an href of
+// hrefAllowed applies the href rules of docs/security.md ("4. SVG") to an href of
 // element elem (lower-cased local name).
 func hrefAllowed(elem, v string) bool {
 	u := cleanURL(v)
