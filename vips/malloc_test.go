@@ -42,24 +42,13 @@ func TestMallocSettings(t *testing.T) {
 		}
 		return im
 	}
-	// A block is served from an arena's free top instead when other
-	// threads of the test binary left one there just now (glibc maps a
-	// block only when the top cannot hold it), so the check is tried a
-	// few times: the setting is broken only if it never holds.
-	var added, removed int64
-	for range 5 {
-		alloc(2000, 1000).close() // 8 MB freed: glibc would now keep up to 8 MB blocks in its heap
-		before := mallocMapped()
-		im := alloc(500, 500) // 1 MB
-		during := mallocMapped()
-		im.close()
-		after := mallocMapped()
-		added, removed = during-before, during-after
-		if added >= 1_000_000 && removed >= 1_000_000 {
-			break
-		}
-		FreeMemory()
-	}
+	alloc(2000, 1000).close() // 8 MB freed: glibc would now keep up to 8 MB blocks in its heap
+	before := mallocMapped()
+	im := alloc(500, 500) // 1 MB
+	during := mallocMapped()
+	im.close()
+	after := mallocMapped()
+	added, removed := during-before, during-after
 	if added < 1_000_000 {
 		t.Errorf("a 1 MB image buffer added %d mapped bytes; want it mapped on its own", added)
 	}
